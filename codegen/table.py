@@ -1,0 +1,31 @@
+"""The replacement tables used by ``codegen/gen_sync.py``.
+
+Keys are exact identifiers or exact whole string literals: unasync never matches a dotted path or a
+part of a name. Add an entry only when the async code uses the name; the generator fails on unused
+entries. An identity entry (``"AsyncThing": "AsyncThing"``) protects a name that only looks async.
+"""
+
+from __future__ import annotations
+
+SRC_REPLACEMENTS: dict[str, str] = {
+    # our public twins, and httpx's (unasync's default prefix rule would give Sync*)
+    "AsyncClient": "Client",
+    "AsyncStream": "Stream",
+    # httpx's a-prefixed methods
+    "aclose": "close",
+    "aiter_bytes": "iter_bytes",
+    "aread": "read",
+    # the seam for sleep / gather / locks / blocking calls
+    "_async_compat": "_sync_compat",
+    # Runnable-style names
+    "ainvoke": "invoke",
+    "abatch": "batch",
+    "astream": "stream",
+    "agenerate": "generate",
+}
+
+# Tests use TEST_REPLACEMENTS = SRC_REPLACEMENTS | TEST_ONLY_REPLACEMENTS.
+TEST_ONLY_REPLACEMENTS: dict[str, str] = {
+    # the facade takes one client per twin
+    "http_async_client": "http_client",
+}

@@ -1,0 +1,1 @@
+"""The hand-written async implementation; ``codegen/`` generates ``rillet._sync`` from it."""

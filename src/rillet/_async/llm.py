@@ -1,0 +1,293 @@
+"""The LLM runnable: string in, text out, streamed token by token when the model can.
+
+``AsyncBaseLLM`` holds the logic every LLM shares (input coercion, the stream loop, the one-chunk
+fallback, partial text on errors); a provider implements two hooks. ``AsyncUserLLM`` adapts the
+methods of a user's custom ``rillet.LLM`` subclass to those hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Literal, Protocol, overload
+
+from .._async_compat import iterate_blocking, run_blocking
+from .._config import RunnableConfig, ensure_config
+from .._errors import ConfigError, RilletError
+from .._inputs import InvalidInputError, LanguageModelInput, to_prompt
+from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
+from .._resources import Resources
+from ._stream import AsyncStream, closing_iter
+from .runnable import AsyncRunnable
+
+__all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
+
+Stop = list[str] | None
+
+
+class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
+    """An LLM: ``ainvoke``/``abatch``/``astream``/``agenerate``.
+
+    Providers implement ``_generate_prompts`` (a finished result for some prompts) and, when they
+    can stream, ``_stream_generation`` (chunks of one prompt, fed into a ``GenerationBuilder``)
+    with ``streams = True``. A model that cannot stream streams one chunk: the final output.
+    """
+
+    streams: bool = False
+
+    def __init__(self, *, name: str) -> None:
+        self.name = name
+
+    # -- provider hooks -------------------------------------------------------------------
+
+    async def _generate_prompts(
+        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        raise NotImplementedError
+
+    def _stream_generation(
+        self,
+        prompt: str,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+        resources: Resources,
+    ) -> AsyncIterator[GenerationChunk]:
+        """Yield the chunks (with text) of candidate 0; feed every candidate into ``builder``."""
+        raise NotImplementedError
+
+    # -- the Runnable surface ------------------------------------------------------------------
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> str:
+        ensure_config(config)
+        result = await self.agenerate([to_prompt(input)], stop=stop, **kwargs)
+        return result.generations[0][0].text
+
+    async def agenerate(
+        self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
+    ) -> LLMResult:
+        """Generate for each prompt: ``result.generations[i]`` holds the candidates of prompt i,
+        ``result.llm_output`` the token usage and model name."""
+        if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts):
+            raise InvalidInputError(
+                f"generate() takes a list of prompt strings, got {prompts!r}; "
+                "for a single prompt use invoke()"
+            )
+        if not prompts:
+            return LLMResult(generations=[])
+        return await self._generate_prompts(list(prompts), stop, kwargs)
+
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AsyncStream[str]:
+        """Stream the text as it is generated, one str per token (never an empty str)."""
+        conf = ensure_config(config)
+        prompt = to_prompt(input)
+        return AsyncStream(partial(self._stream_text, prompt, conf, stop, kwargs))
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> list[str]: ...
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> list[str | Exception]: ...
+
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> list[str] | list[str | Exception]:
+        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable."""
+        if return_exceptions:
+            return await super().abatch(inputs, config, return_exceptions=True)
+        return await super().abatch(inputs, config)
+
+    # -- streaming -----------------------------------------------------------------------------
+
+    async def _stream_text(
+        self,
+        prompt: str,
+        config: RunnableConfig,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncGenerator[str, None]:
+        async with closing_iter(
+            self._stream_chunks_of(prompt, stop, overrides, GenerationBuilder(), resources)
+        ) as chunks:
+            async for chunk in chunks:
+                yield chunk.text
+
+    async def _stream_chunks_of(
+        self,
+        prompt: str,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+        resources: Resources,
+    ) -> AsyncGenerator[GenerationChunk, None]:
+        """The chunks of one run, with the fallback and partial text on errors.
+
+        When it ends, ``builder`` holds the whole run (``builder.result()``).
+        """
+        if not self.streams:
+            result = await self._generate_prompts([prompt], stop, overrides)
+            generations = result.generations[0] if result.generations else []
+            _fill(builder, generations, result)
+            text = builder.text(0)
+            if text:
+                yield GenerationChunk(text, generations[0].generation_info if generations else None)
+            return
+        try:
+            async with closing_iter(
+                self._stream_generation(prompt, stop, overrides, builder, resources)
+            ) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+        except RilletError as exc:
+            if not exc.partial_text:
+                exc.partial_text = builder.text(0)
+            raise
+
+
+def _fill(builder: GenerationBuilder, generations: list[Generation], result: LLMResult) -> None:
+    for index, generation in enumerate(generations):
+        builder.add_text(index, generation.text)
+        info = generation.generation_info
+        if info is not None and info.finish_reason is not None:
+            builder.finish(index, info.finish_reason)
+    if result.llm_output is not None:
+        builder.usage = result.llm_output.token_usage
+        builder.model_name = result.llm_output.model_name
+        builder.system_fingerprint = result.llm_output.system_fingerprint
+
+
+# -- custom LLMs: the user writes one method on rillet.LLM -----------------------------------------
+
+
+class CallHook(Protocol):
+    async def __call__(self, prompt: str, stop: Stop, /) -> str: ...
+
+
+class StreamHook(Protocol):
+    def __call__(self, prompt: str, stop: Stop, /) -> AsyncIterator[GenerationChunk | str]: ...
+
+
+class BlockingCallHook(Protocol):
+    def __call__(self, prompt: str, stop: Stop, /) -> str: ...
+
+
+class BlockingStreamHook(Protocol):
+    def __call__(self, prompt: str, stop: Stop, /) -> Iterator[GenerationChunk | str]: ...
+
+
+def _as_chunk(item: GenerationChunk | str) -> GenerationChunk:
+    if isinstance(item, GenerationChunk):
+        return item
+    if isinstance(item, str):
+        return GenerationChunk(item)
+    raise InvalidInputError(
+        f"a custom LLM's stream must yield str or GenerationChunk, got {type(item).__name__}"
+    )
+
+
+class AsyncUserLLM(AsyncBaseLLM):
+    """Runs a user's custom LLM from whichever methods it defines.
+
+    ``call``/``stream`` are the user's methods native to this twin (``_acall``/``_astream`` here);
+    ``blocking_call``/``blocking_stream`` are the sync ones (``_call``/``_stream``), run on a worker
+    thread when no native method exists. Streaming prefers the native stream, then the blocking
+    stream; with neither, the stream is one chunk: the final output.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        call: CallHook | None,
+        stream: StreamHook | None,
+        blocking_call: BlockingCallHook | None,
+        blocking_stream: BlockingStreamHook | None,
+    ) -> None:
+        super().__init__(name=name)
+        if call is None and stream is None and blocking_call is None and blocking_stream is None:
+            raise ConfigError(
+                f"{name} implements none of _call, _acall, _stream, _astream: "
+                "a custom LLM must implement at least _call (or _stream)"
+            )
+        self._call_hook = call
+        self._stream_hook = stream
+        self._blocking_call = blocking_call
+        self._blocking_stream = blocking_stream
+        self.streams = stream is not None or blocking_stream is not None
+
+    def _chunks(self, prompt: str, stop: Stop) -> AsyncIterator[GenerationChunk | str]:
+        if self._stream_hook is not None:
+            return self._stream_hook(prompt, stop)
+        assert self._blocking_stream is not None
+        return iterate_blocking(self._blocking_stream(prompt, stop))
+
+    async def _generate_prompts(
+        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        generations: list[list[Generation]] = []
+        for prompt in prompts:
+            if self._call_hook is not None:
+                text = await self._call_hook(prompt, stop)
+            elif self._blocking_call is not None:
+                text = await run_blocking(self._blocking_call, prompt, stop)
+            else:
+                builder = GenerationBuilder()
+                async with closing_iter(
+                    self._stream_generation(prompt, stop, overrides, builder, Resources())
+                ) as chunks:
+                    async for _ in chunks:
+                        pass
+                generations.append(builder.generations())
+                continue
+            if not isinstance(text, str):
+                raise InvalidInputError(
+                    f"{self.get_name()}._call must return a str, got {type(text).__name__}"
+                )
+            generations.append([Generation(text)])
+        return LLMResult(generations=generations)
+
+    async def _stream_generation(
+        self,
+        prompt: str,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+        resources: Resources,
+    ) -> AsyncGenerator[GenerationChunk, None]:
+        async with closing_iter(self._chunks(prompt, stop)) as items:
+            async for item in items:
+                chunk = _as_chunk(item)
+                builder.add_chunk(0, chunk)
+                if chunk.text:
+                    yield chunk

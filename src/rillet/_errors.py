@@ -1,0 +1,238 @@
+"""The error tree, and the one table from HTTP status to error class.
+
+    RilletError
+    ├── ConfigError (also ValueError)           bad arguments: the caller must change the call
+    ├── APIError                                 something went wrong talking to a provider
+    │   ├── APIConnectionError                   no usable response (DNS, refused, reset, TLS...)
+    │   │   └── APITimeoutError                  connect/read/write/pool timeout
+    │   ├── APIStatusError                       the server answered with a non-2xx status
+    │   │   ├── BadRequestError                  400
+    │   │   ├── AuthenticationError              401
+    │   │   ├── PermissionDeniedError            403
+    │   │   ├── NotFoundError                    404
+    │   │   ├── ConflictError                    409
+    │   │   ├── UnprocessableEntityError         422
+    │   │   ├── RateLimitError                   429
+    │   │   └── InternalServerError              >= 500
+    │   └── StreamError                          the stream started, then went wrong
+    │       ├── StreamDecodeError                an event that is not the JSON we expected
+    │       ├── StreamProviderError              the provider sent an error object inside the stream
+    │       └── IncompleteStreamError            the stream ended without its terminal event
+    └── StreamClosedError (also RuntimeError)     a closed stream was used again
+
+Every error raised after the first token carries ``partial_text``: the text already streamed, so
+nothing the caller paid for is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RilletError",
+    "StreamClosedError",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamProviderError",
+    "UnprocessableEntityError",
+    "status_error",
+]
+
+
+class RilletError(Exception):
+    """Base of every error rillet raises.
+
+    ``partial_text`` is the text streamed before the error ("" when it happened before the first
+    token, or outside a stream).
+    """
+
+    partial_text: str = ""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(RilletError, ValueError):
+    """An argument is invalid. The message says what was expected."""
+
+
+class StreamClosedError(RilletError, RuntimeError):
+    """The stream was already closed or consumed; start a new one."""
+
+
+class APIError(RilletError):
+    """A request to the provider failed. ``method`` and ``url`` name the request."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APIConnectionError(APIError):
+    """No usable response: the connection failed or broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool)."""
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status.
+
+    ``body`` is the decoded JSON error body (the inner ``error`` object when there is one) or the
+    raw text; ``request_id`` comes from the ``x-request-id`` (or ``request-id``) header.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object = None,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+        self.headers: Mapping[str, str] = dict(headers or {})
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed; fix it, retrying will not help."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown model or endpoint (check ``model`` and ``base_url``)."""
+
+
+class ConflictError(APIStatusError):
+    """409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422."""
+
+
+class RateLimitError(APIStatusError):
+    """429: rate limited or out of quota."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the provider failed."""
+
+
+class StreamError(APIError):
+    """The stream started, then failed. ``request_id`` names the response when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial_text: str = "",
+        request_id: str | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.partial_text = partial_text
+        self.request_id = request_id
+
+
+class StreamDecodeError(StreamError):
+    """An event's data could not be decoded. ``raw`` holds the offending data bytes."""
+
+    def __init__(
+        self, message: str, *, raw: bytes, partial_text: str = "", request_id: str | None = None
+    ) -> None:
+        super().__init__(message, partial_text=partial_text, request_id=request_id)
+        self.raw = raw
+
+
+class StreamProviderError(StreamError):
+    """The provider reported an error inside a 200 stream. ``body`` is its error object."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: object,
+        raw: bytes,
+        partial_text: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, partial_text=partial_text, request_id=request_id)
+        self.body = body
+        self.raw = raw
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended (EOF) before its terminal event (``[DONE]``, ``message_stop``...)."""
+
+
+_STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error(
+    status_code: int,
+    *,
+    body: object,
+    request_id: str | None,
+    headers: Mapping[str, str],
+    method: str,
+    url: str,
+) -> APIStatusError:
+    """The error for a non-2xx response, picked from the status table."""
+    default = InternalServerError if status_code >= 500 else APIStatusError
+    cls = _STATUS_ERRORS.get(status_code, default)
+    detail = ""
+    if isinstance(body, Mapping):
+        message = body.get("message")
+        if isinstance(message, str):
+            detail = f": {message}"
+    elif isinstance(body, str) and body:
+        detail = f": {body[:500]}"
+    return cls(
+        f"{method} {url} returned HTTP {status_code}{detail}",
+        status_code=status_code,
+        body=body,
+        request_id=request_id,
+        headers=headers,
+        method=method,
+        url=url,
+    )

@@ -1,0 +1,393 @@
+"""The one-object API: each public runnable serves sync and async callers.
+
+``invoke``/``batch``/``stream``/``generate`` delegate to the generated sync twin (``rillet._sync``),
+``ainvoke``/``abatch``/``astream``/``agenerate`` to the hand-written async twin (``rillet._async``).
+Nothing here bridges one world to the other with threads; each twin does its own I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import ClassVar, Generic, Literal, TypeVar, overload
+
+import httpx
+
+from ._async._stream import AsyncStream
+from ._async.llm import AsyncBaseLLM, AsyncUserLLM
+from ._async.openai import AsyncOpenAICompletions
+from ._async.runnable import AsyncRunnable
+from ._async_compat import loop_token
+from ._config import RunnableConfig
+from ._errors import ConfigError
+from ._inputs import LanguageModelInput
+from ._openai import OpenAISettings, resolve_settings
+from ._outputs import GenerationChunk, LLMResult
+from ._secret import Secret
+from ._sync._stream import Stream
+from ._sync.llm import SyncBaseLLM, SyncUserLLM
+from ._sync.openai import SyncOpenAICompletions
+from ._sync.runnable import SyncRunnable
+
+__all__ = ["LLM", "BaseLLM", "OpenAI", "Runnable"]
+
+Input = TypeVar("Input")
+AnyLLM = TypeVar("AnyLLM", bound="BaseLLM")
+Output = TypeVar("Output")
+Stop = list[str] | None
+
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+
+
+class Runnable(Generic[Input, Output]):
+    """Invoke, batch and stream, sync and async, on one object."""
+
+    name: str | None = None
+
+    def get_name(self) -> str:
+        return self.name or type(self).__name__
+
+    def _sync_twin(self) -> SyncRunnable[Input, Output]:
+        raise NotImplementedError
+
+    def _async_twin(self) -> AsyncRunnable[Input, Output]:
+        raise NotImplementedError
+
+    def invoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        return self._sync_twin().invoke(input, config)
+
+    async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        return await self._async_twin().ainvoke(input, config)
+
+    def stream(self, input: Input, config: RunnableConfig | None = None) -> Stream[Output]:
+        return self._sync_twin().stream(input, config)
+
+    def astream(self, input: Input, config: RunnableConfig | None = None) -> AsyncStream[Output]:
+        return self._async_twin().astream(input, config)
+
+    @overload
+    def batch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> list[Output]: ...
+
+    @overload
+    def batch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> list[Output | Exception]: ...
+
+    def batch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> list[Output] | list[Output | Exception]:
+        if return_exceptions:
+            return self._sync_twin().batch(inputs, config, return_exceptions=True)
+        return self._sync_twin().batch(inputs, config)
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> list[Output]: ...
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> list[Output | Exception]: ...
+
+    async def abatch(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> list[Output] | list[Output | Exception]:
+        if return_exceptions:
+            return await self._async_twin().abatch(inputs, config, return_exceptions=True)
+        return await self._async_twin().abatch(inputs, config)
+
+
+class BaseLLM(Runnable[LanguageModelInput, str]):
+    """An LLM: a prompt (str, PromptValue or message list) in, text out, streamed as str chunks.
+
+    Usable as ``with llm:`` / ``async with llm:``; ``close()``/``aclose()`` release connections
+    the model owns (never a client you passed in).
+    """
+
+    def _sync_twin(self) -> SyncBaseLLM:
+        raise NotImplementedError
+
+    def _async_twin(self) -> AsyncBaseLLM:
+        raise NotImplementedError
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> str:
+        return self._sync_twin().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> str:
+        return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> Stream[str]:
+        return self._sync_twin().stream(input, config, stop=stop, **kwargs)
+
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AsyncStream[str]:
+        return self._async_twin().astream(input, config, stop=stop, **kwargs)
+
+    def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
+        return self._sync_twin().generate(prompts, stop=stop, **kwargs)
+
+    async def agenerate(
+        self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
+    ) -> LLMResult:
+        return await self._async_twin().agenerate(prompts, stop=stop, **kwargs)
+
+    def close(self) -> None:
+        """Close the sync connections this model owns."""
+
+    async def aclose(self) -> None:
+        """Close the async connections this model owns (on the current event loop)."""
+
+    def __enter__(self: AnyLLM) -> AnyLLM:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self: AnyLLM) -> AnyLLM:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class LLM(BaseLLM):
+    """Base class for a custom LLM: implement one method.
+
+    - ``_call(prompt, stop) -> str``: sync; ``stream`` gives one chunk, the whole text, and the
+      async methods run it on a worker thread.
+    - ``_stream(prompt, stop) -> Iterator[str | GenerationChunk]``: token by token, sync (and
+      async, on a worker thread).
+    - ``_acall`` / ``_astream``: the async counterparts, used by ``ainvoke``/``astream``.
+    """
+
+    _HOOKS: ClassVar[tuple[str, ...]] = ("_call", "_acall", "_stream", "_astream")
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name
+        self.__sync: SyncUserLLM | None = None
+        self.__async: AsyncUserLLM | None = None
+
+    def _call(self, prompt: str, stop: Stop = None) -> str:
+        raise NotImplementedError
+
+    async def _acall(self, prompt: str, stop: Stop = None) -> str:
+        raise NotImplementedError
+
+    def _stream(self, prompt: str, stop: Stop = None) -> Iterator[GenerationChunk | str]:
+        raise NotImplementedError
+
+    def _astream(self, prompt: str, stop: Stop = None) -> AsyncIterator[GenerationChunk | str]:
+        raise NotImplementedError
+
+    def _overrides(self, hook: str) -> bool:
+        return getattr(type(self), hook) is not getattr(LLM, hook)
+
+    def _sync_twin(self) -> SyncUserLLM:
+        if self.__sync is None:
+            self.__sync = SyncUserLLM(
+                name=self.get_name(),
+                call=self._call if self._overrides("_call") else None,
+                stream=self._stream if self._overrides("_stream") else None,
+                blocking_call=None,
+                blocking_stream=None,
+            )
+        return self.__sync
+
+    def _async_twin(self) -> AsyncUserLLM:
+        if self.__async is None:
+            self.__async = AsyncUserLLM(
+                name=self.get_name(),
+                call=self._acall if self._overrides("_acall") else None,
+                stream=self._astream if self._overrides("_astream") else None,
+                blocking_call=self._call if self._overrides("_call") else None,
+                blocking_stream=self._stream if self._overrides("_stream") else None,
+            )
+        return self.__async
+
+
+class OpenAI(BaseLLM):
+    """OpenAI's completions endpoint (``gpt-3.5-turbo-instruct``), or any server that speaks it
+    (vLLM, llama.cpp, LM Studio, Ollama's ``/v1``...) through ``base_url``.
+
+    ``api_key`` defaults to ``$OPENAI_API_KEY``, ``base_url`` to ``$OPENAI_BASE_URL``.
+    ``stop`` is the default stop list; a call's ``stop=`` replaces it. ``extra_body`` adds keys to
+    every request body (e.g. ``{"top_k": 20}`` for vLLM). ``http_client``/``http_async_client``:
+    your own httpx clients (you keep ownership). ``streaming=True`` makes ``invoke``/``generate``
+    stream internally.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "gpt-3.5-turbo-instruct",
+        temperature: float | None = 0.7,
+        max_tokens: int | None = 256,
+        top_p: float | None = 1,
+        n: int = 1,
+        best_of: int | None = None,
+        frequency_penalty: float | None = 0,
+        presence_penalty: float | None = 0,
+        seed: int | None = None,
+        logprobs: int | None = None,
+        logit_bias: Mapping[str, int] | None = None,
+        stop: str | Sequence[str] | None = None,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        streaming: bool = False,
+        batch_size: int = 20,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings: OpenAISettings = resolve_settings(
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            organization=organization,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            top_p=top_p,
+            n=n,
+            best_of=best_of,
+            frequency_penalty=frequency_penalty,
+            presence_penalty=presence_penalty,
+            seed=seed,
+            logprobs=logprobs,
+            logit_bias=logit_bias,
+            stop=stop,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            extra_body=extra_body,
+            streaming=streaming,
+            batch_size=batch_size,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigError(f"http_client must be an httpx.Client, got {http_client!r}")
+        if http_async_client is not None and not isinstance(http_async_client, httpx.AsyncClient):
+            raise ConfigError(
+                f"http_async_client must be an httpx.AsyncClient, got {http_async_client!r}"
+            )
+        self.name = name
+        self._timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else (
+                httpx.Timeout(timeout, connect=min(timeout, 5.0))
+                if timeout is not None
+                else DEFAULT_TIMEOUT
+            )
+        )
+        self._http_client = http_client
+        self._http_async_client = http_async_client
+        self._sync: SyncOpenAICompletions | None = None
+        self._owned_client: httpx.Client | None = None
+        self._async: tuple[Hashable, AsyncOpenAICompletions] | None = None
+        self._owned_async_client: httpx.AsyncClient | None = None
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
+
+    def _sync_twin(self) -> SyncOpenAICompletions:
+        if self._sync is None:
+            client = self._http_client
+            if client is None:
+                client = self._owned_client = httpx.Client(timeout=self._timeout)
+            self._sync = SyncOpenAICompletions(
+                name=self.get_name(), settings=self.settings, client=client
+            )
+        return self._sync
+
+    def _async_twin(self) -> AsyncOpenAICompletions:
+        # An httpx.AsyncClient belongs to the event loop it first ran on: keep one per loop.
+        token = loop_token()
+        if self._async is not None and (self._async[0] == token or self._http_async_client):
+            return self._async[1]
+        client = self._http_async_client
+        if client is None:
+            client = self._owned_async_client = httpx.AsyncClient(timeout=self._timeout)
+        twin = AsyncOpenAICompletions(name=self.get_name(), settings=self.settings, client=client)
+        self._async = (token, twin)
+        return twin
+
+    def close(self) -> None:
+        client, self._owned_client, self._sync = self._owned_client, None, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        client, self._owned_async_client, self._async = self._owned_async_client, None, None
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,44 @@
+"""The sync half of the seam where the twins must differ (see ``_async_compat.py``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["gather_limited", "iterate_blocking", "loop_token", "run_blocking", "sleep"]
+
+T = TypeVar("T")
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def run_blocking(fn: Callable[..., T], *args: object) -> T:
+    return fn(*args)
+
+
+def iterate_blocking(iterator: Iterator[T]) -> Iterator[T]:
+    return iterator
+
+
+def gather_limited(thunks: Sequence[Callable[[], T]], *, limit: int | None) -> list[T]:
+    """Run the thunks on threads, at most ``limit`` at a time; results in input order.
+
+    httpx.Client is safe to share between threads. The first failure (in input order) is raised
+    once every started thunk has finished.
+    """
+    if not thunks:
+        return []
+    if len(thunks) == 1:
+        return [thunks[0]()]
+    with ThreadPoolExecutor(max_workers=limit or len(thunks)) as pool:
+        futures = [pool.submit(thunk) for thunk in thunks]
+        return [future.result() for future in futures]
+
+
+def loop_token() -> Hashable:
+    return threading.get_ident()

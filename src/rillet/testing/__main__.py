@@ -1,0 +1,42 @@
+"""Serve the fake OpenAI-compatible server until Ctrl-C: ``python -m rillet.testing [--port N]``.
+
+Prints the base URL (``http://127.0.0.1:<port>/v1``) on stdout; every request gets the song.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from rillet.testing._server import FakeServer, Reply
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rillet.testing",
+        description="Serve a fake OpenAI-compatible API on 127.0.0.1 that answers with a song.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free one)")
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pause before each streamed token (default: 0)",
+    )
+    args = parser.parse_args(argv)
+    with FakeServer(default=Reply(delay=args.delay), port=args.port) as server:
+        print(server.base_url, flush=True)
+        print("Serving the fake OpenAI API; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
