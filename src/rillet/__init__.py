@@ -11,96 +11,40 @@ from ._async._stream import AsyncStream as AsyncStream
 from ._config import RunnableConfig as RunnableConfig
 from ._errors import (
     APIConnectionError as APIConnectionError,
-)
-from ._errors import (
     APIError as APIError,
-)
-from ._errors import (
     APIStatusError as APIStatusError,
-)
-from ._errors import (
     APITimeoutError as APITimeoutError,
-)
-from ._errors import (
     AuthenticationError as AuthenticationError,
-)
-from ._errors import (
     BadRequestError as BadRequestError,
-)
-from ._errors import (
     ConfigError as ConfigError,
-)
-from ._errors import (
     ConflictError as ConflictError,
-)
-from ._errors import (
     IncompleteStreamError as IncompleteStreamError,
-)
-from ._errors import (
     InternalServerError as InternalServerError,
-)
-from ._errors import (
     NotFoundError as NotFoundError,
-)
-from ._errors import (
     PermissionDeniedError as PermissionDeniedError,
-)
-from ._errors import (
     RateLimitError as RateLimitError,
-)
-from ._errors import (
     RilletError as RilletError,
-)
-from ._errors import (
     StreamClosedError as StreamClosedError,
-)
-from ._errors import (
     StreamDecodeError as StreamDecodeError,
-)
-from ._errors import (
     StreamError as StreamError,
-)
-from ._errors import (
     StreamProviderError as StreamProviderError,
-)
-from ._errors import (
     UnprocessableEntityError as UnprocessableEntityError,
 )
-from ._facade import LLM as LLM
-from ._facade import BaseLLM as BaseLLM
-from ._facade import OpenAI as OpenAI
-from ._facade import Runnable as Runnable
+from ._facade import LLM as LLM, BaseLLM as BaseLLM, Runnable as Runnable
 from ._inputs import (
     InvalidInputError as InvalidInputError,
-)
-from ._inputs import (
     LanguageModelInput as LanguageModelInput,
-)
-from ._inputs import (
     PromptValue as PromptValue,
 )
+from ._models import OpenAI as OpenAI
 from ._outputs import (
     Generation as Generation,
-)
-from ._outputs import (
     GenerationChunk as GenerationChunk,
-)
-from ._outputs import (
     GenerationInfo as GenerationInfo,
-)
-from ._outputs import (
     LLMOutput as LLMOutput,
-)
-from ._outputs import (
     LLMResult as LLMResult,
-)
-from ._outputs import (
     Logprobs as Logprobs,
-)
-from ._outputs import (
     RunInfo as RunInfo,
-)
-from ._outputs import (
     TokenUsage as TokenUsage,
 )
 from ._secret import Secret as Secret

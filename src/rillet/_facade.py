@@ -7,7 +7,7 @@ Nothing here bridges one world to the other with threads; each twin does its own
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterator, Sequence
 from types import TracebackType
 from typing import ClassVar, Generic, Literal, TypeVar, overload
 
@@ -15,21 +15,17 @@ import httpx
 
 from ._async._stream import AsyncStream
 from ._async.llm import AsyncBaseLLM, AsyncUserLLM
-from ._async.openai import AsyncOpenAICompletions
 from ._async.runnable import AsyncRunnable
 from ._async_compat import loop_token
 from ._config import RunnableConfig
 from ._errors import ConfigError
 from ._inputs import LanguageModelInput
-from ._openai import OpenAISettings, resolve_settings
 from ._outputs import GenerationChunk, LLMResult
-from ._secret import Secret
 from ._sync._stream import Stream
 from ._sync.llm import SyncBaseLLM, SyncUserLLM
-from ._sync.openai import SyncOpenAICompletions
 from ._sync.runnable import SyncRunnable
 
-__all__ = ["LLM", "BaseLLM", "OpenAI", "Runnable"]
+__all__ = ["LLM", "BaseLLM", "HTTPModel", "Runnable"]
 
 Input = TypeVar("Input")
 AnyLLM = TypeVar("AnyLLM", bound="BaseLLM")
@@ -269,67 +265,18 @@ class LLM(BaseLLM):
         return self.__async
 
 
-class OpenAI(BaseLLM):
-    """OpenAI's completions endpoint (``gpt-3.5-turbo-instruct``), or any server that speaks it
-    (vLLM, llama.cpp, LM Studio, Ollama's ``/v1``...) through ``base_url``.
-
-    ``api_key`` defaults to ``$OPENAI_API_KEY``, ``base_url`` to ``$OPENAI_BASE_URL``.
-    ``stop`` is the default stop list; a call's ``stop=`` replaces it. ``extra_body`` adds keys to
-    every request body (e.g. ``{"top_k": 20}`` for vLLM). ``http_client``/``http_async_client``:
-    your own httpx clients (you keep ownership). ``streaming=True`` makes ``invoke``/``generate``
-    stream internally.
-    """
+class HTTPModel(BaseLLM):
+    """A model served over HTTP: owns one httpx client per twin (per event loop for async)
+    unless the caller passes its own, which it then never closes."""
 
     def __init__(
         self,
         *,
-        model: str = "gpt-3.5-turbo-instruct",
-        temperature: float | None = 0.7,
-        max_tokens: int | None = 256,
-        top_p: float | None = 1,
-        n: int = 1,
-        best_of: int | None = None,
-        frequency_penalty: float | None = 0,
-        presence_penalty: float | None = 0,
-        seed: int | None = None,
-        logprobs: int | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        stop: str | Sequence[str] | None = None,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        organization: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        streaming: bool = False,
-        batch_size: int = 20,
-        http_client: httpx.Client | None = None,
-        http_async_client: httpx.AsyncClient | None = None,
-        name: str | None = None,
+        timeout: float | httpx.Timeout | None,
+        http_client: httpx.Client | None,
+        http_async_client: httpx.AsyncClient | None,
+        name: str | None,
     ) -> None:
-        self.settings: OpenAISettings = resolve_settings(
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            organization=organization,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            n=n,
-            best_of=best_of,
-            frequency_penalty=frequency_penalty,
-            presence_penalty=presence_penalty,
-            seed=seed,
-            logprobs=logprobs,
-            logit_bias=logit_bias,
-            stop=stop,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            extra_body=extra_body,
-            streaming=streaming,
-            batch_size=batch_size,
-        )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigError(f"http_client must be an httpx.Client, got {http_client!r}")
         if http_async_client is not None and not isinstance(http_async_client, httpx.AsyncClient):
@@ -337,48 +284,51 @@ class OpenAI(BaseLLM):
                 f"http_async_client must be an httpx.AsyncClient, got {http_async_client!r}"
             )
         self.name = name
-        self._timeout = (
-            timeout
-            if isinstance(timeout, httpx.Timeout)
-            else (
-                httpx.Timeout(timeout, connect=min(timeout, 5.0))
-                if timeout is not None
-                else DEFAULT_TIMEOUT
-            )
-        )
+        if isinstance(timeout, httpx.Timeout):
+            self._timeout = timeout
+        elif timeout is not None:
+            self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        else:
+            self._timeout = DEFAULT_TIMEOUT
         self._http_client = http_client
         self._http_async_client = http_async_client
-        self._sync: SyncOpenAICompletions | None = None
+        self._sync: SyncBaseLLM | None = None
         self._owned_client: httpx.Client | None = None
-        self._async: tuple[Hashable, AsyncOpenAICompletions] | None = None
+        self._async: tuple[Hashable, AsyncBaseLLM] | None = None
         self._owned_async_client: httpx.AsyncClient | None = None
 
-    @property
-    def model(self) -> str:
-        return self.settings.model
+    def _make_sync(self, client: httpx.Client) -> SyncBaseLLM:
+        raise NotImplementedError
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
+    def _make_async(self, client: httpx.AsyncClient) -> AsyncBaseLLM:
+        raise NotImplementedError
 
-    def _sync_twin(self) -> SyncOpenAICompletions:
+    def _new_client(self) -> httpx.Client:
+        # Redirects are not followed (httpx's default): a key is never sent to another origin.
+        return httpx.Client(timeout=self._timeout)
+
+    def _new_async_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout)
+
+    def _sync_twin(self) -> SyncBaseLLM:
         if self._sync is None:
             client = self._http_client
             if client is None:
-                client = self._owned_client = httpx.Client(timeout=self._timeout)
-            self._sync = SyncOpenAICompletions(
-                name=self.get_name(), settings=self.settings, client=client
-            )
+                client = self._owned_client = self._new_client()
+            self._sync = self._make_sync(client)
         return self._sync
 
-    def _async_twin(self) -> AsyncOpenAICompletions:
+    def _async_twin(self) -> AsyncBaseLLM:
         # An httpx.AsyncClient belongs to the event loop it first ran on: keep one per loop.
         token = loop_token()
-        if self._async is not None and (self._async[0] == token or self._http_async_client):
+        if self._async is not None and (
+            self._async[0] == token or self._http_async_client is not None
+        ):
             return self._async[1]
         client = self._http_async_client
         if client is None:
-            client = self._owned_async_client = httpx.AsyncClient(timeout=self._timeout)
-        twin = AsyncOpenAICompletions(name=self.get_name(), settings=self.settings, client=client)
+            client = self._owned_async_client = self._new_async_client()
+        twin = self._make_async(client)
         self._async = (token, twin)
         return twin
 
