@@ -343,6 +343,13 @@ def test_whole_event_chunks_with_crlf_endings() -> None:
     # A CR or LF inside the line: general path; `b` is then a field name (ignored).
     assert decoder.feed(b"data: a\rb\r\n\r\n") == [ev(b"a")]
     assert decoder.feed(b"data: a\nb\r\n\r\n") == [ev(b"a")]
+    # Near misses of the two fast-path shapes.
+    assert decoder.feed(b"data: a\rdata: b\n\n") == [ev(b"a\nb")]
+    assert decoder.feed(b"data: a\ndata: b\r\n\r\n") == [ev(b"a\nb")]
+    assert decoder.feed(b"data: a\r\nxy") == []
+    assert decoder.feed(b"\n\n") == [ev(b"a")]  # `xy` was an ignored field
+    assert decoder.feed(b"data: a\nx") == []
+    assert decoder.feed(b"\n\n") == [ev(b"a")]
 
 
 def test_fast_path_honours_pending_state() -> None:
@@ -524,7 +531,13 @@ whole_events = st.builds(
     lambda payload, ending: b"data: " + payload + ending,
     st.binary(max_size=8),
     # The fast path's two shapes, and near misses that must take the general path.
-    st.sampled_from([b"\n\n", b"\r\n\r\n", b"\r\n\n", b"\n\r\n", b"\r\r", b"\r\n\r", b"\n"]),
+    st.sampled_from(
+        [
+            *(b"\n\n", b"\r\n\r\n"),
+            *(b"\r\n\n", b"\n\r\n", b"\r\r", b"\r\n\r", b"\n", b"\nx", b"\r\nab", b"\r\n\r\r"),
+            *(b"\rdata: z\n\n", b"\ndata: z\r\n\r\n", b"\r\n\n\n", b"\r\ndata: z\r\n\r\n"),
+        ]
+    ),
 )
 
 
