@@ -22,10 +22,12 @@ SRC_REPLACEMENTS: dict[str, str] = {
     "abatch": "batch",
     "astream": "stream",
     "agenerate": "generate",
+    "astream_events": "stream_events",
 }
 
 # Tests use TEST_REPLACEMENTS = SRC_REPLACEMENTS | TEST_ONLY_REPLACEMENTS.
 TEST_ONLY_REPLACEMENTS: dict[str, str] = {
     # the facade takes one client per twin
     "http_async_client": "http_client",
+    "adispatch_custom_event": "dispatch_custom_event",
 }

@@ -21,3 +21,18 @@ def server() -> Iterator[FakeServer]:
     """A fresh fake OpenAI server on 127.0.0.1 (real HTTP), stopped after the test."""
     with FakeServer() as fake:
         yield fake
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[FakeServer]:
+    """One fake server for a whole test module (starting and stopping one costs ~0.2 s)."""
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def reused_server(module_server: FakeServer) -> FakeServer:
+    """The module's server, reset (no queued replies, no recorded requests) for this test; a
+    module uses it by overriding ``server``: ``def server(reused_server): return reused_server``."""
+    module_server.reset()
+    return module_server

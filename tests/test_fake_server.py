@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -253,6 +255,52 @@ def test_client_disconnect_is_seen_mid_stream(server: FakeServer, client: httpx.
     # The server is still healthy, and a second disconnect is counted too.
     assert complete(client).status_code == 200
     assert not server.wait_for_disconnect(timeout=0.05, n=2)
+
+
+def raw_stream_request(port: int) -> socket.socket:
+    """A connection with a tiny receive window that has sent a streaming request."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    body = b'{"prompt":"x","stream":true}'
+    sock.sendall(
+        b"POST /v1/completions HTTP/1.1\r\nhost: fake\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    assert sock.recv(100).startswith(b"HTTP/1.1 200 ")
+    return sock
+
+
+def test_reset_during_an_unpaced_stream_is_a_disconnect(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = tuple(f" token{i}" for i in range(50_000))  # ~8 MB: more than the socket buffers
+    server.queue(Reply(tokens=tokens))
+    sock = raw_stream_request(server.port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+    sock.close()  # with a zero linger: a reset
+
+    assert server.wait_for_disconnect(timeout=2.0)
+    [sent] = server.tokens_sent
+    assert sent < len(tokens)
+    assert server.completed == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == [], (
+        "no writes to the dead socket"
+    )
+
+
+def test_stop_does_not_hang_on_a_client_that_stopped_reading() -> None:
+    server = FakeServer(
+        default=Reply(body=b"x" * (16 << 20), chunk_sizes=[1 << 16], content_type="text/plain")
+    ).start()
+    with raw_stream_request(server.port):
+        time.sleep(0.2)  # the server is now blocked on back-pressure
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 1.0
+    [sent] = server.tokens_sent
+    assert sent < 256
+    gc.collect()  # an unclosed transport would warn here (and fail: warnings are errors)
 
 
 def test_max_in_flight_with_concurrent_requests(server: FakeServer, client: httpx.Client) -> None:

@@ -7,8 +7,17 @@ only here, so the async twin runs on asyncio and on trio.
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterator,
+    Sequence,
+)
 from typing import TypeVar
 
 import anyio
@@ -18,7 +27,15 @@ import anyio.to_thread
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
     from exceptiongroup import BaseExceptionGroup
 
-__all__ = ["gather_limited", "iterate_blocking", "loop_token", "run_blocking", "sleep"]
+__all__ = [
+    "close_abandoned",
+    "defer",
+    "gather_limited",
+    "iterate_blocking",
+    "loop_token",
+    "run_blocking",
+    "sleep",
+]
 
 T = TypeVar("T")
 
@@ -44,9 +61,11 @@ async def iterate_blocking(iterator: Iterator[T]) -> AsyncIterator[T]:
                 return
             yield item  # type: ignore[misc]  # item is a T once it is not the sentinel
     finally:
+        # Closed inline (not on a thread): this may run while an abandoned stream is closed
+        # synchronously, where nothing may be awaited.
         close = getattr(iterator, "close", None)
         if close is not None:
-            await anyio.to_thread.run_sync(close)
+            close()
 
 
 async def gather_limited(
@@ -83,3 +102,48 @@ async def gather_limited(
 def loop_token() -> Hashable:
     """An identity for the running event loop (httpx async clients must not cross loops)."""
     return anyio.lowlevel.current_token()
+
+
+_deferred: set[object] = set()
+
+
+def defer(cleanup: Callable[[], Awaitable[None]]) -> None:
+    """Run an async cleanup soon on the current event loop, from code that cannot await.
+
+    Used while an abandoned stream is closed synchronously: its socket is already shut down,
+    and closing the httpx response (which returns the pool slot) runs as a separate task.
+    Outside an event loop there is nothing to run it on, and nothing left to release.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        task = asyncio.ensure_future(cleanup(), loop=loop)
+        _deferred.add(task)
+        task.add_done_callback(_deferred.discard)
+        return
+    try:
+        import trio.lowlevel
+
+        trio.lowlevel.spawn_system_task(cleanup)
+    except (ImportError, RuntimeError):
+        pass  # not in an event loop: nothing can run it, and the socket is already shut down
+
+
+def close_abandoned(generator: AsyncGenerator[object, None]) -> None:
+    """Close an abandoned stream's generator chain now, synchronously (from ``__del__``).
+
+    Nothing in rillet's generators awaits while closing an aborted stream (see ``defer``), so
+    ``aclose()`` finishes in one step. Closing here, at once, rather than leaving it to the event
+    loop's finalizer matters: asyncio's shutdown would otherwise close the nested generators of
+    the chain concurrently, and they would fail with "already running".
+    """
+    closing = generator.aclose()
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    except Exception:  # an abandoned stream has nobody left to report to
+        return
+    closing.close()  # it awaited after all: give up rather than block (the socket is shut)

@@ -8,7 +8,7 @@ from typing import TypedDict
 
 from ._errors import ConfigError
 
-__all__ = ["RunnableConfig", "child_config", "config_list", "ensure_config"]
+__all__ = ["RunnableConfig", "child_config", "config_list", "ensure_config", "merge_configs"]
 
 
 class RunnableConfig(TypedDict, total=False):
@@ -128,3 +128,17 @@ def child_config(
     if run_name is not None:
         child["run_name"] = run_name
     return child
+
+
+def merge_configs(bound: RunnableConfig, call: RunnableConfig) -> RunnableConfig:
+    """``with_config``'s config under a call's: tags add up, metadata and configurable merge
+    (the call wins on conflicts), and the call's run name, run id and concurrency win if set."""
+    out = ensure_config(bound)
+    tags = out.get("tags", [])
+    out["tags"] = [*tags, *(t for t in call.get("tags", ()) if t not in tags)]
+    out["metadata"] = {**out.get("metadata", {}), **call.get("metadata", {})}
+    out["configurable"] = {**out.get("configurable", {}), **call.get("configurable", {})}
+    for key in ("run_name", "run_id", "max_concurrency", "recursion_limit"):
+        if call.get(key) is not None:
+            out[key] = call[key]
+    return out

@@ -20,6 +20,8 @@
     │       └── IncompleteStreamError            the stream ended without its terminal event
     └── StreamClosedError (also RuntimeError)     a closed stream was used again
 
+    UnknownEventWarning (a UserWarning)          a stream event of a type rillet does not know
+
 Every error raised after the first token carries ``partial_text``: the text already streamed, so
 nothing the caller paid for is lost.
 """
@@ -48,6 +50,7 @@ __all__ = [
     "StreamDecodeError",
     "StreamError",
     "StreamProviderError",
+    "UnknownEventWarning",
     "UnprocessableEntityError",
     "status_error",
 ]
@@ -197,6 +200,21 @@ class IncompleteStreamError(StreamError):
     """The stream ended (EOF) before its terminal event (``[DONE]``, ``message_stop``...)."""
 
 
+class UnknownEventWarning(UserWarning):
+    """A stream carried an event type this version of rillet does not know; it was skipped.
+
+    Providers add event types over time (Anthropic's docs reserve the right to), so an unknown
+    event is not fatal, but it is not dropped in silence either. ``event_type`` and ``raw`` (the
+    event's data) say what it was. To fail instead: ``warnings.simplefilter("error",
+    UnknownEventWarning)``; to silence it: ``"ignore"``.
+    """
+
+    def __init__(self, message: str, *, event_type: str, raw: bytes) -> None:
+        super().__init__(message)
+        self.event_type = event_type
+        self.raw = raw
+
+
 _STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -222,7 +240,8 @@ def status_error(
     cls = _STATUS_ERRORS.get(status_code, default)
     detail = ""
     if isinstance(body, Mapping):
-        message = body.get("message")
+        # OpenAI and Anthropic: {"message": ...} (the inner error object); Ollama: {"error": "..."}
+        message = body.get("message", body.get("error"))
         if isinstance(message, str):
             detail = f": {message}"
     elif isinstance(body, str) and body:

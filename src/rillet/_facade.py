@@ -7,9 +7,9 @@ Nothing here bridges one world to the other with threads; each twin does its own
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import ClassVar, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 import httpx
 
@@ -19,17 +19,23 @@ from ._async.runnable import AsyncRunnable
 from ._async_compat import loop_token
 from ._config import RunnableConfig
 from ._errors import ConfigError
+from ._events import StreamEvent
 from ._inputs import LanguageModelInput
 from ._outputs import GenerationChunk, LLMResult
 from ._sync._stream import Stream
 from ._sync.llm import SyncBaseLLM, SyncUserLLM
 from ._sync.runnable import SyncRunnable
 
-__all__ = ["LLM", "BaseLLM", "HTTPModel", "Runnable"]
+if TYPE_CHECKING:
+    from ._composition import RunnableBinding, RunnableSequence
 
-Input = TypeVar("Input")
+__all__ = ["LLM", "BaseLLM", "BoundLLM", "HTTPModel", "Runnable"]
+
+Input = TypeVar("Input", contravariant=True)
+Output = TypeVar("Output", covariant=True)
 AnyLLM = TypeVar("AnyLLM", bound="BaseLLM")
-Output = TypeVar("Output")
+T = TypeVar("T")
+U = TypeVar("U")
 Stop = list[str] | None
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
@@ -43,17 +49,121 @@ class Runnable(Generic[Input, Output]):
     def get_name(self) -> str:
         return self.name or type(self).__name__
 
-    def _sync_twin(self) -> SyncRunnable[Input, Output]:
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
         raise NotImplementedError
 
-    def _async_twin(self) -> AsyncRunnable[Input, Output]:
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
         raise NotImplementedError
+
+    # -- composition -------------------------------------------------------------------------
+
+    @overload
+    def __or__(self, other: Runnable[Output, T]) -> RunnableSequence[Input, T]: ...
+
+    @overload
+    def __or__(
+        self, other: Mapping[str, Runnable[Output, object] | Callable[[Output], object]]
+    ) -> RunnableSequence[Input, dict[str, Any]]: ...
+
+    @overload
+    def __or__(self, other: Callable[[Output], T]) -> RunnableSequence[Input, T]: ...
+
+    def __or__(self, other: object) -> RunnableSequence[Input, Any]:
+        """``self | other``: a sequence; functions become RunnableLambdas, dicts RunnableParallels."""
+        from ._composition import RunnableSequence, coerce
+
+        return RunnableSequence(self, coerce(other))
+
+    @overload
+    def __ror__(
+        self, other: Mapping[str, Runnable[T, object] | Callable[[T], object]]
+    ) -> RunnableSequence[T, Output]: ...
+
+    @overload
+    def __ror__(self, other: Callable[[T], Input]) -> RunnableSequence[T, Output]: ...
+
+    def __ror__(self, other: object) -> RunnableSequence[Any, Output]:
+        from ._composition import RunnableSequence, coerce
+
+        return RunnableSequence(coerce(other), self)
+
+    def pipe(
+        self, *others: Runnable[Any, Any] | Callable[[Any], Any]
+    ) -> RunnableSequence[Input, Any]:
+        from ._composition import RunnableSequence, coerce
+
+        return RunnableSequence(self, *(coerce(o) for o in others))
+
+    def with_config(
+        self, config: RunnableConfig | None = None, **options: Any
+    ) -> RunnableBinding[Input, Output]:
+        """The same runnable with this config (tags, metadata, run_name...) on every call."""
+        from ._composition import RunnableBinding
+
+        merged: dict[str, Any] = {**(config or {}), **options}
+        return RunnableBinding(self, merged)  # type: ignore[arg-type]  # validated by ensure_config
+
+    # -- events ------------------------------------------------------------------------------
+
+    def astream_events(
+        self,
+        input: Input,
+        config: RunnableConfig | None = None,
+        *,
+        version: Literal["v1", "v2"] = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+    ) -> AsyncStream[StreamEvent]:
+        """Typed events from every step, in order, as the run happens (LangChain's v1/v2)."""
+        return self._async_twin().astream_events(
+            input,
+            config,
+            version=version,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+        )
+
+    def stream_events(
+        self,
+        input: Input,
+        config: RunnableConfig | None = None,
+        *,
+        version: Literal["v1", "v2"] = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+    ) -> Stream[StreamEvent]:
+        """The sync twin of ``astream_events`` (LangChain has none): the same events, in order."""
+        return self._sync_twin().stream_events(
+            input,
+            config,
+            version=version,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+        )
 
     def invoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
-        return self._sync_twin().invoke(input, config)
+        output: Output = self._sync_twin().invoke(input, config)
+        return output
 
     async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
-        return await self._async_twin().ainvoke(input, config)
+        output: Output = await self._async_twin().ainvoke(input, config)
+        return output
 
     def stream(self, input: Input, config: RunnableConfig | None = None) -> Stream[Output]:
         return self._sync_twin().stream(input, config)
@@ -180,6 +290,10 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
     ) -> LLMResult:
         return await self._async_twin().agenerate(prompts, stop=stop, **kwargs)
+
+    def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundLLM:
+        """This model with call arguments fixed (e.g. ``llm.bind(stop=["\\n"])`` in a chain)."""
+        return BoundLLM(self, stop=stop, overrides=kwargs)
 
     def close(self) -> None:
         """Close the sync connections this model owns."""
@@ -341,3 +455,28 @@ class HTTPModel(BaseLLM):
         client, self._owned_async_client, self._async = self._owned_async_client, None, None
         if client is not None:
             await client.aclose()
+
+
+class BoundLLM(BaseLLM):
+    """An LLM with call arguments fixed by ``bind``; shares the model's connections."""
+
+    def __init__(self, model: BaseLLM, *, stop: Stop, overrides: Mapping[str, object]) -> None:
+        self.model = model
+        self.name = model.name
+        self._stop = stop
+        self._overrides = dict(overrides)
+
+    def get_name(self) -> str:
+        return self.model.get_name()
+
+    def _sync_twin(self) -> SyncBaseLLM:
+        return self.model._sync_twin().bind(self._stop, self._overrides)
+
+    def _async_twin(self) -> AsyncBaseLLM:
+        return self.model._async_twin().bind(self._stop, self._overrides)
+
+    def close(self) -> None:
+        self.model.close()
+
+    async def aclose(self) -> None:
+        await self.model.aclose()

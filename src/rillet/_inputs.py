@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, TypedDict, runtime_checkable
 
 from ._errors import RilletError
 
-__all__ = ["InvalidInputError", "LanguageModelInput", "PromptValue", "to_prompt"]
+__all__ = [
+    "ChatInput",
+    "ChatMessage",
+    "InvalidInputError",
+    "LanguageModelInput",
+    "PromptValue",
+    "chat_messages",
+    "to_prompt",
+]
 
 
 class InvalidInputError(RilletError, ValueError):
@@ -37,7 +45,7 @@ _ROLE_PREFIX = {
 }
 
 
-def _message_line(message: object) -> str:
+def _role_and_content(message: object) -> tuple[str, str]:
     if isinstance(message, tuple) and len(message) == 2:
         role, content = message
     elif isinstance(message, Mapping):
@@ -49,6 +57,11 @@ def _message_line(message: object) -> str:
             f"invalid message {message!r}: expected a (role, content) tuple or a "
             '{"role": ..., "content": ...} dict of strings'
         )
+    return role, content
+
+
+def _message_line(message: object) -> str:
+    role, content = _role_and_content(message)
     prefix = _ROLE_PREFIX.get(role.lower(), role)
     return f"{prefix}: {content}"
 
@@ -66,3 +79,28 @@ def to_prompt(value: object) -> str:
         f"invalid input type {type(value).__name__}: an LLM takes a str, a PromptValue, "
         "or a list of (role, content) messages"
     )
+
+
+class ChatMessage(TypedDict):
+    """One message of a chat request body, with the role spelled as chat APIs spell it."""
+
+    role: str
+    content: str
+
+
+ChatInput: TypeAlias = "str | Sequence[MessageLike]"
+
+# LangChain's message types, as the chat APIs name their roles.
+_CHAT_ROLE = {"human": "user", "ai": "assistant"}
+
+
+def chat_messages(value: ChatInput) -> list[ChatMessage]:
+    """The ``messages`` of a chat request: a str is one user message; (role, content) tuples and
+    role/content dicts are kept as messages (``human``/``ai`` become ``user``/``assistant``)."""
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    messages: list[ChatMessage] = []
+    for message in value:
+        role, content = _role_and_content(message)
+        messages.append({"role": _CHAT_ROLE.get(role.lower(), role), "content": content})
+    return messages

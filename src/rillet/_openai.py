@@ -1,23 +1,42 @@
-"""OpenAI completions: settings resolved from arguments and the environment, request bodies.
+"""OpenAI completions and chat: settings resolved from arguments and the environment, bodies.
 
-Pure: no I/O. The async provider (``_async/openai.py``) sends what this builds.
+Pure: no I/O. ``CompletionsApi`` and ``ChatApi`` are the two endpoints as ``HTTPApi``s, spoken
+by ``_async/_provider.py`` (streams are read by ``_openai_read.py``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
+from typing import TypeVar
 
 import msgspec
 
 from ._errors import ConfigError
+from ._http_api import HTTPApi, Stop
+from ._inputs import ChatInput, chat_messages
+from ._openai_read import (
+    ChatStreamReader,
+    CompletionsStreamReader,
+    chat_result,
+    completions_result,
+)
+from ._outputs import GenerationBuilder, LLMResult
+from ._schema import (
+    ChatChoice,
+    CompletionChoice,
+    OpenAIPayload,
+    chat_completion_decoder,
+    completion_decoder,
+)
 from ._secret import Secret
+from ._settings import check_int, encode_body, env, http_url, json_headers, resolve_key, stop_list
+from ._sse import ServerSentEvent
 
-__all__ = ["OpenAISettings", "completions_body", "request_headers", "resolve_settings"]
+__all__ = ["ChatApi", "CompletionsApi", "OpenAISettings", "resolve_settings"]
+
+Choice = TypeVar("Choice")
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-USER_AGENT = "rillet/0.1"
 
 
 class OpenAISettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,25 +64,6 @@ class OpenAISettings(msgspec.Struct, frozen=True, kw_only=True):
     batch_size: int
 
 
-def _env(*names: str) -> str | None:
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
-
-
-def _stop_list(stop: str | Sequence[str] | None, where: str) -> list[str] | None:
-    if stop is None:
-        return None
-    if isinstance(stop, str):
-        return [stop]
-    items = list(stop)
-    if not all(isinstance(s, str) for s in items):
-        raise ConfigError(f"{where} must be a str or a list of str, got {stop!r}")
-    return items
-
-
 def resolve_settings(
     *,
     model: str,
@@ -89,47 +89,38 @@ def resolve_settings(
 ) -> OpenAISettings:
     """Validate the constructor arguments and fill the rest from the environment.
 
-    ``api_key`` falls back to ``OPENAI_API_KEY``; ``base_url`` to ``OPENAI_BASE_URL`` (then
-    LangChain's ``OPENAI_API_BASE``); ``organization`` to ``OPENAI_ORG_ID``. A key is required only
-    for api.openai.com: local OpenAI-compatible servers (vLLM, llama.cpp, Ollama...) need none.
+    Serves both endpoints (completions and chat; chat passes ``best_of=None``, ``logprobs=None``,
+    ``batch_size=1``). ``api_key`` falls back to ``OPENAI_API_KEY``; ``base_url`` to
+    ``OPENAI_BASE_URL`` (then LangChain's ``OPENAI_API_BASE``); ``organization`` to
+    ``OPENAI_ORG_ID``. A key is required only for api.openai.com: local OpenAI-compatible servers
+    (vLLM, llama.cpp, Ollama...) need none.
     """
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be a non-empty str, got {model!r}")
-    if not isinstance(n, int) or n < 1:
-        raise ConfigError(f"n must be an int >= 1, got {n!r}")
-    if streaming and (n > 1 or (best_of or 1) > 1):
-        raise ConfigError("streaming=True cannot be combined with n > 1 or best_of > 1")
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigError(f"max_retries must be an int >= 0, got {max_retries!r}")
-    if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
+    check_int("n", n, minimum=1)
+    if streaming and (best_of or 1) > 1:
+        # OpenAI refuses to stream best_of > 1 (the server picks the best candidate at the end).
+        raise ConfigError("streaming=True cannot be combined with best_of > 1")
+    check_int("max_retries", max_retries, minimum=0)
+    if max_tokens == -1:
         raise ConfigError(
-            f"max_tokens must be a positive int or None, got {max_tokens!r}"
-            + (" (-1, 'the rest of the context', is not supported)" if max_tokens == -1 else "")
+            "max_tokens must be a positive int or None, got -1 "
+            "('the rest of the context' is not supported)"
         )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    url = (base_url or _env("OPENAI_BASE_URL", "OPENAI_API_BASE") or DEFAULT_BASE_URL).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
-        )
-    key: Secret | None
-    if isinstance(api_key, Secret):
-        key = api_key
-    else:
-        raw_key = api_key or _env("OPENAI_API_KEY")
-        key = Secret(raw_key) if raw_key else None
-    if key is None and parts.hostname == "api.openai.com":
-        raise ConfigError(
-            "no API key: pass api_key=... or set OPENAI_API_KEY "
-            "(or point base_url at a server that needs none)"
-        )
+    check_int("max_tokens", max_tokens, minimum=1, optional=True)
+    check_int("batch_size", batch_size, minimum=1)
+    url = http_url(
+        base_url or env("OPENAI_BASE_URL", "OPENAI_API_BASE") or DEFAULT_BASE_URL,
+        name="base_url",
+        example=DEFAULT_BASE_URL,
+    )
     return OpenAISettings(
         model=model,
         base_url=url,
-        api_key=key,
-        organization=organization or _env("OPENAI_ORG_ID", "OPENAI_ORGANIZATION"),
+        api_key=resolve_key(
+            api_key, env_names=["OPENAI_API_KEY"], url=url, required_for="api.openai.com"
+        ),
+        organization=organization or env("OPENAI_ORG_ID", "OPENAI_ORGANIZATION"),
         temperature=temperature,
         max_tokens=max_tokens,
         top_p=top_p,
@@ -140,7 +131,7 @@ def resolve_settings(
         seed=seed,
         logprobs=logprobs,
         logit_bias=dict(logit_bias) if logit_bias is not None else None,
-        stop=_stop_list(stop, "stop"),
+        stop=stop_list(stop),
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
         extra_body=dict(extra_body) if extra_body is not None else None,
@@ -149,54 +140,97 @@ def resolve_settings(
     )
 
 
-def request_headers(settings: OpenAISettings, *, stream: bool) -> dict[str, str]:
-    headers = {"content-type": "application/json", "user-agent": USER_AGENT}
-    headers["accept"] = "text/event-stream" if stream else "application/json"
-    if settings.api_key is not None:
-        headers["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-    if settings.organization:
-        headers["openai-organization"] = settings.organization
-    headers.update(settings.default_headers)
-    return headers
+class _OpenAIApi(HTTPApi[OpenAISettings, ServerSentEvent, OpenAIPayload[Choice]]):
+    """What both OpenAI endpoints share: auth headers and every parameter but the input."""
+
+    def headers(self, *, stream: bool) -> dict[str, str]:
+        settings = self.settings
+        auth: dict[str, str] = {}
+        if settings.api_key is not None:
+            auth["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        if settings.organization:
+            auth["openai-organization"] = settings.organization
+        return json_headers(
+            accept="text/event-stream" if stream else "application/json",
+            auth=auth,
+            default_headers=settings.default_headers,
+        )
+
+    def _encode(
+        self, body: dict[str, object], stop: Stop, overrides: Mapping[str, object], *, stream: bool
+    ) -> bytes:
+        settings = self.settings
+        optional: dict[str, object | None] = {
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "top_p": settings.top_p,
+            "frequency_penalty": settings.frequency_penalty,
+            "presence_penalty": settings.presence_penalty,
+            "seed": settings.seed,
+            "logprobs": settings.logprobs,
+            "logit_bias": settings.logit_bias,
+            "n": settings.n if settings.n != 1 else None,
+            "best_of": settings.best_of if (settings.best_of or 1) > 1 else None,
+            "stop": (stop_list(stop) if stop is not None else settings.stop) or None,
+        }
+        if stream:
+            # Usage is then reported at the end of the stream (a `choices: []` chunk).
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return encode_body(body, optional, extra_body=settings.extra_body, overrides=overrides)
 
 
-def completions_body(
-    settings: OpenAISettings,
-    prompt: str | list[str],
-    *,
-    stop: str | Sequence[str] | None,
-    stream: bool,
-    overrides: Mapping[str, object],
-) -> bytes:
-    """The JSON body of ``POST /completions``.
+class CompletionsApi(_OpenAIApi[CompletionChoice]):
+    """``POST {base_url}/completions``: up to ``batch_size`` prompts share a non-streamed
+    request (the endpoint takes a list; choice ``i`` answers prompt ``i // n``)."""
 
-    Unset (None) parameters are omitted rather than sent as ``null``. A call's ``stop`` replaces
-    the instance's; ``extra_body`` and then call-time ``overrides`` are merged last. Streams ask for
-    ``stream_options.include_usage`` so usage is known at the end.
-    """
-    body: dict[str, object] = {"model": settings.model, "prompt": prompt}
-    optional: dict[str, object | None] = {
-        "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
-        "top_p": settings.top_p,
-        "frequency_penalty": settings.frequency_penalty,
-        "presence_penalty": settings.presence_penalty,
-        "seed": settings.seed,
-        "logprobs": settings.logprobs,
-        "logit_bias": settings.logit_bias,
-    }
-    body.update((k, v) for k, v in optional.items() if v is not None)
-    if settings.n != 1:
-        body["n"] = settings.n
-    if settings.best_of is not None and settings.best_of > 1:
-        body["best_of"] = settings.best_of
-    stops = _stop_list(stop, "stop") if stop is not None else settings.stop
-    if stops:
-        body["stop"] = stops
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    if settings.extra_body:
-        body.update(settings.extra_body)
-    body.update(overrides)
-    return msgspec.json.encode(body)
+    path = "/completions"
+    what = "a completion"
+
+    def __init__(self, settings: OpenAISettings) -> None:
+        super().__init__(settings)
+        self.batch_size = settings.batch_size
+
+    def body(
+        self, prompt: str, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+    ) -> bytes:
+        return self._encode(
+            {"model": self.settings.model, "prompt": prompt}, stop, overrides, stream=stream
+        )
+
+    def batch_body(self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]) -> bytes:
+        return self._encode(
+            {"model": self.settings.model, "prompt": prompts}, stop, overrides, stream=False
+        )
+
+    def reader(self, builder: GenerationBuilder) -> CompletionsStreamReader:
+        return CompletionsStreamReader(builder, url=self.url)
+
+    def decode(self, content: bytes) -> OpenAIPayload[CompletionChoice]:
+        return completion_decoder.decode(content)
+
+    def result(self, payload: OpenAIPayload[CompletionChoice], prompts: int) -> LLMResult:
+        return completions_result(payload, prompts, self.settings.n)
+
+
+class ChatApi(_OpenAIApi[ChatChoice]):
+    """``POST {base_url}/chat/completions``: a str prompt is one user message (a list of
+    messages is sent as messages); one prompt per request."""
+
+    path = "/chat/completions"
+    what = "a chat completion"
+
+    def body(
+        self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+    ) -> bytes:
+        body: dict[str, object] = {"model": self.settings.model, "messages": chat_messages(prompt)}
+        return self._encode(body, stop, overrides, stream=stream)
+
+    def reader(self, builder: GenerationBuilder) -> ChatStreamReader:
+        return ChatStreamReader(builder, url=self.url)
+
+    def decode(self, content: bytes) -> OpenAIPayload[ChatChoice]:
+        return chat_completion_decoder.decode(content)
+
+    def result(self, payload: OpenAIPayload[ChatChoice], prompts: int) -> LLMResult:
+        return chat_result(payload)

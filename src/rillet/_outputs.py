@@ -8,6 +8,7 @@ same, but every field is typed. Values are frozen structs.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Literal
 
 import msgspec
@@ -22,6 +23,7 @@ __all__ = [
     "Logprobs",
     "RunInfo",
     "TokenUsage",
+    "combine_results",
 ]
 
 
@@ -208,3 +210,27 @@ class GenerationBuilder:
 
     def result(self) -> LLMResult:
         return LLMResult(generations=[self.generations()], llm_output=self.llm_output())
+
+
+def combine_results(results: Sequence[LLMResult]) -> LLMResult:
+    """The results of several requests as one: generations in order, usage summed, the first
+    model name and fingerprint."""
+    if len(results) == 1:
+        return results[0]
+    usage: TokenUsage | None = None
+    model_name: str | None = None
+    fingerprint: str | None = None
+    for result in results:
+        output = result.llm_output
+        if output is None:
+            continue
+        if output.token_usage is not None:
+            usage = output.token_usage if usage is None else usage + output.token_usage
+        model_name = model_name or output.model_name
+        fingerprint = fingerprint or output.system_fingerprint
+    return LLMResult(
+        generations=[generations for result in results for generations in result.generations],
+        llm_output=LLMOutput(
+            token_usage=usage, model_name=model_name, system_fingerprint=fingerprint
+        ),
+    )

@@ -14,10 +14,14 @@ __all__ = ["Resources"]
 
 
 class Resources:
-    __slots__ = ("_aborts",)
+    __slots__ = ("_aborts", "aborted")
 
     def __init__(self) -> None:
         self._aborts: list[Callable[[], None]] = []
+        # Set when the stream was abandoned: the generators are then closed synchronously, and
+        # must hand any async cleanup (closing the HTTP response) to the event loop instead of
+        # awaiting it.
+        self.aborted = False
 
     def register(self, abort: Callable[[], None]) -> None:
         self._aborts.append(abort)
@@ -30,6 +34,7 @@ class Resources:
 
     def abort(self) -> None:
         """Run every registered abort (best effort: a failing one does not stop the others)."""
+        self.aborted = True
         aborts, self._aborts = self._aborts, []
         for abort in aborts:
             try:

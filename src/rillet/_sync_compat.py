@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["gather_limited", "iterate_blocking", "loop_token", "run_blocking", "sleep"]
+__all__ = [
+    "close_abandoned",
+    "defer",
+    "gather_limited",
+    "iterate_blocking",
+    "loop_token",
+    "run_blocking",
+    "sleep",
+]
 
 T = TypeVar("T")
 
@@ -42,3 +50,15 @@ def gather_limited(thunks: Sequence[Callable[[], T]], *, limit: int | None) -> l
 
 def loop_token() -> Hashable:
     return threading.get_ident()
+
+
+def defer(cleanup: Callable[[], None]) -> None:
+    """Sync cleanup can run at once."""
+    cleanup()
+
+
+def close_abandoned(generator: Generator[object, None, None]) -> None:
+    try:
+        generator.close()
+    except Exception:  # an abandoned stream has nobody left to report to
+        pass

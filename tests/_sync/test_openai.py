@@ -126,9 +126,6 @@ def test_recorded_streams_decode_to_their_text(
     assert generation.generation_info.finish_reason == rec.finish_reason
 
 
-# trio warns (ResourceWarning, hidden by default) about any generator abandoned without
-# close(); the connection is shut down regardless, which is what this test checks.
-@pytest.mark.filterwarnings("ignore:Async generator 'rillet\\.:ResourceWarning")
 def test_break_closes_the_response_at_once(server: FakeServer, make_llm: MakeLLM) -> None:
     server.queue(Reply(tokens=["tok"] * 400, delay=0.01))
     llm = make_llm()

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Generic, TypeVar
 
+from .._async_compat import close_abandoned
 from .._errors import StreamClosedError
 from .._resources import Resources
 
@@ -59,7 +60,12 @@ class AsyncStream(Generic[T]):
         await self.aclose()
 
     def __del__(self) -> None:
-        self._resources.abort()
+        # Abandoned (dropped without being exhausted or closed, e.g. after a `break`): shut the
+        # sockets down and close the generators now, not whenever the event loop gets to it.
+        if not self._closed:
+            self._closed = True
+            self._resources.abort()
+            close_abandoned(self._gen)
 
 
 @asynccontextmanager

@@ -1,46 +1,190 @@
-"""``AsyncRunnable``: the Runnable protocol (invoke, batch, stream) with LangChain's defaults."""
+"""``AsyncRunnable``: the Runnable protocol (invoke, batch, stream, events) with LangChain's defaults.
+
+Every runnable is one async generator, ``_atransform``: it pulls its input items (with the events
+of the steps before it mixed in) and yields its output chunks with its own events mixed in, in
+order. Composition nests these generators, so events flow inline with the chunks: no task, no
+queue, and closing the outermost stream closes every inner generator and the HTTP response.
+Under plain ``astream`` the same generators run with events off and build no event object.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from functools import partial
 from typing import Generic, Literal, TypeVar, overload
 
+from .._aggregate import aggregate
 from .._async_compat import gather_limited
-from .._config import RunnableConfig, config_list, ensure_config
+from .._config import RunnableConfig, config_list, ensure_config, merge_configs
+from .._events import (
+    BaseEvent,
+    EventFilter,
+    RunKind,
+    RunScope,
+    StreamEvent,
+    Version,
+    check_version,
+)
 from .._resources import Resources
-from ._stream import AsyncStream
+from ._stream import AsyncStream, closing_iter
 
-__all__ = ["AsyncRunnable"]
+__all__ = ["AsyncRunnable", "AsyncRunnableBinding", "RunContext", "once"]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
+T = TypeVar("T")
+
+
+class RunContext:
+    """What every run of one ``astream``/``astream_events`` call shares."""
+
+    __slots__ = ("emit", "input", "resources", "version")
+
+    def __init__(
+        self, *, resources: Resources, emit: bool, version: Version, input: object
+    ) -> None:
+        self.resources = resources
+        self.emit = emit
+        self.version: Version = version
+        self.input = input
+
+
+async def once(value: T) -> AsyncIterator[T]:
+    yield value
 
 
 class AsyncRunnable(Generic[Input, Output]):
-    """A unit of work that can be invoked, batched and streamed.
+    """A unit of work that can be invoked, batched and streamed, with typed events.
 
-    Subclasses implement ``ainvoke``; the default ``astream`` yields one chunk, the final output
-    (LangChain's documented fallback), and ``abatch`` runs ``ainvoke`` per input concurrently.
+    Subclasses implement ``_ainvoke`` (the whole output from the whole input). The default
+    ``_atransform`` collects the input, emits start, invokes, emits the output as one chunk and
+    end; streaming runnables override ``_atransform``.
     """
 
     name: str | None = None
+    run_kind: RunKind = "chain"
+    # LangChain never reports stream events for an invoke-only step such as a prompt template
+    # when it is nested in a chain (only when it is the root).
+    streams_when_nested: bool = True
 
     def get_name(self) -> str:
         return self.name or type(self).__name__
 
+    def _scope(
+        self, config: RunnableConfig, parents: tuple[str, ...], emit: bool, version: Version
+    ) -> RunScope:
+        return RunScope(
+            kind=self.run_kind,
+            name=self.get_name(),
+            config=config,
+            parent_ids=parents,
+            emit=emit,
+            version=version,
+        )
+
+    # -- invoke --------------------------------------------------------------------------------
+
     async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
-        raise NotImplementedError(f"{type(self).__name__} must implement ainvoke")
+        return await self._arun(input, ensure_config(config), ())
+
+    async def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
+        """Invoke as a run of its own (a child of ``parents``), without events."""
+        return await self._ainvoke(input, config, self._scope(config, parents, False, "v2"))
+
+    async def _ainvoke(self, input: Input, config: RunnableConfig, scope: RunScope) -> Output:
+        raise NotImplementedError(f"{type(self).__name__} must implement _ainvoke")
+
+    # -- stream --------------------------------------------------------------------------------
 
     def astream(self, input: Input, config: RunnableConfig | None = None) -> AsyncStream[Output]:
-        """Stream the output in chunks; the returned stream is also a (async) context manager."""
-        conf = ensure_config(config)
-        return AsyncStream(partial(self._stream_chunks, input, conf))
+        """Stream the output in chunks; the returned stream is also a context manager."""
+        return AsyncStream(partial(self._stream_outputs, input, ensure_config(config)))
 
-    async def _stream_chunks(
+    async def _stream_outputs(
         self, input: Input, config: RunnableConfig, resources: Resources
     ) -> AsyncGenerator[Output, None]:
-        yield await self.ainvoke(input, config)
+        context = RunContext(resources=resources, emit=False, version="v2", input=input)
+        async with closing_iter(self._atransform(once(input), config, context, ())) as items:
+            async for item in items:
+                if not isinstance(item, BaseEvent):
+                    yield item
+
+    def astream_events(
+        self,
+        input: Input,
+        config: RunnableConfig | None = None,
+        *,
+        version: Literal["v1", "v2"] = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+    ) -> AsyncStream[StreamEvent]:
+        """Stream typed events from every step of the run, in order (see LangChain's
+        astream_events). ``version="v1"`` has no parent ids and no custom events."""
+        checked = check_version(version)
+        event_filter = EventFilter(
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+        )
+        return AsyncStream(
+            partial(self._stream_events, input, ensure_config(config), checked, event_filter)
+        )
+
+    async def _stream_events(
+        self,
+        input: Input,
+        config: RunnableConfig,
+        version: Version,
+        event_filter: EventFilter,
+        resources: Resources,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        context = RunContext(resources=resources, emit=True, version=version, input=input)
+        async with closing_iter(self._atransform(once(input), config, context, ())) as items:
+            async for item in items:
+                if isinstance(item, BaseEvent) and event_filter.accepts(item):
+                    yield item  # type: ignore[misc]  # every BaseEvent made here is a StreamEvent
+
+    async def _atransform(
+        self,
+        inputs: AsyncIterator[Input | BaseEvent],
+        config: RunnableConfig,
+        context: RunContext,
+        parents: tuple[str, ...],
+    ) -> AsyncGenerator[Output | BaseEvent, None]:
+        """Invoke-style: collect the input, then start, output (one chunk), end."""
+        values: list[object] = []
+        async with closing_iter(inputs) as items:
+            async for item in items:
+                if isinstance(item, BaseEvent):
+                    yield item
+                else:
+                    values.append(item)
+        value = aggregate(values)
+        scope = self._scope(config, parents, context.emit, context.version)
+        if scope.emit:
+            yield scope.start(value)
+        try:
+            output = await self._ainvoke(value, config, scope)  # type: ignore[arg-type]  # the aggregate of Input chunks is an Input
+        except Exception:
+            if scope.emit and scope.version == "v1":
+                yield scope.end(None, value)  # LangChain v1 ends a failed run with output None
+            raise
+        for event in scope.take_custom():
+            yield event
+        if scope.emit and (not parents or self.streams_when_nested):
+            yield scope.stream(output)
+        yield output
+        if scope.emit:
+            yield scope.end(output, value)
+
+    # -- batch ---------------------------------------------------------------------------------
 
     @overload
     async def abatch(
@@ -95,3 +239,29 @@ class AsyncRunnable(Generic[Input, Output]):
             [partial(isolated, item, conf) for item, conf in zip(inputs, configs, strict=True)],
             limit=limit,
         )
+
+
+class AsyncRunnableBinding(AsyncRunnable[Input, Output]):
+    """``with_config(...)``: the same runnable with config merged into every call (no run of
+    its own, as in LangChain)."""
+
+    def __init__(self, bound: AsyncRunnable[Input, Output], config: RunnableConfig) -> None:
+        self.bound = bound
+        self.config = config
+        self.run_kind = bound.run_kind
+        self.streams_when_nested = bound.streams_when_nested
+
+    def get_name(self) -> str:
+        return self.config.get("run_name") or self.bound.get_name()
+
+    async def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
+        return await self.bound._arun(input, merge_configs(self.config, config), parents)
+
+    def _atransform(
+        self,
+        inputs: AsyncIterator[Input | BaseEvent],
+        config: RunnableConfig,
+        context: RunContext,
+        parents: tuple[str, ...],
+    ) -> AsyncGenerator[Output | BaseEvent, None]:
+        return self.bound._atransform(inputs, merge_configs(self.config, config), context, parents)

@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 import msgspec
 
-from .._errors import APIConnectionError, APIStatusError, APITimeoutError, status_error
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    StreamDecodeError,
+    status_error,
+)
 from .._retry import retry_delay, should_retry_status
 from .._sync_compat import sleep
 
-__all__ = ["error_body", "request_id", "send", "socket_aborter"]
+__all__ = ["error_body", "interrupted", "read_json", "request_id", "send", "socket_aborter"]
+
+T = TypeVar("T")
 
 
 def request_id(response: httpx.Response) -> str | None:
@@ -99,3 +108,51 @@ def socket_aborter(response: httpx.Response) -> Callable[[], None] | None:
         sock.shutdown(socket.SHUT_RDWR)
 
     return abort
+
+
+def interrupted(
+    exc: httpx.TransportError, request: httpx.Request, partial_text: str
+) -> APIConnectionError:
+    """The error for a connection that broke (or timed out) while the body was being read."""
+    where = f"{request.method} {request.url}"
+    error: APIConnectionError
+    if isinstance(exc, httpx.TimeoutException):
+        error = APITimeoutError(
+            f"{where} timed out while reading the response ({type(exc).__name__})",
+            method=request.method,
+            url=str(request.url),
+        )
+    else:
+        error = APIConnectionError(
+            f"{where}: the connection broke while reading the response: {exc!r}",
+            method=request.method,
+            url=str(request.url),
+        )
+    error.partial_text = partial_text
+    return error
+
+
+def read_json(
+    client: httpx.Client,
+    request: httpx.Request,
+    decode: Callable[[bytes], T],
+    *,
+    max_retries: int,
+    what: str,
+) -> T:
+    """Send ``request`` (with retries, see ``send``) and decode the whole JSON body as ``what``."""
+    response = send(client, request, max_retries=max_retries)
+    try:
+        content = response.read()
+    except httpx.TransportError as exc:
+        raise interrupted(exc, request, "") from exc
+    finally:
+        response.close()
+    try:
+        return decode(content)
+    except msgspec.DecodeError as exc:
+        raise StreamDecodeError(
+            f"{request.method} {request.url} returned a body that is not {what}: {exc}",
+            raw=content,
+            request_id=request_id(response),
+        ) from exc

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 
 from .._errors import StreamClosedError
 from .._resources import Resources
+from .._sync_compat import close_abandoned
 
 __all__ = ["Stream", "closing_iter"]
 
@@ -61,7 +62,12 @@ class Stream(Generic[T]):
         self.close()
 
     def __del__(self) -> None:
-        self._resources.abort()
+        # Abandoned (dropped without being exhausted or closed, e.g. after a `break`): shut the
+        # sockets down and close the generators now, not whenever the event loop gets to it.
+        if not self._closed:
+            self._closed = True
+            self._resources.abort()
+            close_abandoned(self._gen)
 
 
 @contextmanager

@@ -9,18 +9,21 @@ methods of a user's custom ``rillet.LLM`` subclass to those hooks.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Literal, Protocol, overload
 
+from .._aggregate import aggregate
 from .._config import RunnableConfig, ensure_config
 from .._errors import ConfigError, RilletError
+from .._events import BaseEvent, LLMInput, RunScope, Version
 from .._inputs import InvalidInputError, LanguageModelInput, to_prompt
 from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from .._sync_compat import iterate_blocking, run_blocking
 from ._stream import Stream, closing_iter
-from .runnable import SyncRunnable
+from .runnable import RunContext, SyncRunnable
 
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
 
@@ -36,9 +39,34 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     """
 
     streams: bool = False
+    run_kind = "llm"
 
     def __init__(self, *, name: str) -> None:
         self.name = name
+        # Arguments fixed by bind(stop=..., **overrides): used when the LLM runs inside a chain.
+        self.bound_stop: Stop = None
+        self.bound_overrides: Mapping[str, object] = {}
+
+    def bind(self, stop: Stop, overrides: Mapping[str, object]) -> SyncBaseLLM:
+        """A copy that runs with these call arguments (LangChain's ``llm.bind(stop=[...])``)."""
+        clone = copy.copy(self)
+        clone.bound_stop = stop if stop is not None else self.bound_stop
+        clone.bound_overrides = {**self.bound_overrides, **overrides}
+        return clone
+
+    def _ls_params(self) -> dict[str, object]:
+        """LangSmith-style ``ls_*`` metadata that model runs add to their events."""
+        return {"ls_provider": self.get_name().lower(), "ls_model_type": "llm"}
+
+    def _scope(
+        self, config: RunnableConfig, parents: tuple[str, ...], emit: bool, version: Version
+    ) -> RunScope:
+        scope = super()._scope(config, parents, emit, version)
+        if emit:
+            scope.metadata.update(self._ls_params())
+            if self.bound_stop:
+                scope.metadata["ls_stop"] = self.bound_stop
+        return scope
 
     # -- provider hooks -------------------------------------------------------------------
 
@@ -72,6 +100,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         result = self.generate([to_prompt(input)], stop=stop, **kwargs)
         return result.generations[0][0].text
 
+    def _ainvoke(self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope) -> str:
+        result = self._generate_prompts([to_prompt(input)], self.bound_stop, self.bound_overrides)
+        return result.generations[0][0].text
+
     def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
         """Generate for each prompt: ``result.generations[i]`` holds the candidates of prompt i,
         ``result.llm_output`` the token usage and model name."""
@@ -82,7 +114,9 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             )
         if not prompts:
             return LLMResult(generations=[])
-        return self._generate_prompts(list(prompts), stop, kwargs)
+        if stop is None:
+            stop = self.bound_stop
+        return self._generate_prompts(list(prompts), stop, {**self.bound_overrides, **kwargs})
 
     def stream(
         self,
@@ -95,7 +129,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
         prompt = to_prompt(input)
-        return Stream(partial(self._stream_text, prompt, conf, stop, kwargs))
+        if stop is None:
+            stop = self.bound_stop
+        overrides = {**self.bound_overrides, **kwargs}
+        return Stream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload
     def batch(
@@ -142,6 +179,43 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         ) as chunks:
             for chunk in chunks:
                 yield chunk.text
+
+    def _atransform(
+        self,
+        inputs: Iterator[LanguageModelInput | BaseEvent],
+        config: RunnableConfig,
+        context: RunContext,
+        parents: tuple[str, ...],
+    ) -> Generator[str | BaseEvent, None]:
+        """As a step (or under stream_events): collect the prompt, then stream the text."""
+        values: list[object] = []
+        with closing_iter(inputs) as items:
+            for item in items:
+                if isinstance(item, BaseEvent):
+                    yield item
+                else:
+                    values.append(item)
+        prompt = to_prompt(aggregate(values))
+        scope = self._scope(config, parents, context.emit, context.version)
+        llm_input = LLMInput([prompt])
+        if scope.emit:
+            yield scope.llm_start(llm_input)
+        builder = GenerationBuilder()
+        chunks = self._stream_chunks_of(
+            prompt, self.bound_stop, self.bound_overrides, builder, context.resources
+        )
+        try:
+            with closing_iter(chunks) as items:
+                for chunk in items:
+                    if scope.emit:
+                        yield scope.llm_stream(chunk)
+                    yield chunk.text
+        except Exception:
+            if scope.emit and scope.version == "v1":
+                yield scope.llm_end(None, llm_input)  # LangChain v1 ends a failed run too
+            raise
+        if scope.emit:
+            yield scope.llm_end(builder.result(), llm_input)
 
     def _stream_chunks_of(
         self,

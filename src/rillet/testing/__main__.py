@@ -1,6 +1,7 @@
 """Serve the fake OpenAI-compatible server until Ctrl-C: ``python -m rillet.testing [--port N]``.
 
-Prints the base URL (``http://127.0.0.1:<port>/v1``) on stdout; every request gets the song.
+Prints the OpenAI base URL (``http://127.0.0.1:<port>/v1``) on stdout; Anthropic and Ollama
+clients take the root (without ``/v1``). Every request gets the song.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with FakeServer(default=Reply(delay=args.delay), port=args.port) as server:
         print(server.base_url, flush=True)
-        print("Serving the fake OpenAI API; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+        print(
+            f"Serving fake OpenAI (completions, chat), Anthropic and Ollama APIs at {server.root_url};"
+            " press Ctrl-C to stop.",
+            file=sys.stderr,
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(3600)

@@ -12,8 +12,10 @@ The layers, from the socket up:
 * `_App`, a hand-written ASGI app: reads the request, records it, routes it by path to a protocol,
   picks the next script and executes the resulting `_Plan` (a status, headers and body pieces),
   racing it against the client's disconnect and the server's shutdown.
-* `_Protocol` subclasses, one per wire protocol (now: OpenAI legacy completions). A protocol parses
-  its request and renders a script into a plan; it knows nothing about sockets or timing.
+* `_Protocol` subclasses, one per wire protocol: OpenAI completions (``/v1/completions``) and chat
+  completions (``/v1/chat/completions``), Anthropic Messages (``/v1/messages``) and Ollama's
+  generate (``/api/generate``, NDJSON). A protocol parses its request and renders a script into a
+  plan; it knows nothing about sockets or timing.
 * `Reply`, the protocol-neutral script (tokens, pacing, status, headers, raw bodies), compiled once
   into a `_Script` when queued so that per-request rendering is only byte concatenation.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import datetime
 import enum
 import itertools
 import random
@@ -37,7 +40,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMappi
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -83,6 +86,8 @@ _HOST: Final = "127.0.0.1"
 _START_TIMEOUT: Final = 10.0
 _STOP_TIMEOUT: Final = 5.0
 _GRACEFUL_SHUTDOWN_S: Final = 1  # uvicorn types this as int; in-flight streams end long before
+_STUCK_AFTER_STOP_S: Final = 0.25  # streams end at once on stop; one still open then is stuck
+_UNPACED_SENDS_PER_YIELD: Final = 4  # asyncio warns from the 5th write after a connection is lost
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ class Reply:
 
 
 _DEFAULT_REPLY: Final = Reply()
+_Framing = Literal["sse", "ndjson"]
 
 
 @dataclass(frozen=True)
@@ -157,12 +163,13 @@ def _latin1(text: str) -> bytes:
 
 
 _BLANK_LINE = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+_LINE_END = re.compile(rb"\n")
 
 
-def _split_after_blank_lines(body: bytes) -> list[bytes]:
+def _split_after(body: bytes, separator: re.Pattern[bytes]) -> list[bytes]:
     pieces: list[bytes] = []
     start = 0
-    for match in _BLANK_LINE.finditer(body):
+    for match in separator.finditer(body):
         pieces.append(body[start : match.end()])
         start = match.end()
     if start < len(body):
@@ -189,7 +196,7 @@ def _random_sizes(seed: int) -> Iterator[int]:
 class _Script:
     """A `Reply` compiled once, when queued, into what rendering needs per request."""
 
-    __slots__ = ("headers", "json_tokens", "pieces", "reply", "text", "tokens")
+    __slots__ = ("headers", "json_tokens", "line_pieces", "pieces", "reply", "text", "tokens")
 
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
@@ -199,7 +206,10 @@ class _Script:
         self.headers: list[tuple[bytes, bytes]] = [
             (_latin1(name.lower()), _latin1(value)) for name, value in reply.headers.items()
         ]
+        # `body` in pieces: for an SSE protocol (by default one event each), and for an NDJSON
+        # one (by default one line each); sized pieces are the same for both.
         self.pieces: tuple[bytes, ...] | None = None
+        self.line_pieces: tuple[bytes, ...] | None = None
         body = reply.body
         if body is not None:
             if reply.random_chunks is not None:
@@ -207,8 +217,15 @@ class _Script:
             elif reply.chunk_sizes is not None:
                 pieces = _split_by_sizes(body, itertools.cycle(reply.chunk_sizes))
             else:
-                pieces = _split_after_blank_lines(body)
+                pieces = _split_after(body, _BLANK_LINE)
+                self.line_pieces = tuple(_split_after(body, _LINE_END))
             self.pieces = tuple(pieces)
+            if self.line_pieces is None:
+                self.line_pieces = self.pieces
+
+    def body_pieces(self, framing: _Framing) -> tuple[bytes, ...] | None:
+        """`Reply.body` in pieces for a protocol of this framing (None: no raw body)."""
+        return self.line_pieces if framing == "ndjson" else self.pieces
 
 
 @dataclass(frozen=True)
@@ -288,6 +305,11 @@ _CallT = TypeVar("_CallT")
 class _Protocol(abc.ABC, Generic[_CallT]):
     """One wire protocol: parses its requests and renders scripts in its format."""
 
+    framing: ClassVar[_Framing] = "sse"
+    """How its streams are framed (and so how a raw `Reply.body` is split by default)."""
+    stream_content_type: ClassVar[bytes] = b"text/event-stream"
+    """The content type of its streams (and the default one of a raw `Reply.body`)."""
+
     @abc.abstractmethod
     def parse(self, request: RecordedRequest) -> _CallT:
         """Validate the request; raise `_BadRequest` to answer 400 without using up a reply."""
@@ -332,8 +354,9 @@ class _CompletionsCall(msgspec.Struct):
 
 _completions_decoder: Final = msgspec.json.Decoder(_CompletionsCall)
 _SSE_DONE: Final = b"data: [DONE]\n\n"
+_SSE_CONTENT_TYPE: Final = b"text/event-stream"
 _SSE_HEADERS: Final = (
-    (b"content-type", b"text/event-stream"),
+    (b"content-type", _SSE_CONTENT_TYPE),
     (b"cache-control", b"no-cache"),
 )
 
@@ -450,8 +473,371 @@ class _Completions(_OpenAIProtocol[_CompletionsCall]):
         )
 
 
+# ---- shared by the chat, Anthropic and Ollama protocols
+
+
+def _usage_counts(script: _Script, prompt_text: str, choices: int = 1) -> tuple[int, int]:
+    """(prompt tokens as whitespace-separated words, completion tokens as token events)."""
+    return len(prompt_text.split()), len(script.tokens) * choices
+
+
+def _whole_plan(script: _Script, body: bytes, meta: _Meta, token_events: int) -> _Plan:
+    """A non-streamed reply, paced like the stream it replaces."""
+    plan = _json_plan(200, body, meta)
+    plan.delay = script.reply.delay * token_events
+    return plan
+
+
+def _stream_plan(
+    script: _Script,
+    meta: _Meta,
+    *,
+    prefix: bytes,
+    tokens: list[bytes],
+    tail: list[bytes],
+    content_type: bytes,
+) -> _Plan:
+    """A streamed reply: `prefix` (opening events) rides with the first token event, so that
+    ``pieces[:token_pieces]`` stay the token events."""
+    pieces = [*tokens, *tail]
+    if tokens:
+        pieces[0] = prefix + pieces[0]
+    elif prefix:
+        pieces.insert(0, prefix)
+    return _Plan(
+        status=200,
+        headers=[
+            (b"content-type", content_type),
+            (b"cache-control", b"no-cache"),
+            (b"x-request-id", _latin1(meta.request_id)),
+        ],
+        pieces=pieces,
+        streaming=True,
+        token_pieces=len(tokens),
+        delay=script.reply.delay,
+    )
+
+
+def _decode_call(decoder: msgspec.json.Decoder[_CallT], request: RecordedRequest) -> _CallT:
+    try:
+        return decoder.decode(request.body)
+    except msgspec.DecodeError as exc:  # ValidationError is a subclass
+        raise _BadRequest(f"Invalid request body: {exc}") from None
+
+
+# ---- OpenAI chat completions
+
+
+class _ChatMessageIn(msgspec.Struct):
+    role: str
+    content: str | list[dict[str, object]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: count the text ones
+            return " ".join(str(part.get("text", "")) for part in self.content)
+        return self.content or ""
+
+
+class _ChatCall(msgspec.Struct):
+    """The fields of a ``POST /v1/chat/completions`` body the fake server acts on."""
+
+    messages: list[_ChatMessageIn]
+    model: str = "fake-model"
+    stream: bool | None = None
+    n: Annotated[int, msgspec.Meta(ge=1, le=128)] = 1
+    stream_options: _StreamOptions | None = None
+
+
+_chat_decoder: Final = msgspec.json.Decoder(_ChatCall)
+
+
+class _ChatCompletions(_OpenAIProtocol[_ChatCall]):
+    """OpenAI chat completions (wire.md section 2.2): a role chunk per choice, one content chunk
+    per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk when asked
+    for (``choices: []``), ``[DONE]``."""
+
+    def parse(self, request: RecordedRequest) -> _ChatCall:
+        call = _decode_call(_chat_decoder, request)
+        if not call.messages:
+            raise _BadRequest("messages must not be empty", "messages")
+        return call
+
+    def render(self, script: _Script, call: _ChatCall, meta: _Meta) -> _Plan:
+        prompt_text = " ".join(message.text() for message in call.messages)
+        prompt_tokens, completion_tokens = _usage_counts(script, prompt_text, call.n)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        chat_id = f"chatcmpl-fake{meta.seq}"
+        finish_reason = _encode(script.reply.finish_reason)
+        if not call.stream:
+            choices = [
+                {
+                    "index": index,
+                    "message": {"role": "assistant", "content": script.text, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": script.reply.finish_reason,
+                }
+                for index in range(call.n)
+            ]
+            body = _encode(
+                {
+                    "id": chat_id,
+                    "object": "chat.completion",
+                    "created": meta.created,
+                    "model": call.model,
+                    "choices": choices,
+                    "usage": usage,
+                }
+            )
+            return _whole_plan(script, body, meta, completion_tokens)
+
+        include_usage = bool(call.stream_options and call.stream_options.include_usage)
+        head = b"".join(
+            (
+                b'data: {"id":',
+                _encode(chat_id),
+                b',"object":"chat.completion.chunk","created":',
+                str(meta.created).encode(),
+                b',"model":',
+                _encode(call.model),
+                b',"choices":[',
+            )
+        )
+        close = b'],"usage":null}\n\n' if include_usage else b"]}\n\n"
+        opens = [head + b'{"index":%d,"delta":' % index for index in range(call.n)]
+        prefix = b"".join(
+            opening + b'{"role":"assistant","content":"","refusal":null},'
+            b'"logprobs":null,"finish_reason":null}' + close
+            for opening in opens
+        )
+        tokens = [
+            opening
+            + b'{"content":'
+            + json_token
+            + b'},"logprobs":null,"finish_reason":null}'
+            + close
+            for json_token in script.json_tokens
+            for opening in opens
+        ]
+        tail = [
+            opening + b'{},"logprobs":null,"finish_reason":' + finish_reason + b"}" + close
+            for opening in opens
+        ]
+        if include_usage:
+            tail.append(head + b'],"usage":' + _encode(usage) + b"}\n\n")
+        tail.append(_SSE_DONE)
+        return _stream_plan(
+            script, meta, prefix=prefix, tokens=tokens, tail=tail, content_type=_SSE_CONTENT_TYPE
+        )
+
+
+# ---- Anthropic Messages
+
+_ANTHROPIC_ERROR_TYPES: Final[Mapping[int, str]] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+# Reply.finish_reason is OpenAI-flavoured; Anthropic names the same stops differently.
+_ANTHROPIC_STOP_REASONS: Final[Mapping[str, str]] = {"stop": "end_turn", "length": "max_tokens"}
+
+
+class _AnthropicMessageIn(msgspec.Struct):
+    role: str
+    content: str | list[dict[str, object]]
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(block.get("text", "")) for block in self.content)
+        return self.content
+
+
+class _MessagesCall(msgspec.Struct):
+    """The fields of a ``POST /v1/messages`` body the fake server acts on (``max_tokens`` is
+    required, as by the real API)."""
+
+    model: str
+    max_tokens: Annotated[int, msgspec.Meta(ge=1)]
+    messages: list[_AnthropicMessageIn]
+    system: str | list[dict[str, object]] | None = None
+    stream: bool | None = None
+
+
+_messages_decoder: Final = msgspec.json.Decoder(_MessagesCall)
+
+
+def _sse_event(name: bytes, data: bytes) -> bytes:
+    return b"event: " + name + b"\ndata: " + data + b"\n\n"
+
+
+class _AnthropicMessages(_Protocol[_MessagesCall]):
+    """Anthropic Messages (wire.md section 3.1): ``message_start``, one text block (start, a
+    ``ping``, one ``text_delta`` per token, stop), ``message_delta`` with the stop reason and
+    cumulative usage, ``message_stop``. ``Reply.finish_reason`` "stop" is sent as ``end_turn``
+    and "length" as ``max_tokens``; any other value as it is."""
+
+    stream_content_type = b"text/event-stream; charset=utf-8"
+
+    def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
+        error_type = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+        return _encode({"type": "error", "error": {"type": error_type, "message": message}})
+
+    def parse(self, request: RecordedRequest) -> _MessagesCall:
+        call = _decode_call(_messages_decoder, request)
+        if not call.messages:
+            raise _BadRequest("messages: at least one message is required")
+        return call
+
+    def render(self, script: _Script, call: _MessagesCall, meta: _Meta) -> _Plan:
+        prompt_text = " ".join(message.text() for message in call.messages)
+        input_tokens, output_tokens = _usage_counts(script, prompt_text)
+        reason = script.reply.finish_reason
+        stop_reason = _ANTHROPIC_STOP_REASONS.get(reason, reason)
+        message_id = f"msg_fake{meta.seq}"
+        if not call.stream:
+            body = _encode(
+                {
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": call.model,
+                    "content": [{"type": "text", "text": script.text}],
+                    "stop_reason": stop_reason,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+                }
+            )
+            return _whole_plan(script, body, meta, output_tokens)
+
+        start = {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": call.model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+            },
+        }
+        prefix = (
+            _sse_event(b"message_start", _encode(start))
+            + _sse_event(
+                b"content_block_start",
+                b'{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+            )
+            + _sse_event(b"ping", b'{"type": "ping"}')
+        )
+        tokens = [
+            _sse_event(
+                b"content_block_delta",
+                b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":'
+                + json_token
+                + b"}}",
+            )
+            for json_token in script.json_tokens
+        ]
+        delta = {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": output_tokens},
+        }
+        tail = [
+            _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+            + _sse_event(b"message_delta", _encode(delta))
+            + _sse_event(b"message_stop", b'{"type":"message_stop"}')
+        ]
+        return _stream_plan(
+            script,
+            meta,
+            prefix=prefix,
+            tokens=tokens,
+            tail=tail,
+            content_type=self.stream_content_type,
+        )
+
+
+# ---- Ollama generate
+
+
+class _GenerateCall(msgspec.Struct):
+    """The fields of a ``POST /api/generate`` body the fake server acts on (Ollama streams
+    unless ``"stream": false``)."""
+
+    model: str
+    prompt: str = ""
+    system: str | None = None
+    stream: bool = True
+
+
+_generate_decoder: Final = msgspec.json.Decoder(_GenerateCall)
+
+
+class _OllamaGenerate(_Protocol[_GenerateCall]):
+    """Ollama's native ``/api/generate`` (wire.md section 3.2): one NDJSON line per token, then
+    a ``"done": true`` line with ``done_reason`` (``Reply.finish_reason``) and the eval counts."""
+
+    framing = "ndjson"
+    stream_content_type = b"application/x-ndjson"
+
+    def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
+        return _encode({"error": message})
+
+    def parse(self, request: RecordedRequest) -> _GenerateCall:
+        call = _decode_call(_generate_decoder, request)
+        if not call.model:
+            raise _BadRequest("model is required")
+        return call
+
+    def render(self, script: _Script, call: _GenerateCall, meta: _Meta) -> _Plan:
+        prompt_eval_count, eval_count = _usage_counts(script, f"{call.system or ''} {call.prompt}")
+        created_at = _encode(
+            datetime.datetime.fromtimestamp(meta.created, datetime.timezone.utc)
+            .isoformat()
+            .replace("+00:00", "Z")
+        )
+        final = {
+            "done": True,
+            "done_reason": script.reply.finish_reason,
+            "context": [1, 2, 3],
+            "total_duration": 1_000_000 * (eval_count + 1),
+            "prompt_eval_count": prompt_eval_count,
+            "eval_count": eval_count,
+            "eval_duration": 1_000_000 * eval_count,
+        }
+        head = b'{"model":' + _encode(call.model) + b',"created_at":' + created_at
+        if not call.stream:
+            body = head + b',"response":' + _encode(script.text) + b"," + _encode(final)[1:]
+            return _whole_plan(script, body, meta, eval_count)
+        tokens = [
+            head + b',"response":' + json_token + b',"done":false}\n'
+            for json_token in script.json_tokens
+        ]
+        tail = [head + b',"response":"",' + _encode(final)[1:] + b"\n"]
+        return _stream_plan(
+            script,
+            meta,
+            prefix=b"",
+            tokens=tokens,
+            tail=tail,
+            content_type=self.stream_content_type,
+        )
+
+
 _ROUTES: Final[Mapping[str, _Protocol[Any]]] = {
     "/v1/completions": _Completions(),
+    "/v1/chat/completions": _ChatCompletions(),
+    "/v1/messages": _AnthropicMessages(),
+    "/api/generate": _OllamaGenerate(),
 }
 
 
@@ -612,15 +998,17 @@ class _App:
                 body = protocol.error_body(reply.status, message)
             content_type = _latin1(reply.content_type or "application/json")
             plan = _json_plan(reply.status, body, meta, content_type=content_type)
-        elif script.pieces is not None:
-            content_type = _latin1(reply.content_type or "text/event-stream")
+        elif (pieces := script.body_pieces(protocol.framing)) is not None:
+            content_type = (
+                _latin1(reply.content_type) if reply.content_type else protocol.stream_content_type
+            )
             headers = [(b"content-type", content_type), (b"x-request-id", _latin1(meta.request_id))]
             plan = _Plan(
                 status=200,
                 headers=headers,
-                pieces=script.pieces,
+                pieces=pieces,
                 streaming=True,
-                token_pieces=len(script.pieces),
+                token_pieces=len(pieces),
                 delay=reply.delay,
             )
         else:
@@ -683,13 +1071,15 @@ class _App:
         delay = plan.delay
         token_pieces = plan.token_pieces
         for index, piece in enumerate(plan.pieces):
+            if delay and index < token_pieces:
+                await asyncio.sleep(delay)
+            elif index and not index % _UNPACED_SENDS_PER_YIELD:
+                # Let the loop run: a client reset is seen (and uvicorn stops writing) before
+                # asyncio starts logging writes to the dead socket, and other streams get a turn.
+                await asyncio.sleep(0)
+            await send(_body(piece, more=True))
             if index < token_pieces:
-                if delay:
-                    await asyncio.sleep(delay)
-                await send(_body(piece, more=True))
                 progress.tokens = index + 1
-            else:
-                await send(_body(piece, more=True))
 
     @staticmethod
     async def _send_shutting_down(send: _Send) -> None:
@@ -712,6 +1102,15 @@ class _App:
 # The server
 
 
+def _abort_connections(server: uvicorn.Server) -> None:
+    """Abort every connection uvicorn still tracks (uses its `server_state`, defensively)."""
+    state = getattr(server, "server_state", None)
+    for connection in list(getattr(state, "connections", ())):
+        transport = getattr(connection, "transport", None)
+        if isinstance(transport, asyncio.Transport):
+            transport.abort()
+
+
 class FakeServer:
     """A real HTTP server on 127.0.0.1 that answers with scripted `Reply` values.
 
@@ -722,9 +1121,23 @@ class FakeServer:
             ...
             assert server.requests[0].json()["model"] == "gpt-3.5-turbo-instruct"
 
-    Routes: ``POST /v1/completions`` (OpenAI legacy completions). Anything else gets an
-    OpenAI-style 404 (or 405) error; malformed bodies get a 400. Neither uses up a queued reply,
-    but every request is recorded.
+    Routes, and the base URL to give each client:
+
+    ==========================  =======================  =========================================
+    route                       protocol                 client
+    ==========================  =======================  =========================================
+    ``/v1/completions``         OpenAI completions       ``OpenAI(base_url=server.base_url)``
+    ``/v1/chat/completions``    OpenAI chat completions  ``OpenAIChat(base_url=server.base_url)``
+    ``/v1/messages``            Anthropic Messages       ``Anthropic(base_url=server.root_url)``
+    ``/api/generate``           Ollama generate (NDJSON) ``Ollama(base_url=server.root_url)``
+    ==========================  =======================  =========================================
+
+    Each renders `Reply.tokens` in its own format (chat: ``n`` choices interleaved by index, a
+    usage chunk when ``stream_options.include_usage``; Anthropic: ``finish_reason`` "stop" and
+    "length" sent as ``end_turn`` and ``max_tokens``; Ollama: streamed unless ``"stream":
+    false``). A raw `Reply.body` is split per SSE event, or per line on the NDJSON route.
+    Anything else gets an OpenAI-style 404 (or 405) error; malformed bodies get a 400 in the
+    route's error format. Neither uses up a queued reply, but every request is recorded.
 
     Streamed responses are the SSE replies to ``"stream": true`` requests and every `Reply.body`
     reply. For each one that ends, `tokens_sent` gets one entry (token events sent, counting each
@@ -824,9 +1237,28 @@ class FakeServer:
 
     async def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
         self._loop = asyncio.get_running_loop()
-        self._stopping = self._app.bind()
-        # serve() installs no signal handlers outside the main thread (uvicorn checks).
-        await server.serve(sockets=[sock])
+        stopping = self._stopping = self._app.bind()
+        reaper = asyncio.ensure_future(self._abort_stuck_connections(server, stopping))
+        try:
+            # serve() installs no signal handlers outside the main thread (uvicorn checks).
+            await server.serve(sockets=[sock])
+        finally:
+            reaper.cancel()
+            _abort_connections(server)
+            await asyncio.sleep(0)  # let connection_lost callbacks run before the loop closes
+
+    @staticmethod
+    async def _abort_stuck_connections(server: uvicorn.Server, stopping: asyncio.Event) -> None:
+        """After `stop`, abort connections that are still open once streams have had time to end.
+
+        A stream whose client stopped reading is stuck in uvicorn's write back-pressure; aborting
+        its transport unblocks the send (it becomes a no-op), so the handler returns normally
+        instead of being cancelled at the graceful-shutdown timeout, and no transport is left
+        unclosed when the loop closes.
+        """
+        await stopping.wait()
+        await asyncio.sleep(_STUCK_AFTER_STOP_S)
+        _abort_connections(server)
 
     def stop(self) -> None:
         """Stop serving: streams in flight end at once (truncated), then the thread is joined."""

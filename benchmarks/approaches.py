@@ -1,0 +1,563 @@
+"""Every approach under test: how it is set up, and one run that returns the full text.
+
+An approach's ``setup(base_url)`` builds its client once (outside the timing) and returns a runner;
+``runner.run(n)`` streams one completion of ``n`` tokens and returns everything it received as one
+string, which the worker checks against ``workload.expected_text(n)``. Imports happen inside the
+setups, so a fresh process pays only for the libraries of the approach it measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from workload import MODEL, prompt_for
+
+__all__ = ["APPROACHES", "Approach", "AsyncRunner", "SyncRunner"]
+
+
+async def _anothing() -> None:
+    return None
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class AsyncRunner:
+    run: Callable[[int], Awaitable[str]]
+    close: Callable[[], Awaitable[None]] = _anothing
+
+
+@dataclass
+class SyncRunner:
+    run: Callable[[int], str]
+    close: Callable[[], None] = _nothing
+
+
+@dataclass(frozen=True)
+class Approach:
+    key: str
+    label: str
+    group: str  # rillet | langchain | openai | httpx | floor
+    is_async: bool
+    setup: Callable[[str], Any]  # base_url -> AsyncRunner (awaitable) or SyncRunner
+    n: int | None = None  # a smaller N for paths too slow (or superlinear) for the default
+    note: str = ""
+
+
+APPROACHES: dict[str, Approach] = {}
+
+
+def approach(
+    key: str,
+    label: str,
+    group: str,
+    *,
+    is_async: bool,
+    n: int | None = None,
+    note: str = "",
+) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
+    def register(setup: Callable[[str], Any]) -> Callable[[str], Any]:
+        APPROACHES[key] = Approach(key, label, group, is_async, setup, n, note)
+        return setup
+
+    return register
+
+
+# What the typed loops decode: only the fields they use.
+class _Choice(msgspec.Struct):
+    text: str
+
+
+class _Chunk(msgspec.Struct):
+    choices: list[_Choice]
+
+
+def _request_body(n: int) -> dict[str, object]:
+    return {"model": MODEL, "prompt": prompt_for(n), "stream": True, "max_tokens": n}
+
+
+# -- rillet ----------------------------------------------------------------------------------
+
+
+def _rillet_llm(base_url: str) -> Any:
+    from rillet import OpenAI
+
+    return OpenAI(base_url=base_url, api_key="x", max_retries=0)
+
+
+def _rillet_async_llm(base_url: str, *, aiohttp: bool) -> tuple[Any, Callable[[], Awaitable[None]]]:
+    """rillet's OpenAI and its closer; with ``aiohttp``, over our own httpx-aiohttp client."""
+    if not aiohttp:
+        llm = _rillet_llm(base_url)
+        return llm, llm.aclose
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    from rillet import OpenAI
+
+    client = httpx.AsyncClient(transport=AiohttpTransport(), timeout=httpx.Timeout(600, connect=5))
+    llm = OpenAI(base_url=base_url, api_key="x", max_retries=0, http_async_client=client)
+
+    async def close() -> None:
+        await llm.aclose()
+        await client.aclose()  # a caller's own client stays the caller's to close
+
+    return llm, close
+
+
+def _rillet_astream(base_url: str, *, aiohttp: bool) -> AsyncRunner:
+    llm, close = _rillet_async_llm(base_url, aiohttp=aiohttp)
+
+    async def run(n: int) -> str:
+        return "".join([chunk async for chunk in llm.astream(prompt_for(n))])
+
+    return AsyncRunner(run, close)
+
+
+@approach("rillet.astream", "rillet astream", "rillet", is_async=True)
+async def rillet_astream(base_url: str) -> AsyncRunner:
+    return _rillet_astream(base_url, aiohttp=False)
+
+
+@approach(
+    "rillet.astream.aiohttp",
+    "rillet astream (httpx-aiohttp transport)",
+    "rillet",
+    is_async=True,
+    note="OpenAI(http_async_client=httpx.AsyncClient(transport=AiohttpTransport()))",
+)
+async def rillet_astream_aiohttp(base_url: str) -> AsyncRunner:
+    return _rillet_astream(base_url, aiohttp=True)
+
+
+@approach("rillet.stream", "rillet stream (sync)", "rillet", is_async=False)
+def rillet_stream(base_url: str) -> SyncRunner:
+    llm = _rillet_llm(base_url)
+
+    def run(n: int) -> str:
+        return "".join(llm.stream(prompt_for(n)))
+
+    return SyncRunner(run, llm.close)
+
+
+def _rillet_events(base_url: str, version: str, *, aiohttp: bool = False) -> AsyncRunner:
+    from rillet import LLMStreamEvent
+
+    llm, close = _rillet_async_llm(base_url, aiohttp=aiohttp)
+
+    async def run(n: int) -> str:
+        events = llm.astream_events(prompt_for(n), version=version)
+        return "".join([e.data.chunk.text async for e in events if type(e) is LLMStreamEvent])
+
+    return AsyncRunner(run, close)
+
+
+@approach("rillet.astream_events.v1", "rillet astream_events v1", "rillet", is_async=True)
+async def rillet_events_v1(base_url: str) -> AsyncRunner:
+    return _rillet_events(base_url, "v1")
+
+
+@approach("rillet.astream_events.v2", "rillet astream_events v2", "rillet", is_async=True)
+async def rillet_events_v2(base_url: str) -> AsyncRunner:
+    return _rillet_events(base_url, "v2")
+
+
+@approach(
+    "rillet.astream_events.v2.aiohttp",
+    "rillet astream_events v2 (httpx-aiohttp)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_events_v2_aiohttp(base_url: str) -> AsyncRunner:
+    return _rillet_events(base_url, "v2", aiohttp=True)
+
+
+@approach("rillet.stream_events.v2", "rillet stream_events v2 (sync)", "rillet", is_async=False)
+def rillet_stream_events(base_url: str) -> SyncRunner:
+    from rillet import LLMStreamEvent
+
+    llm = _rillet_llm(base_url)
+
+    def run(n: int) -> str:
+        events = llm.stream_events(prompt_for(n), version="v2")
+        return "".join([e.data.chunk.text for e in events if type(e) is LLMStreamEvent])
+
+    return SyncRunner(run, llm.close)
+
+
+def _rillet_chain_events(base_url: str, *, aiohttp: bool) -> AsyncRunner:
+    from rillet import ParserStreamEvent, PromptTemplate, StrOutputParser
+
+    llm, close = _rillet_async_llm(base_url, aiohttp=aiohttp)
+    chain = PromptTemplate.from_template("{q}") | llm | StrOutputParser()
+
+    async def run(n: int) -> str:
+        events = chain.astream_events({"q": prompt_for(n)}, version="v2")
+        return "".join([e.data.chunk async for e in events if type(e) is ParserStreamEvent])
+
+    return AsyncRunner(run, close)
+
+
+@approach(
+    "rillet.chain.astream_events.v2",
+    "rillet prompt|llm|parser astream_events v2",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chain_events(base_url: str) -> AsyncRunner:
+    return _rillet_chain_events(base_url, aiohttp=False)
+
+
+@approach(
+    "rillet.chain.astream_events.v2.aiohttp",
+    "rillet prompt|llm|parser astream_events v2 (httpx-aiohttp)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chain_events_aiohttp(base_url: str) -> AsyncRunner:
+    return _rillet_chain_events(base_url, aiohttp=True)
+
+
+@approach(
+    "rillet.chain.stream_events.v2",
+    "rillet prompt|llm|parser stream_events v2 (sync)",
+    "rillet",
+    is_async=False,
+)
+def rillet_chain_stream_events(base_url: str) -> SyncRunner:
+    from rillet import ParserStreamEvent, PromptTemplate, StrOutputParser
+
+    llm = _rillet_llm(base_url)
+    chain = PromptTemplate.from_template("{q}") | llm | StrOutputParser()
+
+    def run(n: int) -> str:
+        events = chain.stream_events({"q": prompt_for(n)}, version="v2")
+        return "".join([e.data.chunk for e in events if type(e) is ParserStreamEvent])
+
+    return SyncRunner(run, llm.close)
+
+
+# -- langchain-openai -------------------------------------------------------------------------
+
+
+def _langchain_llm(base_url: str) -> Any:
+    from langchain_openai import OpenAI
+
+    return OpenAI(base_url=base_url, api_key="x", max_retries=0)
+
+
+def _lc_chunk_text(chunk: Any) -> str:
+    # v2 gives a str for a root LLM and a GenerationChunk when nested; v1 always a str.
+    return chunk if isinstance(chunk, str) else str(chunk.text)
+
+
+@approach("langchain.astream", "langchain-openai astream", "langchain", is_async=True)
+async def langchain_astream(base_url: str) -> AsyncRunner:
+    llm = _langchain_llm(base_url)
+
+    async def run(n: int) -> str:
+        return "".join([chunk async for chunk in llm.astream(prompt_for(n))])
+
+    return AsyncRunner(run)
+
+
+@approach("langchain.stream", "langchain-openai stream (sync)", "langchain", is_async=False)
+def langchain_stream(base_url: str) -> SyncRunner:
+    llm = _langchain_llm(base_url)
+
+    def run(n: int) -> str:
+        return "".join(llm.stream(prompt_for(n)))
+
+    return SyncRunner(run)
+
+
+def _langchain_events(base_url: str, version: str) -> AsyncRunner:
+    llm = _langchain_llm(base_url)
+
+    async def run(n: int) -> str:
+        parts = [
+            _lc_chunk_text(e["data"]["chunk"])
+            async for e in llm.astream_events(prompt_for(n), version=version)
+            if e["event"] == "on_llm_stream"
+        ]
+        return "".join(parts)
+
+    return AsyncRunner(run)
+
+
+@approach(
+    "langchain.astream_events.v1",
+    "langchain-openai astream_events v1",
+    "langchain",
+    is_async=True,
+    n=2000,
+    note="superlinear in N; measured at N=2000",
+)
+async def langchain_events_v1(base_url: str) -> AsyncRunner:
+    return _langchain_events(base_url, "v1")
+
+
+@approach(
+    "langchain.astream_events.v2", "langchain-openai astream_events v2", "langchain", is_async=True
+)
+async def langchain_events_v2(base_url: str) -> AsyncRunner:
+    return _langchain_events(base_url, "v2")
+
+
+@approach(
+    "langchain.chain.astream_events.v2",
+    "langchain prompt|llm|parser astream_events v2",
+    "langchain",
+    is_async=True,
+)
+async def langchain_chain_events(base_url: str) -> AsyncRunner:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import PromptTemplate
+
+    chain = PromptTemplate.from_template("{q}") | _langchain_llm(base_url) | StrOutputParser()
+
+    async def run(n: int) -> str:
+        parts = [
+            e["data"]["chunk"]
+            async for e in chain.astream_events({"q": prompt_for(n)}, version="v2")
+            if e["event"] == "on_parser_stream"
+        ]
+        return "".join(parts)
+
+    return AsyncRunner(run)
+
+
+# -- openai-python --------------------------------------------------------------------------
+
+
+@approach("openai.async", "openai-python async stream", "openai", is_async=True)
+async def openai_async(base_url: str) -> AsyncRunner:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
+
+    async def run(n: int) -> str:
+        stream = await client.completions.create(model=MODEL, prompt=prompt_for(n), stream=True)
+        parts = [chunk.choices[0].text async for chunk in stream if chunk.choices]
+        return "".join(parts)
+
+    return AsyncRunner(run, client.close)
+
+
+@approach("openai.sync", "openai-python sync stream", "openai", is_async=False)
+def openai_sync(base_url: str) -> SyncRunner:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=base_url, api_key="x", max_retries=0)
+
+    def run(n: int) -> str:
+        stream = client.completions.create(model=MODEL, prompt=prompt_for(n), stream=True)
+        return "".join([chunk.choices[0].text for chunk in stream if chunk.choices])
+
+    return SyncRunner(run, client.close)
+
+
+# -- naive httpx line loops -------------------------------------------------------------------
+
+
+def _httpx_async_runner(client: Any, base_url: str) -> AsyncRunner:
+    url = base_url + "/completions"
+
+    async def run(n: int) -> str:
+        parts: list[str] = []
+        async with client.stream("POST", url, json=_request_body(n)) as response:
+            response.raise_for_status()
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    choices = msgspec.json.decode(data)["choices"]
+                    if choices:
+                        parts.append(choices[0]["text"])
+        return "".join(parts)
+
+    return AsyncRunner(run, client.aclose)
+
+
+@approach("httpx.async", "naive httpx aiter_lines + msgspec", "httpx", is_async=True)
+async def httpx_async(base_url: str) -> AsyncRunner:
+    import httpx
+
+    return _httpx_async_runner(httpx.AsyncClient(timeout=600), base_url)
+
+
+@approach(
+    "httpx.async.aiohttp",
+    "naive httpx (httpx-aiohttp transport) aiter_lines + msgspec",
+    "httpx",
+    is_async=True,
+)
+async def httpx_async_aiohttp(base_url: str) -> AsyncRunner:
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    return _httpx_async_runner(
+        httpx.AsyncClient(transport=AiohttpTransport(), timeout=600), base_url
+    )
+
+
+@approach("httpx.sync", "naive httpx iter_lines + msgspec (sync)", "httpx", is_async=False)
+def httpx_sync(base_url: str) -> SyncRunner:
+    import httpx
+
+    client = httpx.Client(timeout=600)
+    url = base_url + "/completions"
+
+    def run(n: int) -> str:
+        parts: list[str] = []
+        with client.stream("POST", url, json=_request_body(n)) as response:
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    choices = msgspec.json.decode(data)["choices"]
+                    if choices:
+                        parts.append(choices[0]["text"])
+        return "".join(parts)
+
+    return SyncRunner(run, client.close)
+
+
+# -- lean loops over httpx's bytes: what a client built on httpx can reach ---------------------
+
+
+def _httpx_bytes_runner(client: Any, base_url: str) -> AsyncRunner:
+    url = base_url + "/completions"
+    decode = msgspec.json.Decoder(_Chunk).decode
+
+    async def run(n: int) -> str:
+        parts: list[str] = []
+        pending = b""
+        async with client.stream("POST", url, json=_request_body(n)) as response:
+            response.raise_for_status()
+            async for data in response.aiter_bytes():
+                pending = pending + data if pending else data
+                *events, pending = pending.split(b"\n\n")
+                for event in events:
+                    if event.startswith(b"data: ") and event != b"data: [DONE]":
+                        choices = decode(event[6:]).choices
+                        if choices:
+                            parts.append(choices[0].text)
+        return "".join(parts)
+
+    return AsyncRunner(run, client.aclose)
+
+
+@approach("httpx.bytes", "lean httpx aiter_bytes + split + Struct", "httpx", is_async=True)
+async def httpx_bytes(base_url: str) -> AsyncRunner:
+    import httpx
+
+    return _httpx_bytes_runner(httpx.AsyncClient(timeout=600), base_url)
+
+
+@approach(
+    "httpx.bytes.aiohttp",
+    "lean httpx (httpx-aiohttp) aiter_bytes + split + Struct",
+    "httpx",
+    is_async=True,
+)
+async def httpx_bytes_aiohttp(base_url: str) -> AsyncRunner:
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    return _httpx_bytes_runner(
+        httpx.AsyncClient(transport=AiohttpTransport(), timeout=600), base_url
+    )
+
+
+# -- the floor: a bare asyncio socket -------------------------------------------------------------
+
+
+class FloorClient:
+    """HTTP/1.1 by hand over ``asyncio.open_connection``: chunked decoding, ``\\n\\n`` splitting
+    and a typed msgspec decode, nothing else. Keeps idle connections for reuse."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.path = parts.path.rstrip("/") + "/completions"
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.decode = msgspec.json.Decoder(_Chunk).decode
+
+    def _request(self, n: int) -> bytes:
+        body = msgspec.json.encode(_request_body(n))
+        head = (
+            f"POST {self.path} HTTP/1.1\r\n"
+            f"host: {self.host}:{self.port}\r\n"
+            "content-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def run(self, n: int) -> str:
+        if self.idle:
+            reader, writer = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+        writer.write(self._request(n))
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200") or b"chunked" not in head.lower():
+            raise RuntimeError(f"unexpected response head: {head!r}")
+        decode = self.decode
+        parts: list[str] = []
+        raw = b""  # chunked-encoding bytes not yet consumed
+        events = b""  # SSE bytes not yet split into events
+        finished = False
+        while not finished:
+            data = await reader.read(262_144)
+            if not data:
+                raise ConnectionError("connection closed mid-stream")
+            raw = raw + data if raw else data
+            pos = 0
+            payloads: list[bytes] = []
+            while True:
+                eol = raw.find(b"\r\n", pos)
+                if eol < 0:
+                    break
+                size = int(raw[pos:eol], 16)
+                end = eol + 2 + size
+                if end + 2 > len(raw):
+                    break
+                if size == 0:
+                    finished = True
+                    pos = end + 2
+                    break
+                payloads.append(raw[eol + 2 : end])
+                pos = end + 2
+            raw = raw[pos:]
+            events += b"".join(payloads)
+            *complete, events = events.split(b"\n\n")
+            for event in complete:
+                if event.startswith(b"data: ") and event != b"data: [DONE]":
+                    choices = decode(event[6:]).choices
+                    if choices:
+                        parts.append(choices[0].text)
+        self.idle.append((reader, writer))
+        return "".join(parts)
+
+    async def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+@approach("floor.socket", "bare asyncio socket + msgspec Struct (floor)", "floor", is_async=True)
+async def floor_socket(base_url: str) -> AsyncRunner:
+    client = FloorClient(base_url)
+    return AsyncRunner(client.run, client.close)

@@ -1,0 +1,182 @@
+"""Measure one approach in this (fresh) process and print the result as one JSON line.
+
+``chunk`` mode: warm-up runs, then timed runs of one stream of N tokens, for each N given.
+``concurrent`` mode: ``--streams`` concurrent streams of N tokens (``asyncio.gather``), then the
+peak RSS of the process (``ru_maxrss``). Every run's text is checked against the expected text
+(outside the timing); a mismatch is an error, so nothing wins by skipping work.
+
+The result is the last stdout line, prefixed with ``RESULT_PREFIX``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import resource
+import sys
+import time
+import traceback
+from typing import Any
+
+from approaches import APPROACHES, Approach, AsyncRunner, SyncRunner
+from workload import expected_text
+
+RESULT_PREFIX = "BENCH_RESULT "
+CONCURRENT_WARMUP_N = 20
+
+
+class TextMismatch(AssertionError):
+    pass
+
+
+def check(text: str, n: int) -> None:
+    expected = expected_text(n)
+    if text != expected:
+        at = next(
+            (i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b),
+            min(len(text), len(expected)),
+        )
+        raise TextMismatch(
+            f"text differs at {at} (got {len(text)} chars, expected {len(expected)}): "
+            f"{text[at : at + 20]!r} != {expected[at : at + 20]!r}"
+        )
+
+
+def rss_kb() -> int | None:
+    """The current resident set size, in KiB (Linux), else None."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def max_rss_kb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB on Linux
+
+
+Timing = tuple[float, float]  # (wall seconds, this process's CPU seconds)
+
+
+def _timed_sync(runner: SyncRunner, n: int) -> Timing:
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    text = runner.run(n)
+    timing = (time.perf_counter() - start, time.process_time() - cpu)
+    check(text, n)
+    return timing
+
+
+async def _timed_async(runner: AsyncRunner, n: int) -> Timing:
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    text = await runner.run(n)
+    timing = (time.perf_counter() - start, time.process_time() - cpu)
+    check(text, n)
+    return timing
+
+
+def _split(timings: dict[str, list[Timing]]) -> dict[str, Any]:
+    return {
+        "times": {n: [wall for wall, _ in ts] for n, ts in timings.items()},
+        "cpu_times": {n: [cpu for _, cpu in ts] for n, ts in timings.items()},
+    }
+
+
+def chunk_sync(approach: Approach, base_url: str, ns: list[int], warmup: int, runs: int) -> Any:
+    runner: SyncRunner = approach.setup(base_url)
+    out: dict[str, list[Timing]] = {}
+    try:
+        for n in ns:
+            for _ in range(warmup):
+                _timed_sync(runner, n)
+            out[str(n)] = [_timed_sync(runner, n) for _ in range(runs)]
+    finally:
+        runner.close()
+    return _split(out)
+
+
+async def chunk_async(
+    approach: Approach, base_url: str, ns: list[int], warmup: int, runs: int
+) -> Any:
+    runner: AsyncRunner = await approach.setup(base_url)
+    out: dict[str, list[Timing]] = {}
+    try:
+        for n in ns:
+            for _ in range(warmup):
+                await _timed_async(runner, n)
+            out[str(n)] = [await _timed_async(runner, n) for _ in range(runs)]
+    finally:
+        await runner.close()
+    return _split(out)
+
+
+async def concurrent(approach: Approach, base_url: str, n: int, streams: int, runs: int) -> Any:
+    rss_start = rss_kb()
+    runner: AsyncRunner = await approach.setup(base_url)
+
+    async def one_round(size: int) -> Timing:
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        texts = await asyncio.gather(*(runner.run(size) for _ in range(streams)))
+        timing = (time.perf_counter() - start, time.process_time() - cpu)
+        for text in texts:
+            check(text, size)
+        return timing
+
+    try:
+        await one_round(CONCURRENT_WARMUP_N)  # opens the connections, imports lazily loaded code
+        rss_ready = rss_kb()
+        timings = [await one_round(n) for _ in range(runs)]
+    finally:
+        await runner.close()
+    return {
+        "times": [wall for wall, _ in timings],
+        "cpu_times": [cpu for _, cpu in timings],
+        "rss_start_kb": rss_start,
+        "rss_ready_kb": rss_ready,
+        "max_rss_kb": max_rss_kb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--approach", required=True, choices=sorted(APPROACHES))
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--mode", choices=["chunk", "concurrent"], default="chunk")
+    parser.add_argument("--n", default="20000", help="tokens per stream (chunk mode: a list)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--streams", type=int, default=100)
+    args = parser.parse_args()
+
+    approach = APPROACHES[args.approach]
+    ns = [int(n) for n in args.n.split(",")]
+    start = time.perf_counter()
+    try:
+        if args.mode == "concurrent":
+            if not approach.is_async:
+                raise ValueError("concurrent mode needs an async approach")
+            result = asyncio.run(
+                concurrent(approach, args.base_url, ns[0], args.streams, args.runs)
+            )
+        elif approach.is_async:
+            result = asyncio.run(chunk_async(approach, args.base_url, ns, args.warmup, args.runs))
+        else:
+            result = chunk_sync(approach, args.base_url, ns, args.warmup, args.runs)
+    except Exception as exc:
+        traceback.print_exc()
+        message = " ".join(str(exc).split())[:300]
+        result = {"error": f"{type(exc).__name__}: {message}"}
+    result["wall_s"] = time.perf_counter() - start
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

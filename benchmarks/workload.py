@@ -1,0 +1,138 @@
+"""The one workload every approach runs: the tokens, the exact bytes the server sends, the text.
+
+A request asks for N tokens through its prompt (``"tokens:N"``), which every client sends as it is,
+so no client needs a special header or model name. Token ``i`` is ``VOCAB[i % len(VOCAB)]``: plain
+words, a newline, escaped quotes and non-ASCII text, so every decoder does real JSON work.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import msgspec
+
+__all__ = [
+    "MODEL",
+    "PROMPT_RE",
+    "build_completion_body",
+    "build_stream_body",
+    "expected_text",
+    "prompt_for",
+    "tokens",
+]
+
+MODEL = "gpt-3.5-turbo-instruct"
+CREATED = 1_700_000_000
+COMPLETION_ID = "cmpl-bench0000000000000000000000"
+PROMPT_TOKENS = 3
+PROMPT_RE = re.compile(r"tokens:(\d+)")
+
+VOCAB: tuple[str, ...] = (
+    " The",
+    " quick",
+    " brown",
+    " fox",
+    " jumps",
+    " over",
+    " the",
+    " lazy",
+    " dog",
+    ".",
+    "\n",
+    " Spark",
+    "ling",
+    " water",
+    ",",
+    ' "so',
+    ' clear"',
+    " café",
+    " naïve",
+    " λ",
+    " 🦊",
+)
+
+
+def prompt_for(n: int) -> str:
+    return f"tokens:{n}"
+
+
+def tokens(n: int) -> list[str]:
+    size = len(VOCAB)
+    return [VOCAB[i % size] for i in range(n)]
+
+
+@cache
+def expected_text(n: int) -> str:
+    return "".join(tokens(n))
+
+
+def _event(payload: object) -> bytes:
+    """One SSE event in one HTTP chunk: ``<hex size>\\r\\ndata: {...}\\n\\n\\r\\n``."""
+    data = b"data: " + msgspec.json.encode(payload) + b"\n\n"
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _choice(text: str, finish_reason: str | None) -> dict[str, object]:
+    return {"text": text, "index": 0, "logprobs": None, "finish_reason": finish_reason}
+
+
+def _usage(n: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": PROMPT_TOKENS,
+        "completion_tokens": n,
+        "total_tokens": PROMPT_TOKENS + n,
+    }
+
+
+def build_stream_body(n: int) -> bytes:
+    """The chunked-encoding body of a streamed completion of ``n`` tokens (one chunk per event).
+
+    One completion chunk per token (the last with ``finish_reason: "length"``), then the usage chunk
+    (``choices: []``, as OpenAI sends it with ``stream_options.include_usage``), then ``[DONE]``.
+    Every client gets these same bytes, whatever it asked for.
+    """
+    parts: list[bytes] = []
+    for i, text in enumerate(tokens(n)):
+        finish = "length" if i == n - 1 else None
+        parts.append(
+            _event(
+                {
+                    "id": COMPLETION_ID,
+                    "object": "text_completion",
+                    "created": CREATED,
+                    "choices": [_choice(text, finish)],
+                    "model": MODEL,
+                }
+            )
+        )
+    parts.append(
+        _event(
+            {
+                "id": COMPLETION_ID,
+                "object": "text_completion",
+                "created": CREATED,
+                "model": MODEL,
+                "usage": _usage(n),
+                "choices": [],
+            }
+        )
+    )
+    done = b"data: [DONE]\n\n"
+    parts.append(b"%x\r\n%s\r\n" % (len(done), done))
+    parts.append(b"0\r\n\r\n")
+    return b"".join(parts)
+
+
+def build_completion_body(n: int) -> bytes:
+    """The JSON body of a non-streamed completion of ``n`` tokens."""
+    return msgspec.json.encode(
+        {
+            "id": COMPLETION_ID,
+            "object": "text_completion",
+            "created": CREATED,
+            "model": MODEL,
+            "choices": [_choice(expected_text(n), "length")],
+            "usage": _usage(n),
+        }
+    )

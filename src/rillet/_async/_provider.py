@@ -1,0 +1,94 @@
+"""``AsyncHTTPLLM``: the LLM runnable of every HTTP provider.
+
+The provider is an ``HTTPApi`` (pure: requests, readers, results; see ``_http_api.py``); this
+class does the I/O for all of them: one streamed request per prompt through ``stream_response``,
+non-streamed requests of ``api.batch_size`` prompts, or (``settings.streaming``) generating by
+streaming, with usage summed across requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+from typing import Generic, TypeVar
+
+import httpx
+
+from .._http_api import HTTPApi, Settings
+from .._outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
+from .._resources import Resources
+from ._http import read_json
+from ._stream import closing_iter
+from ._streaming import stream_response
+from .llm import AsyncBaseLLM, Stop
+
+__all__ = ["AsyncHTTPLLM"]
+
+S = TypeVar("S", bound=Settings)
+Frame = TypeVar("Frame")
+Payload = TypeVar("Payload")
+
+
+class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
+    """An LLM served over HTTP, speaking ``api``."""
+
+    streams = True
+
+    def __init__(
+        self, *, name: str, api: HTTPApi[S, Frame, Payload], client: httpx.AsyncClient
+    ) -> None:
+        super().__init__(name=name)
+        self.api = api
+        self.client = client
+        self.max_retries = api.settings.max_retries
+
+    def _post(self, body: bytes, *, stream: bool) -> httpx.Request:
+        return self.client.build_request(
+            "POST", self.api.url, content=body, headers=self.api.headers(stream=stream)
+        )
+
+    async def _generate_prompts(
+        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        results: list[LLMResult] = []
+        if self.api.settings.streaming:
+            for prompt in prompts:
+                builder = GenerationBuilder()
+                async with closing_iter(
+                    self._stream_generation(prompt, stop, overrides, builder, Resources())
+                ) as chunks:
+                    async for _ in chunks:
+                        pass
+                results.append(builder.result())
+        else:
+            size = self.api.batch_size
+            for start in range(0, len(prompts), size):
+                results.append(await self._complete(prompts[start : start + size], stop, overrides))
+        return combine_results(results)
+
+    async def _complete(
+        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        api = self.api
+        request = self._post(api.batch_body(prompts, stop, overrides), stream=False)
+        payload = await read_json(
+            self.client, request, api.decode, max_retries=self.max_retries, what=api.what
+        )
+        return api.result(payload, len(prompts))
+
+    def _stream_generation(
+        self,
+        prompt: str,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+        resources: Resources,
+    ) -> AsyncGenerator[GenerationChunk, None]:
+        api = self.api
+        request = self._post(api.body(prompt, stop, overrides, stream=True), stream=True)
+        return stream_response(
+            self.client,
+            request,
+            api.reader(builder),
+            max_retries=self.max_retries,
+            resources=resources,
+        )

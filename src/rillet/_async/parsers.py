@@ -1,0 +1,96 @@
+"""Prompt templates and output parsers as runnables (no I/O: they live here to stream inline)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any, Protocol
+
+from .._aggregate import aggregate
+from .._config import RunnableConfig
+from .._events import UNSET, BaseEvent, RunScope
+from .._parsers import NOTHING
+from .._prompts import StringPromptValue, Template
+from ._stream import closing_iter
+from .runnable import AsyncRunnable, RunContext
+
+__all__ = ["AsyncOutputParser", "AsyncPromptTemplate"]
+
+
+class AsyncPromptTemplate(AsyncRunnable[Any, StringPromptValue]):
+    run_kind = "prompt"
+    streams_when_nested = False
+
+    def __init__(self, template: Template, *, name: str | None = None) -> None:
+        self.template = template
+        self.name = name
+
+    def get_name(self) -> str:
+        return self.name or "PromptTemplate"
+
+    async def _ainvoke(
+        self, input: object, config: RunnableConfig, scope: RunScope
+    ) -> StringPromptValue:
+        return self.template.format(input)
+
+
+class Parse(Protocol):
+    def feed(self, chunk: object) -> object: ...
+    def finish(self) -> tuple[object, object]: ...
+
+
+class AsyncOutputParser(AsyncRunnable[Any, Any]):
+    """Parses the text stream as it arrives: each input chunk may give an output chunk."""
+
+    run_kind = "parser"
+
+    def __init__(self, make: Callable[[], Parse], *, name: str) -> None:
+        self._make = make
+        self.name = name
+
+    async def _ainvoke(self, input: object, config: RunnableConfig, scope: RunScope) -> object:
+        parse = self._make()
+        parse.feed(input)
+        return parse.finish()[0]
+
+    async def _atransform(
+        self,
+        inputs: AsyncIterator[object],
+        config: RunnableConfig,
+        context: RunContext,
+        parents: tuple[str, ...],
+    ) -> AsyncGenerator[object, None]:
+        scope = self._scope(config, parents, context.emit, context.version)
+        parse = self._make()
+        seen: list[object] = []
+        started = False
+        async with closing_iter(inputs) as items:
+            async for item in items:
+                if isinstance(item, BaseEvent):
+                    yield item
+                    continue
+                if not started:
+                    # Like LangChain, a parser's run starts when its first input chunk arrives.
+                    started = True
+                    if scope.emit:
+                        yield scope.start(context.input if not parents else UNSET)
+                if scope.emit:
+                    seen.append(item)
+                output = parse.feed(item)
+                if output is not NOTHING:
+                    if scope.emit:
+                        yield scope.stream(output)
+                    yield output
+        if not started and scope.emit:
+            yield scope.start(context.input if not parents else UNSET)
+        try:
+            final, last = parse.finish()
+        except Exception:
+            if scope.emit and scope.version == "v1":
+                yield scope.end(None, aggregate(seen))
+            raise
+        if last is not NOTHING:
+            if scope.emit:
+                yield scope.stream(last)
+            yield last
+        if scope.emit:
+            yield scope.end(final, aggregate(seen))
