@@ -360,6 +360,7 @@ class MessagesApi(HTTPApi[AnthropicSettings, ServerSentEvent, Message]):
 
     path = "/v1/messages"
     what = "an Anthropic message"
+    takes_messages = True
 
     def headers(self, *, stream: bool) -> dict[str, str]:
         settings = self.settings

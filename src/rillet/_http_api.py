@@ -12,6 +12,7 @@ import abc
 from collections.abc import Mapping
 from typing import ClassVar, Generic, Protocol, TypeVar
 
+from ._inputs import ChatInput
 from ._outputs import GenerationBuilder, LLMResult
 from ._stream_reader import StreamReader
 
@@ -51,6 +52,8 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     """What a whole response is, for the error when one cannot be decoded."""
     batch_size: int = 1
     """Prompts per non-streamed request (more than 1 only where the API takes a list)."""
+    takes_messages: ClassVar[bool] = False
+    """Whether a list of messages is sent as messages (chat APIs) rather than as one string."""
 
     def __init__(self, settings: S) -> None:
         self.settings = settings
@@ -61,13 +64,15 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
 
     @abc.abstractmethod
     def body(
-        self, prompt: str, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+        self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
     ) -> bytes:
         """The request body for one prompt. A call's ``stop`` replaces the instance's; unset
         parameters are left out; ``extra_body`` and then the call's ``overrides`` are merged
         last."""
 
-    def batch_body(self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]) -> bytes:
+    def batch_body(
+        self, prompts: list[ChatInput], stop: Stop, overrides: Mapping[str, object]
+    ) -> bytes:
         """The non-streamed body for ``prompts`` (at most ``batch_size`` of them)."""
         return self.body(prompts[0], stop, overrides, stream=False)
 

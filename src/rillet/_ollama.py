@@ -19,6 +19,7 @@ import msgspec
 
 from ._errors import ConfigError
 from ._http_api import HTTPApi, Stop
+from ._inputs import ChatInput, to_prompt
 from ._outputs import (
     Generation,
     GenerationBuilder,
@@ -208,7 +209,7 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
         )
 
     def body(
-        self, prompt: str, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+        self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
     ) -> bytes:
         """``stream`` is always sent: Ollama streams by default. A call's ``stop`` replaces the
         instance's (inside ``options``); ``extra_body`` and call-time ``overrides`` are top-level
@@ -217,7 +218,11 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
         options = dict(settings.options)
         if stop is not None:
             options["stop"] = stop_list(stop)
-        body: dict[str, object] = {"model": settings.model, "prompt": prompt, "stream": stream}
+        body: dict[str, object] = {
+            "model": settings.model,
+            "prompt": to_prompt(prompt),
+            "stream": stream,
+        }
         optional: dict[str, object | None] = {
             "options": options or None,
             "system": settings.system,

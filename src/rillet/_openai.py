@@ -13,7 +13,7 @@ import msgspec
 
 from ._errors import ConfigError
 from ._http_api import HTTPApi, Stop
-from ._inputs import ChatInput, chat_messages
+from ._inputs import ChatInput, chat_messages, to_prompt
 from ._openai_read import (
     ChatStreamReader,
     CompletionsStreamReader,
@@ -192,16 +192,19 @@ class CompletionsApi(_OpenAIApi[CompletionChoice]):
         self.batch_size = settings.batch_size
 
     def body(
-        self, prompt: str, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+        self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
     ) -> bytes:
-        return self._encode(
-            {"model": self.settings.model, "prompt": prompt}, stop, overrides, stream=stream
-        )
+        body: dict[str, object] = {"model": self.settings.model, "prompt": to_prompt(prompt)}
+        return self._encode(body, stop, overrides, stream=stream)
 
-    def batch_body(self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]) -> bytes:
-        return self._encode(
-            {"model": self.settings.model, "prompt": prompts}, stop, overrides, stream=False
-        )
+    def batch_body(
+        self, prompts: list[ChatInput], stop: Stop, overrides: Mapping[str, object]
+    ) -> bytes:
+        body: dict[str, object] = {
+            "model": self.settings.model,
+            "prompt": [to_prompt(p) for p in prompts],
+        }
+        return self._encode(body, stop, overrides, stream=False)
 
     def reader(self, builder: GenerationBuilder) -> CompletionsStreamReader:
         return CompletionsStreamReader(builder, url=self.url)
@@ -219,6 +222,7 @@ class ChatApi(_OpenAIApi[ChatChoice]):
 
     path = "/chat/completions"
     what = "a chat completion"
+    takes_messages = True
 
     def body(
         self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool

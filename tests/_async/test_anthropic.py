@@ -219,3 +219,14 @@ def test_settings(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
         Anthropic(model="c")
     with pytest.raises(TypeError, match="unexpected keyword argument 'n'"):
         Anthropic(model="c", n=2)  # type: ignore[call-arg]  # not an Anthropic parameter
+
+
+async def test_system_messages_go_to_the_system_field(
+    server: FakeServer, make_anthropic: MakeAnthropic
+) -> None:
+    llm = make_anthropic(max_tokens=64)
+    assert await llm.ainvoke([("system", "be brief"), ("human", "hi")]) == SONG
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["system"] == "be brief"
+    assert body["messages"] == [{"role": "user", "content": "hi"}]

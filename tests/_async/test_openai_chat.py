@@ -50,6 +50,27 @@ async def test_stream_yields_each_token_and_sends_messages(
     }
 
 
+async def test_message_lists_are_sent_as_messages(
+    server: FakeServer, make_chat: MakeChat
+) -> None:
+    llm = make_chat()
+    messages: list[tuple[str, str] | dict[str, str]] = [
+        ("system", "be brief"),
+        ("human", "hi"),
+        {"role": "assistant", "content": "yo"},
+    ]
+    assert await llm.ainvoke(messages) == SONG
+    assert [c async for c in llm.astream(messages)] == list(SONG_TOKENS)
+    for request in server.requests:
+        body = request.json()
+        assert isinstance(body, dict)
+        assert body["messages"] == [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "yo"},
+        ]
+
+
 async def test_invoke_is_one_whole_response(server: FakeServer, make_chat: MakeChat) -> None:
     llm = make_chat(extra_body={"top_k": 5})
     assert await llm.ainvoke(PROMPT) == SONG

@@ -17,7 +17,7 @@ from .._async_compat import iterate_blocking, run_blocking
 from .._config import RunnableConfig, ensure_config
 from .._errors import ConfigError, RilletError
 from .._events import BaseEvent, LLMInput, RunScope, Version
-from .._inputs import InvalidInputError, LanguageModelInput, to_prompt
+from .._inputs import ChatInput, InvalidInputError, LanguageModelInput, PromptValue, to_prompt
 from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from ._stream import AsyncStream, closing_iter
@@ -26,6 +26,8 @@ from .runnable import AsyncRunnable, RunContext
 __all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
 
 Stop = list[str] | None
+# What reaches a provider: a prompt string, or (for chat APIs) the messages themselves.
+Prompt = ChatInput
 
 
 class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
@@ -37,6 +39,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     """
 
     streams: bool = False
+    takes_messages: bool = False
     run_kind = "llm"
 
     def __init__(self, *, name: str) -> None:
@@ -66,16 +69,40 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
                 scope.metadata["ls_stop"] = self.bound_stop
         return scope
 
+    def _prompt(self, input: object) -> Prompt:
+        """The prompt a provider gets: message lists stay messages for chat APIs
+        (``takes_messages``); everything else becomes the prompt string LangChain would send."""
+        if (
+            self.takes_messages
+            and isinstance(input, Sequence)
+            and not isinstance(input, (str, PromptValue))
+        ):
+            to_prompt(input)  # validates every message, with the same clear error
+            return input
+        return to_prompt(input)
+
+    async def _collect(
+        self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        """Generate by streaming: drain one prompt's stream into a result."""
+        builder = GenerationBuilder()
+        async with closing_iter(
+            self._stream_generation(prompt, stop, overrides, builder, Resources())
+        ) as chunks:
+            async for _ in chunks:
+                pass
+        return builder.result()
+
     # -- provider hooks -------------------------------------------------------------------
 
     async def _generate_prompts(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         raise NotImplementedError
 
     def _stream_generation(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
@@ -95,14 +122,17 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         **kwargs: object,
     ) -> str:
         ensure_config(config)
-        result = await self.agenerate([to_prompt(input)], stop=stop, **kwargs)
+        if stop is None:
+            stop = self.bound_stop
+        overrides = {**self.bound_overrides, **kwargs}
+        result = await self._generate_prompts([self._prompt(input)], stop, overrides)
         return result.generations[0][0].text
 
     async def _ainvoke(
         self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope
     ) -> str:
         result = await self._generate_prompts(
-            [to_prompt(input)], self.bound_stop, self.bound_overrides
+            [self._prompt(input)], self.bound_stop, self.bound_overrides
         )
         return result.generations[0][0].text
 
@@ -132,7 +162,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     ) -> AsyncStream[str]:
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
-        prompt = to_prompt(input)
+        prompt = self._prompt(input)
         if stop is None:
             stop = self.bound_stop
         overrides = {**self.bound_overrides, **kwargs}
@@ -172,7 +202,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
 
     async def _stream_text(
         self,
-        prompt: str,
+        prompt: Prompt,
         config: RunnableConfig,
         stop: Stop,
         overrides: Mapping[str, object],
@@ -199,9 +229,10 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
                     yield item
                 else:
                     values.append(item)
-        prompt = to_prompt(aggregate(values))
+        value = aggregate(values)
+        prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)
-        llm_input = LLMInput([prompt])
+        llm_input = LLMInput([to_prompt(value)])
         if scope.emit:
             yield scope.llm_start(llm_input)
         builder = GenerationBuilder()
@@ -223,7 +254,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
 
     async def _stream_chunks_of(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
@@ -331,22 +362,17 @@ class AsyncUserLLM(AsyncBaseLLM):
         return iterate_blocking(self._blocking_stream(prompt, stop))
 
     async def _generate_prompts(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         generations: list[list[Generation]] = []
         for prompt in prompts:
+            text_prompt = to_prompt(prompt)
             if self._call_hook is not None:
-                text = await self._call_hook(prompt, stop)
+                text = await self._call_hook(text_prompt, stop)
             elif self._blocking_call is not None:
-                text = await run_blocking(self._blocking_call, prompt, stop)
+                text = await run_blocking(self._blocking_call, text_prompt, stop)
             else:
-                builder = GenerationBuilder()
-                async with closing_iter(
-                    self._stream_generation(prompt, stop, overrides, builder, Resources())
-                ) as chunks:
-                    async for _ in chunks:
-                        pass
-                generations.append(builder.generations())
+                generations.append((await self._collect(prompt, stop, overrides)).generations[0])
                 continue
             if not isinstance(text, str):
                 raise InvalidInputError(
@@ -357,13 +383,13 @@ class AsyncUserLLM(AsyncBaseLLM):
 
     async def _stream_generation(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
     ) -> AsyncGenerator[GenerationChunk, None]:
-        async with closing_iter(self._chunks(prompt, stop)) as items:
+        async with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
             async for item in items:
                 chunk = _as_chunk(item)
                 builder.add_chunk(0, chunk)

@@ -19,9 +19,8 @@ from .._http_api import HTTPApi, Settings
 from .._outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
 from .._resources import Resources
 from ._http import read_json
-from ._stream import closing_iter
 from ._streaming import stream_response
-from .llm import Stop, SyncBaseLLM
+from .llm import Prompt, Stop, SyncBaseLLM
 
 __all__ = ["SyncHTTPLLM"]
 
@@ -38,8 +37,18 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
     def __init__(self, *, name: str, api: HTTPApi[S, Frame, Payload], client: httpx.Client) -> None:
         super().__init__(name=name)
         self.api = api
+        self.takes_messages = api.takes_messages
         self.client = client
         self.max_retries = api.settings.max_retries
+
+    def _ls_params(self) -> dict[str, object]:
+        params = super()._ls_params()
+        params["ls_model_name"] = self.api.settings.model
+        for name in ("temperature", "max_tokens"):
+            value = getattr(self.api.settings, name, None)
+            if value is not None:
+                params[f"ls_{name}"] = value
+        return params
 
     def _post(self, body: bytes, *, stream: bool) -> httpx.Request:
         return self.client.build_request(
@@ -47,18 +56,12 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
         )
 
     def _generate_prompts(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         results: list[LLMResult] = []
         if self.api.settings.streaming:
             for prompt in prompts:
-                builder = GenerationBuilder()
-                with closing_iter(
-                    self._stream_generation(prompt, stop, overrides, builder, Resources())
-                ) as chunks:
-                    for _ in chunks:
-                        pass
-                results.append(builder.result())
+                results.append(self._collect(prompt, stop, overrides))
         else:
             size = self.api.batch_size
             for start in range(0, len(prompts), size):
@@ -66,7 +69,7 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
         return combine_results(results)
 
     def _complete(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         api = self.api
         request = self._post(api.batch_body(prompts, stop, overrides), stream=False)
@@ -77,7 +80,7 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
 
     def _stream_generation(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,

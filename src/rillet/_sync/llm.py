@@ -18,7 +18,7 @@ from .._aggregate import aggregate
 from .._config import RunnableConfig, ensure_config
 from .._errors import ConfigError, RilletError
 from .._events import BaseEvent, LLMInput, RunScope, Version
-from .._inputs import InvalidInputError, LanguageModelInput, to_prompt
+from .._inputs import ChatInput, InvalidInputError, LanguageModelInput, PromptValue, to_prompt
 from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from .._sync_compat import iterate_blocking, run_blocking
@@ -28,6 +28,8 @@ from .runnable import RunContext, SyncRunnable
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
 
 Stop = list[str] | None
+# What reaches a provider: a prompt string, or (for chat APIs) the messages themselves.
+Prompt = ChatInput
 
 
 class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
@@ -39,6 +41,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     """
 
     streams: bool = False
+    takes_messages: bool = False
     run_kind = "llm"
 
     def __init__(self, *, name: str) -> None:
@@ -68,16 +71,38 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
                 scope.metadata["ls_stop"] = self.bound_stop
         return scope
 
+    def _prompt(self, input: object) -> Prompt:
+        """The prompt a provider gets: message lists stay messages for chat APIs
+        (``takes_messages``); everything else becomes the prompt string LangChain would send."""
+        if (
+            self.takes_messages
+            and isinstance(input, Sequence)
+            and not isinstance(input, (str, PromptValue))
+        ):
+            to_prompt(input)  # validates every message, with the same clear error
+            return input
+        return to_prompt(input)
+
+    def _collect(self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object]) -> LLMResult:
+        """Generate by streaming: drain one prompt's stream into a result."""
+        builder = GenerationBuilder()
+        with closing_iter(
+            self._stream_generation(prompt, stop, overrides, builder, Resources())
+        ) as chunks:
+            for _ in chunks:
+                pass
+        return builder.result()
+
     # -- provider hooks -------------------------------------------------------------------
 
     def _generate_prompts(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         raise NotImplementedError
 
     def _stream_generation(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
@@ -97,11 +122,16 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         **kwargs: object,
     ) -> str:
         ensure_config(config)
-        result = self.generate([to_prompt(input)], stop=stop, **kwargs)
+        if stop is None:
+            stop = self.bound_stop
+        overrides = {**self.bound_overrides, **kwargs}
+        result = self._generate_prompts([self._prompt(input)], stop, overrides)
         return result.generations[0][0].text
 
     def _ainvoke(self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope) -> str:
-        result = self._generate_prompts([to_prompt(input)], self.bound_stop, self.bound_overrides)
+        result = self._generate_prompts(
+            [self._prompt(input)], self.bound_stop, self.bound_overrides
+        )
         return result.generations[0][0].text
 
     def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
@@ -128,7 +158,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     ) -> Stream[str]:
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
-        prompt = to_prompt(input)
+        prompt = self._prompt(input)
         if stop is None:
             stop = self.bound_stop
         overrides = {**self.bound_overrides, **kwargs}
@@ -168,7 +198,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
 
     def _stream_text(
         self,
-        prompt: str,
+        prompt: Prompt,
         config: RunnableConfig,
         stop: Stop,
         overrides: Mapping[str, object],
@@ -195,9 +225,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
                     yield item
                 else:
                     values.append(item)
-        prompt = to_prompt(aggregate(values))
+        value = aggregate(values)
+        prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)
-        llm_input = LLMInput([prompt])
+        llm_input = LLMInput([to_prompt(value)])
         if scope.emit:
             yield scope.llm_start(llm_input)
         builder = GenerationBuilder()
@@ -219,7 +250,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
 
     def _stream_chunks_of(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
@@ -327,22 +358,17 @@ class SyncUserLLM(SyncBaseLLM):
         return iterate_blocking(self._blocking_stream(prompt, stop))
 
     def _generate_prompts(
-        self, prompts: list[str], stop: Stop, overrides: Mapping[str, object]
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
     ) -> LLMResult:
         generations: list[list[Generation]] = []
         for prompt in prompts:
+            text_prompt = to_prompt(prompt)
             if self._call_hook is not None:
-                text = self._call_hook(prompt, stop)
+                text = self._call_hook(text_prompt, stop)
             elif self._blocking_call is not None:
-                text = run_blocking(self._blocking_call, prompt, stop)
+                text = run_blocking(self._blocking_call, text_prompt, stop)
             else:
-                builder = GenerationBuilder()
-                with closing_iter(
-                    self._stream_generation(prompt, stop, overrides, builder, Resources())
-                ) as chunks:
-                    for _ in chunks:
-                        pass
-                generations.append(builder.generations())
+                generations.append((self._collect(prompt, stop, overrides)).generations[0])
                 continue
             if not isinstance(text, str):
                 raise InvalidInputError(
@@ -353,13 +379,13 @@ class SyncUserLLM(SyncBaseLLM):
 
     def _stream_generation(
         self,
-        prompt: str,
+        prompt: Prompt,
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
     ) -> Generator[GenerationChunk, None]:
-        with closing_iter(self._chunks(prompt, stop)) as items:
+        with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
             for item in items:
                 chunk = _as_chunk(item)
                 builder.add_chunk(0, chunk)
