@@ -6,6 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: install generate check-generated lint format typecheck pytest test demo bench clean
 
@@ -14,8 +15,12 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(STAMP): $(UV) pyproject.toml uv.lock
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-groups --all-extras --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --group dev --all-extras --python $(PYTHON)
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --group dev --group bench --all-extras --inexact --python $(PYTHON)
+	touch $(BENCH_STAMP)
 
 install: $(STAMP)  ## virtual environment with the package, its extras and the locked dev tools
 
@@ -45,7 +50,7 @@ test: check-generated lint typecheck pytest  ## every check
 demo: install  ## the seed's examples against an embedded fake server (or OpenAI if OPENAI_API_KEY is set)
 	$(PY) -m rillet.testing.demo
 
-bench: install
+bench: $(BENCH_STAMP)  ## rillet against langchain-openai, openai-python, naive httpx and a bare socket
 	$(PY) benchmarks/run.py
 
 clean:

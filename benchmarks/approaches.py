@@ -520,7 +520,7 @@ class FloorClient:
         events = b""  # SSE bytes not yet split into events
         finished = False
         while not finished:
-            data = await reader.read(262_144)
+            data = await reader.read(65_536)
             if not data:
                 raise ConnectionError("connection closed mid-stream")
             raw = raw + data if raw else data

@@ -202,7 +202,7 @@ def _per_chunk_rows(results: dict[str, Any]) -> list[list[str]]:
     for r in results["per_chunk"]:
         us = r["us_per_chunk"]
         if us is None:
-            rows.append([r["label"], str(r["n"]), f"n/a ({r['error']})", "", "", ""])
+            rows.append([r["label"], f"{r['n']:,}", "n/a (error)", "", "", ""])
             continue
         rows.append(
             [
@@ -236,7 +236,7 @@ def _concurrent_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = []
     for r in results["concurrent"]:
         if r["chunks_per_s"] is None:
-            rows.append([r["label"], f"n/a ({r['error']})", "", "", ""])
+            rows.append([r["label"], "n/a (error)", "", "", ""])
             continue
         rows.append(
             [
@@ -301,7 +301,14 @@ def _text_table(head: list[str], rows: list[list[str]]) -> str:
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
     align = ["---", *["---:" for _ in head[1:]]]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, align, *rows])
+    escaped = [[cell.replace("|", "\\|") for cell in row] for row in [head, *rows]]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [escaped[0], align, *escaped[1:]])
+
+
+def _errors(results: dict[str, Any]) -> list[str]:
+    """One line per failed measurement: what broke, as the worker reported it."""
+    rows = [*results["per_chunk"], *results["linearity"], *results["concurrent"]]
+    return [f"{r['key']}: {r['error']}" for r in rows if r.get("error")]
 
 
 def _sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -337,7 +344,10 @@ def _header(results: dict[str, Any]) -> list[str]:
     loads = [r["load_before"] for r in results["per_chunk"] if r.get("load_before") is not None]
     load = f"; 1-min load average {min(loads):.2f}–{max(loads):.2f}" if loads else ""
     return [
-        f"date: {results['date']}; rillet revision: {results.get('rillet_revision')}",
+        f"date: {results['date']}; rillet revision: {results.get('rillet_revision')}"
+        f" (measured: a snapshot of src/rillet taken at the start, digest"
+        f" {results.get('rillet_source_digest')}"
+        f"{'; src/rillet changed later' if results.get('rillet_source_changed_during_run') else ''})",
         f"machine: {m['cores']} cores, {m['implementation']} {m['python']}, {m['platform']}{load}",
         f"versions: {peers}",
         f"the server is not the bottleneck: {_server_share(results)}",
@@ -349,6 +359,9 @@ def format_report(results: dict[str, Any]) -> str:
     for title, head, rows in _sections(results):
         if rows:
             parts += ["", f"== {title}", _text_table(head, rows)]
+    errors = _errors(results)
+    if errors:
+        parts += ["", "== Errors (n/a above)", *errors]
     return "\n".join(parts)
 
 
@@ -359,11 +372,11 @@ def markdown_report(results: dict[str, Any]) -> str:
         "The last full `make bench` run (`python benchmarks/run.py`); the JSON of every run is",
         "written to `benchmarks/results/latest.json`. Every approach streams the same bytes from the",
         "same local server process and its full text is checked. `× rillet astream` and `× floor`",
-        "are how many times slower than rillet's `astream` and the bare-socket floor; `CPU µs/chunk`",
-        "is the client process's CPU time (far below the wall time: the machine was busy, or the",
-        "client waited). The last column of the acceptance table recomputes a ratio with rillet",
-        "over the httpx-aiohttp transport (`OpenAI(http_async_client=httpx.AsyncClient(",
-        "transport=AiohttpTransport()))`), the transport DESIGN.md decision 8 chooses.",
+        "are how many times slower than rillet's `astream` and the bare-socket floor. `CPU µs/chunk`",
+        "is the client process's own CPU time; well below the wall time, it would mean the client",
+        "waited (for a busy machine, or the server). The last column of the acceptance table",
+        "recomputes a ratio with rillet over the httpx-aiohttp transport, the one DESIGN.md",
+        "decision 8 chooses: `OpenAI(http_async_client=httpx.AsyncClient(transport=AiohttpTransport()))`.",
         "",
         *(f"- {line}" for line in _header(results)),
     ]
@@ -374,4 +387,8 @@ def markdown_report(results: dict[str, Any]) -> str:
     if notes:
         lines += ["", "Notes:", ""]
         lines += [f"- {r['label']}: {r['note']}" for r in notes]
+    errors = _errors(results)
+    if errors:
+        lines += ["", "Errors (n/a above):", ""]
+        lines += [f"- `{error}`" for error in errors]
     return "\n".join(lines) + "\n"

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -210,6 +213,7 @@ def measure_chunks(server: Server, settings: Settings, keys: list[str]) -> list[
             "server_cpu_s": result.get("server_cpu_s"),
             "worker_wall_s": result.get("wall_s"),
             "note": approach.note,
+            "rillet_file": result.get("rillet_file"),
             "error": result.get("error"),
         }
         rows.append(row)
@@ -325,6 +329,30 @@ def git_revision() -> str | None:
     return head + ("+dirty src" if dirty else "")
 
 
+def source_digest(package: Path = ROOT / "src" / "rillet") -> str:
+    """A digest of rillet's source (its .py files)."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def snapshot_rillet(into: Path) -> str:
+    """Copy ``src/rillet`` into ``into`` and put it first on every child's ``sys.path``.
+
+    Others may edit ``src/`` while the benchmark runs: every worker then measures the same rillet,
+    the one of the moment the run started. Returns the snapshot's digest.
+    """
+    shutil.copytree(
+        ROOT / "src" / "rillet", into / "rillet", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(into), os.environ.get("PYTHONPATH")])
+    )
+    return source_digest(into / "rillet")
+
+
 def machine() -> dict[str, object]:
     return {
         "cores": os.cpu_count(),
@@ -389,27 +417,33 @@ def main() -> None:
     load = load_average()
     if load is not None and load > 1.0:
         progress(f"warning: 1-min load average {load:.2f}: other work may skew the figures")
-    server = Server(prebuild)
-    progress(f"server at {server.base_url}; settings {settings}")
-    try:
-        chunks = (
-            [] if "chunk" in skip else measure_chunks(server, settings, selected(CHUNK_APPROACHES))
-        )
-        linearity = (
-            [] if "linearity" in skip else measure_linearity(server, settings, selected(LINEARITY))
-        )
-        concurrent = (
-            []
-            if "concurrent" in skip
-            else measure_concurrent(server, settings, selected(CONCURRENT_APPROACHES))
-        )
-    finally:
-        server.stop()
-    imports: dict[str, Any] = {}
-    if "imports" not in skip:
-        progress("[imports] timing fresh interpreters ...")
-        imports = measure_imports(settings.import_reps)
-        imports["rillet_breakdown"] = import_breakdown("rillet")
+    with tempfile.TemporaryDirectory(prefix="rillet-bench-") as snapshot:
+        digest = snapshot_rillet(Path(snapshot))
+        server = Server(prebuild)
+        progress(f"server at {server.base_url}; rillet snapshot {digest}; {settings}")
+        try:
+            chunks = (
+                []
+                if "chunk" in skip
+                else measure_chunks(server, settings, selected(CHUNK_APPROACHES))
+            )
+            linearity = (
+                []
+                if "linearity" in skip
+                else measure_linearity(server, settings, selected(LINEARITY))
+            )
+            concurrent = (
+                []
+                if "concurrent" in skip
+                else measure_concurrent(server, settings, selected(CONCURRENT_APPROACHES))
+            )
+        finally:
+            server.stop()
+        imports: dict[str, Any] = {}
+        if "imports" not in skip:
+            progress("[imports] timing fresh interpreters ...")
+            imports = measure_imports(settings.import_reps)
+            imports["rillet_breakdown"] = import_breakdown("rillet")
 
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -417,6 +451,8 @@ def main() -> None:
         "machine": machine(),
         "versions": versions(),
         "rillet_revision": git_revision(),
+        "rillet_source_digest": digest,
+        "rillet_source_changed_during_run": source_digest() != digest,
         "settings": settings.__dict__,
         "per_chunk": chunks,
         "linearity": linearity,
@@ -427,13 +463,16 @@ def main() -> None:
     results["elapsed_s"] = time.perf_counter() - started
 
     print(format_report(results))
+    if results["rillet_source_changed_during_run"]:
+        progress("note: src/rillet changed during the run; the figures are those of the snapshot")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     progress(f"wrote {args.out}")
-    if not quick and only is None and not skip:
-        markdown = HERE / "RESULTS.md"
-        markdown.write_text(markdown_report(results))
-        progress(f"wrote {markdown}")
+    if quick or only is not None or skip:
+        return
+    markdown = HERE / "RESULTS.md"
+    markdown.write_text(markdown_report(results))
+    progress(f"wrote {markdown}")
 
 
 if __name__ == "__main__":

@@ -175,6 +175,9 @@ def main() -> None:
         message = " ".join(str(exc).split())[:300]
         result = {"error": f"{type(exc).__name__}: {message}"}
     result["wall_s"] = time.perf_counter() - start
+    rillet = sys.modules.get("rillet")
+    if rillet is not None:  # which rillet was measured (run.py runs a snapshot of src/rillet)
+        result["rillet_file"] = getattr(rillet, "__file__", None)
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 

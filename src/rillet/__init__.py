@@ -7,6 +7,9 @@ for chunk in llm.stream("Write me a 1 verse song about sparkling water."):
     print(chunk, end="|", flush=True)
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._async._stream import AsyncStream as AsyncStream
 from ._composition import (
     JsonOutputParser as JsonOutputParser,
@@ -27,6 +30,7 @@ from ._errors import (
     BadRequestError as BadRequestError,
     ConfigError as ConfigError,
     ConflictError as ConflictError,
+    EmptyStreamError as EmptyStreamError,
     IncompleteStreamError as IncompleteStreamError,
     InternalServerError as InternalServerError,
     NotFoundError as NotFoundError,
@@ -36,7 +40,11 @@ from ._errors import (
     StreamClosedError as StreamClosedError,
     StreamDecodeError as StreamDecodeError,
     StreamError as StreamError,
+    StreamFormatError as StreamFormatError,
+    StreamInterruptedError as StreamInterruptedError,
     StreamProviderError as StreamProviderError,
+    StreamTimeoutError as StreamTimeoutError,
+    UnexpectedContentTypeError as UnexpectedContentTypeError,
     UnknownEventWarning as UnknownEventWarning,
     UnprocessableEntityError as UnprocessableEntityError,
 )
@@ -79,8 +87,6 @@ from ._inputs import (
     PromptValue as PromptValue,
 )
 from ._models import (
-    Anthropic as Anthropic,
-    Ollama as Ollama,
     OpenAI as OpenAI,
     OpenAIChat as OpenAIChat,
 )
@@ -101,6 +107,23 @@ from ._sync._stream import Stream as Stream
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from ._models_anthropic import Anthropic as Anthropic
+    from ._models_ollama import Ollama as Ollama
+
+# Imported on first use: each pulls in its provider's wire structs.
+_LAZY = {"Anthropic": "._models_anthropic", "Ollama": "._models_ollama"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rillet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "LLM",
     "APIConnectionError",
@@ -120,6 +143,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "CustomEvent",
+    "EmptyStreamError",
     "EndData",
     "FakeListLLM",
     "FakeListLLMError",
@@ -175,9 +199,13 @@ __all__ = [
     "StreamDecodeError",
     "StreamError",
     "StreamEvent",
+    "StreamFormatError",
+    "StreamInterruptedError",
     "StreamProviderError",
+    "StreamTimeoutError",
     "StringPromptValue",
     "TokenUsage",
+    "UnexpectedContentTypeError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
     "adispatch_custom_event",

@@ -3,11 +3,13 @@
 Same names and signatures in both halves; ``codegen/`` swaps the module name, so code in
 ``_async/`` calls these and the generated ``_sync/`` code calls their sync twins. anyio is used
 only here, so the async twin runs on asyncio and on trio.
+
+anyio and asyncio are imported where they are used, not at import: ``import rillet`` stays
+close to ``import httpx, msgspec`` (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import (
     AsyncGenerator,
@@ -20,19 +22,19 @@ from collections.abc import (
 )
 from typing import TypeVar
 
-import anyio
-import anyio.lowlevel
-import anyio.to_thread
+import httpx
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
     from exceptiongroup import BaseExceptionGroup
 
 __all__ = [
     "close_abandoned",
+    "default_transport",
     "defer",
     "gather_limited",
     "iterate_blocking",
     "loop_token",
+    "release_client",
     "run_blocking",
     "sleep",
 ]
@@ -41,11 +43,15 @@ T = TypeVar("T")
 
 
 async def sleep(seconds: float) -> None:
+    import anyio
+
     await anyio.sleep(seconds)
 
 
 async def run_blocking(fn: Callable[..., T], *args: object) -> T:
     """Run blocking user code (a sync ``_call``) without blocking the event loop."""
+    import anyio.to_thread
+
     return await anyio.to_thread.run_sync(fn, *args)
 
 
@@ -54,6 +60,8 @@ _DONE = object()
 
 async def iterate_blocking(iterator: Iterator[T]) -> AsyncIterator[T]:
     """Drive a blocking iterator (a user's sync ``_stream``) from a worker thread."""
+    import anyio.to_thread
+
     try:
         while True:
             item = await anyio.to_thread.run_sync(next, iterator, _DONE)
@@ -78,6 +86,8 @@ async def gather_limited(
     sequential loop. The first failure cancels the rest and is raised as itself (not as an
     ExceptionGroup).
     """
+    import anyio
+
     if not thunks:
         return []
     slots: list[object] = [_DONE] * len(thunks)
@@ -101,6 +111,8 @@ async def gather_limited(
 
 def loop_token() -> Hashable:
     """An identity for the running event loop (httpx async clients must not cross loops)."""
+    import anyio.lowlevel
+
     return anyio.lowlevel.current_token()
 
 
@@ -114,6 +126,8 @@ def defer(cleanup: Callable[[], Awaitable[None]]) -> None:
     and closing the httpx response (which returns the pool slot) runs as a separate task.
     Outside an event loop there is nothing to run it on, and nothing left to release.
     """
+    import asyncio
+
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -147,3 +161,37 @@ def close_abandoned(generator: AsyncGenerator[object, None]) -> None:
     except Exception:  # an abandoned stream has nobody left to report to
         return
     closing.close()  # it awaited after all: give up rather than block (the socket is shut)
+
+
+def default_transport(timeout: httpx.Timeout) -> httpx.AsyncBaseTransport | None:
+    """The transport of the async clients rillet creates: on asyncio, httpx over aiohttp's C
+    HTTP parser (``httpx-aiohttp``: about 4x less CPU per streamed chunk than httpx's pure-Python
+    h11 path, see benchmarks/RESULTS.md); under trio (aiohttp is asyncio-only), httpx's own."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    from httpx_aiohttp import AiohttpTransport
+
+    return AiohttpTransport(
+        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    )
+
+
+def release_client(client: httpx.AsyncClient) -> None:
+    """Synchronously drop the connections of a client nobody closed (from ``__del__``).
+
+    httpx's own transport needs nothing; aiohttp's session would otherwise report itself as
+    unclosed. Its connector closes its transports synchronously (``_close``: aiohttp's own
+    sync half of ``close()``).
+    """
+    session = getattr(getattr(client, "_transport", None), "client", None)
+    connector = getattr(session, "connector", None)
+    close_now = getattr(connector, "_close", None)
+    if callable(close_now):
+        try:
+            close_now()
+        except Exception:  # best effort, at garbage collection
+            pass

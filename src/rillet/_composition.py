@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ._async.composition import AsyncRunnableLambda, AsyncRunnableParallel, AsyncRunnableSequence
-from ._async.parsers import AsyncOutputParser, AsyncPromptTemplate
-from ._async.runnable import AsyncRunnable, AsyncRunnableBinding
 from ._config import RunnableConfig, ensure_config
 from ._errors import ConfigError
 from ._facade import Runnable
 from ._parsers import JsonParse, StrParse
 from ._prompts import StringPromptValue, Template
-from ._sync.composition import SyncRunnableLambda, SyncRunnableParallel, SyncRunnableSequence
-from ._sync.parsers import SyncOutputParser, SyncPromptTemplate
-from ._sync.runnable import SyncRunnable, SyncRunnableBinding
+
+if TYPE_CHECKING:
+    from ._async.runnable import AsyncRunnable
+    from ._sync.runnable import SyncRunnable
 
 __all__ = [
     "JsonOutputParser",
@@ -77,9 +75,13 @@ class RunnableSequence(Runnable[Input, Output]):
         return self.steps[-1]
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.composition import SyncRunnableSequence
+
         return SyncRunnableSequence([s._sync_twin() for s in self.steps], name=self.name)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.composition import AsyncRunnableSequence
+
         return AsyncRunnableSequence([s._async_twin() for s in self.steps], name=self.name)
 
 
@@ -98,11 +100,15 @@ class RunnableParallel(Runnable[Input, dict[str, Any]]):
         self.steps = {str(key): coerce(value) for key, value in merged.items()}
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.composition import SyncRunnableParallel
+
         return SyncRunnableParallel(
             {k: s._sync_twin() for k, s in self.steps.items()}, name=self.name
         )
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.composition import AsyncRunnableParallel
+
         return AsyncRunnableParallel(
             {k: s._async_twin() for k, s in self.steps.items()}, name=self.name
         )
@@ -175,6 +181,8 @@ class RunnableLambda(Runnable[Input, Output]):
         self.name = name or _lambda_name(func)
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.composition import SyncRunnableLambda
+
         func = self.func
         if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
             raise ConfigError(
@@ -186,6 +194,8 @@ class RunnableLambda(Runnable[Input, Output]):
         return SyncRunnableLambda(name=self.get_name(), call=func)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.composition import AsyncRunnableLambda
+
         native = self.afunc or self.func
         if inspect.isasyncgenfunction(native):
             return AsyncRunnableLambda(name=self.get_name(), transform=native)
@@ -208,9 +218,13 @@ class RunnableBinding(Runnable[Input, Output]):
         return self.name or self.bound.get_name()
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.runnable import SyncRunnableBinding
+
         return SyncRunnableBinding(self.bound._sync_twin(), self.config)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.runnable import AsyncRunnableBinding
+
         return AsyncRunnableBinding(self.bound._async_twin(), self.config)
 
 
@@ -236,9 +250,13 @@ class PromptTemplate(Runnable[Mapping[str, object], StringPromptValue]):
         return self.name or "PromptTemplate"
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.parsers import SyncPromptTemplate
+
         return SyncPromptTemplate(self.template, name=self.name)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.parsers import AsyncPromptTemplate
+
         return AsyncPromptTemplate(self.template, name=self.name)
 
 
@@ -246,9 +264,13 @@ class StrOutputParser(Runnable[object, str]):
     """The text of an LLM's output, streamed chunk by chunk."""
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.parsers import SyncOutputParser
+
         return SyncOutputParser(StrParse, name=self.get_name())
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.parsers import AsyncOutputParser
+
         return AsyncOutputParser(StrParse, name=self.get_name())
 
 
@@ -274,7 +296,11 @@ class JsonOutputParser(Runnable[object, Output]):
         return JsonParse(self.schema)
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from ._sync.parsers import SyncOutputParser
+
         return SyncOutputParser(self._make, name=self.get_name())
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from ._async.parsers import AsyncOutputParser
+
         return AsyncOutputParser(self._make, name=self.get_name())

@@ -14,16 +14,27 @@
     │   │   ├── UnprocessableEntityError         422
     │   │   ├── RateLimitError                   429
     │   │   └── InternalServerError              >= 500
-    │   └── StreamError                          the stream started, then went wrong
+    │   └── StreamError                          a 2xx response came, then its stream went wrong
     │       ├── StreamDecodeError                an event that is not the JSON we expected
     │       ├── StreamProviderError              the provider sent an error object inside the stream
-    │       └── IncompleteStreamError            the stream ended without its terminal event
+    │       ├── IncompleteStreamError            the stream ended without its terminal event
+    │       │   └── EmptyStreamError             ... without any byte at all
+    │       ├── StreamFormatError                the body is not a stream (no event in it)
+    │       │   └── UnexpectedContentTypeError   ... and says so: JSON or HTML instead of a stream
+    │       └── StreamInterruptedError           the connection broke mid-stream (also an
+    │           │                                APIConnectionError)
+    │           └── StreamTimeoutError           a read or the total timeout expired mid-stream
+    │                                            (also an APITimeoutError)
     └── StreamClosedError (also RuntimeError)     a closed stream was used again
 
     UnknownEventWarning (a UserWarning)          a stream event of a type rillet does not know
 
 Every error raised after the first token carries ``partial_text``: the text already streamed, so
-nothing the caller paid for is lost.
+nothing the caller paid for is lost. Every ``StreamError`` also carries the response's
+``status_code`` and ``request_id`` and, where one exists, the ``raw`` bytes at fault.
+
+Retries (``_retry.py``) happen only before a response is handed back, so a ``StreamError`` is
+never retried: part of the output has already been delivered.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "ConflictError",
+    "EmptyStreamError",
     "IncompleteStreamError",
     "InternalServerError",
     "NotFoundError",
@@ -49,9 +61,14 @@ __all__ = [
     "StreamClosedError",
     "StreamDecodeError",
     "StreamError",
+    "StreamFormatError",
+    "StreamInterruptedError",
     "StreamProviderError",
+    "StreamTimeoutError",
+    "UnexpectedContentTypeError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
+    "error_message",
     "status_error",
 ]
 
@@ -153,7 +170,13 @@ class InternalServerError(APIStatusError):
 
 
 class StreamError(APIError):
-    """The stream started, then failed. ``request_id`` names the response when known."""
+    """A 2xx response came, then its stream failed.
+
+    ``status_code`` and ``request_id`` name the response; ``raw`` holds the bytes at fault (the
+    offending event's data, the unterminated tail of a truncated stream, the first bytes of a
+    body that is not a stream), ``b""`` when there are none; ``partial_text`` is the text
+    streamed before the failure.
+    """
 
     def __init__(
         self,
@@ -161,22 +184,20 @@ class StreamError(APIError):
         *,
         partial_text: str = "",
         request_id: str | None = None,
+        status_code: int | None = None,
+        raw: bytes = b"",
         method: str = "",
         url: str = "",
     ) -> None:
         super().__init__(message, method=method, url=url)
         self.partial_text = partial_text
         self.request_id = request_id
+        self.status_code = status_code
+        self.raw = raw
 
 
 class StreamDecodeError(StreamError):
     """An event's data could not be decoded. ``raw`` holds the offending data bytes."""
-
-    def __init__(
-        self, message: str, *, raw: bytes, partial_text: str = "", request_id: str | None = None
-    ) -> None:
-        super().__init__(message, partial_text=partial_text, request_id=request_id)
-        self.raw = raw
 
 
 class StreamProviderError(StreamError):
@@ -190,14 +211,78 @@ class StreamProviderError(StreamError):
         raw: bytes,
         partial_text: str = "",
         request_id: str | None = None,
+        status_code: int | None = None,
+        method: str = "",
+        url: str = "",
     ) -> None:
-        super().__init__(message, partial_text=partial_text, request_id=request_id)
+        super().__init__(
+            message,
+            partial_text=partial_text,
+            request_id=request_id,
+            status_code=status_code,
+            raw=raw,
+            method=method,
+            url=url,
+        )
         self.body = body
-        self.raw = raw
 
 
 class IncompleteStreamError(StreamError):
-    """The stream ended (EOF) before its terminal event (``[DONE]``, ``message_stop``...)."""
+    """The stream ended (EOF) before its terminal event (``[DONE]``, ``message_stop``...).
+
+    ``raw`` is the unterminated tail the stream ended on (a partial event), if any.
+    """
+
+
+class EmptyStreamError(IncompleteStreamError):
+    """The 2xx response had an empty body: not a single event."""
+
+
+class StreamFormatError(StreamError):
+    """The 2xx body is not the stream that was asked for: no event or line could be read from it
+    (e.g. a JSON error or an HTML page instead of ``text/event-stream``, which some servers send
+    for a prompt that is too long). ``raw`` holds the body's first bytes and ``body`` its
+    decoded JSON error object, if it is one (else None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: object = None,
+        raw: bytes,
+        partial_text: str = "",
+        request_id: str | None = None,
+        status_code: int | None = None,
+        content_type: str | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        super().__init__(
+            message,
+            partial_text=partial_text,
+            request_id=request_id,
+            status_code=status_code,
+            raw=raw,
+            method=method,
+            url=url,
+        )
+        self.body = body
+        self.content_type = content_type
+
+
+class UnexpectedContentTypeError(StreamFormatError):
+    """The 2xx response declared a content type that is not a stream (``application/json``,
+    ``text/html``...); ``content_type`` says which. It was not parsed as a stream."""
+
+
+class StreamInterruptedError(StreamError, APIConnectionError):
+    """The connection broke (reset, closed mid-body) while the stream was being read. Also an
+    ``APIConnectionError``; not retried, since part of the output was already delivered."""
+
+
+class StreamTimeoutError(StreamInterruptedError, APITimeoutError):
+    """A read timed out mid-stream (the server stalled), or the request's total timeout passed.
+    Also an ``APITimeoutError``."""
 
 
 class UnknownEventWarning(UserWarning):
@@ -226,6 +311,19 @@ _STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
 }
 
 
+def error_message(body: object) -> str | None:
+    """The human message of a decoded error body, if it has one (at most 500 characters)."""
+    message: object = body
+    if isinstance(body, Mapping):
+        # OpenAI and Anthropic: {"message": ...} (the inner error object); Ollama: {"error": "..."}
+        message = body.get("message", body.get("error"))
+        if isinstance(message, Mapping):  # {"error": {"message": ...}} left whole
+            message = message.get("message")
+    if isinstance(message, str) and message:
+        return message[:500]
+    return None
+
+
 def status_error(
     status_code: int,
     *,
@@ -239,13 +337,14 @@ def status_error(
     default = InternalServerError if status_code >= 500 else APIStatusError
     cls = _STATUS_ERRORS.get(status_code, default)
     detail = ""
-    if isinstance(body, Mapping):
-        # OpenAI and Anthropic: {"message": ...} (the inner error object); Ollama: {"error": "..."}
-        message = body.get("message", body.get("error"))
-        if isinstance(message, str):
-            detail = f": {message}"
-    elif isinstance(body, str) and body:
-        detail = f": {body[:500]}"
+    if 300 <= status_code < 400:
+        location = headers.get("location") or headers.get("Location") or "?"
+        detail = (
+            f" (a redirect to {location}): rillet follows no redirect, so that an API key is "
+            "never sent to another URL; set base_url to the final URL"
+        )
+    elif (message := error_message(body)) is not None:
+        detail = f": {message}"
     return cls(
         f"{method} {url} returned HTTP {status_code}{detail}",
         status_code=status_code,

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 
 import httpx
 
-from ._async._stream import AsyncStream
-from ._async.llm import AsyncBaseLLM, AsyncUserLLM
-from ._async.runnable import AsyncRunnable
-from ._async_compat import loop_token
+from ._async_compat import default_transport, loop_token, release_client
 from ._config import RunnableConfig
 from ._errors import ConfigError
 from ._events import StreamEvent
 from ._inputs import LanguageModelInput
 from ._outputs import GenerationChunk, LLMResult
-from ._sync._stream import Stream
-from ._sync.llm import SyncBaseLLM, SyncUserLLM
-from ._sync.runnable import SyncRunnable
 
 if TYPE_CHECKING:
+    from ._async._stream import AsyncStream
+    from ._async.llm import AsyncBaseLLM, AsyncUserLLM
+    from ._async.runnable import AsyncRunnable
     from ._composition import RunnableBinding, RunnableSequence
+    from ._sync._stream import Stream
+    from ._sync.llm import SyncBaseLLM, SyncUserLLM
+    from ._sync.runnable import SyncRunnable
 
 __all__ = ["LLM", "BaseLLM", "BoundLLM", "HTTPModel", "Runnable"]
 
@@ -357,6 +357,8 @@ class LLM(BaseLLM):
         return getattr(type(self), hook) is not getattr(LLM, hook)
 
     def _sync_twin(self) -> SyncUserLLM:
+        from ._sync.llm import SyncUserLLM
+
         if self.__sync is None:
             self.__sync = SyncUserLLM(
                 name=self.get_name(),
@@ -368,6 +370,8 @@ class LLM(BaseLLM):
         return self.__sync
 
     def _async_twin(self) -> AsyncUserLLM:
+        from ._async.llm import AsyncUserLLM
+
         if self.__async is None:
             self.__async = AsyncUserLLM(
                 name=self.get_name(),
@@ -422,7 +426,16 @@ class HTTPModel(BaseLLM):
         return httpx.Client(timeout=self._timeout)
 
     def _new_async_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self._timeout)
+        # On asyncio: httpx over aiohttp's transport (DESIGN.md decision 8); under trio: httpx's.
+        transport = default_transport(self._timeout)
+        return httpx.AsyncClient(timeout=self._timeout, transport=transport)
+
+    def __del__(self) -> None:
+        # A model dropped without aclose(): release its async connections now (an aiohttp
+        # session would otherwise report itself unclosed at exit).
+        client = getattr(self, "_owned_async_client", None)
+        if client is not None:
+            release_client(client)
 
     def _sync_twin(self) -> SyncBaseLLM:
         if self._sync is None:
@@ -441,6 +454,10 @@ class HTTPModel(BaseLLM):
             return self._async[1]
         client = self._http_async_client
         if client is None:
+            if self._owned_async_client is not None:
+                # The client of an earlier event loop (e.g. a previous asyncio.run): its
+                # connections cannot be awaited from here; drop them.
+                release_client(self._owned_async_client)
             client = self._owned_async_client = self._new_async_client()
         twin = self._make_async(client)
         self._async = (token, twin)

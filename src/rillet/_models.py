@@ -1,5 +1,6 @@
-"""The provider models users construct: ``OpenAI`` (completions), ``OpenAIChat``, ``Anthropic``
-and ``Ollama``.
+"""The provider models users construct: ``OpenAI`` (completions) and ``OpenAIChat`` here,
+``Anthropic`` and ``Ollama`` in ``_models_anthropic.py`` / ``_models_ollama.py`` (imported on
+first use, so ``import rillet`` stays light).
 
 Each is a thin facade: it validates its arguments into one immutable settings struct, wraps it in
 its ``HTTPApi`` (pure), and runs it through the one HTTP runnable of each twin
@@ -9,28 +10,23 @@ its ``HTTPApi`` (pure), and runs it through the one HTTP runnable of each twin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-from ._anthropic import (
-    API_VERSION,
-    AnthropicSettings,
-    Message,
-    MessagesApi,
-    resolve_anthropic_settings,
-)
-from ._async._provider import AsyncHTTPLLM
+from ._errors import ConfigError
 from ._facade import HTTPModel
 from ._http_api import HTTPApi, Settings
-from ._ollama import GenerateApi, OllamaLine, OllamaSettings, resolve_ollama_settings
 from ._openai import ChatApi, CompletionsApi, OpenAISettings, resolve_settings
 from ._schema import ChatChoice, CompletionChoice, OpenAIPayload
 from ._secret import Secret
 from ._sse import ServerSentEvent
-from ._sync._provider import SyncHTTPLLM
 
-__all__ = ["Anthropic", "Ollama", "OpenAI", "OpenAIChat"]
+if TYPE_CHECKING:
+    from ._async._provider import AsyncHTTPLLM
+    from ._sync._provider import SyncHTTPLLM
+
+__all__ = ["OpenAI", "OpenAIChat"]
 
 S = TypeVar("S", bound=Settings)
 Frame = TypeVar("Frame")
@@ -45,11 +41,21 @@ class _APIModel(HTTPModel, Generic[S, Frame, Payload]):
         api: HTTPApi[S, Frame, Payload],
         *,
         timeout: float | httpx.Timeout | None,
+        total_timeout: float | None,
         http_client: httpx.Client | None,
         http_async_client: httpx.AsyncClient | None,
         name: str | None,
     ) -> None:
         self._api = api
+        if total_timeout is not None and (
+            isinstance(total_timeout, bool)
+            or not isinstance(total_timeout, (int, float))
+            or total_timeout <= 0
+        ):
+            raise ConfigError(
+                f"total_timeout must be a positive number of seconds or None, got {total_timeout!r}"
+            )
+        self._total_timeout = total_timeout
         super().__init__(
             timeout=timeout, http_client=http_client, http_async_client=http_async_client, name=name
         )
@@ -67,10 +73,18 @@ class _APIModel(HTTPModel, Generic[S, Frame, Payload]):
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.settings.base_url!r})"
 
     def _make_sync(self, client: httpx.Client) -> SyncHTTPLLM[S, Frame, Payload]:
-        return SyncHTTPLLM(name=self.get_name(), api=self._api, client=client)
+        from ._sync._provider import SyncHTTPLLM
+
+        return SyncHTTPLLM(
+            name=self.get_name(), api=self._api, client=client, total_timeout=self._total_timeout
+        )
 
     def _make_async(self, client: httpx.AsyncClient) -> AsyncHTTPLLM[S, Frame, Payload]:
-        return AsyncHTTPLLM(name=self.get_name(), api=self._api, client=client)
+        from ._async._provider import AsyncHTTPLLM
+
+        return AsyncHTTPLLM(
+            name=self.get_name(), api=self._api, client=client, total_timeout=self._total_timeout
+        )
 
 
 class OpenAI(_APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionChoice]]):
@@ -103,6 +117,7 @@ class OpenAI(_APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[Completion
         base_url: str | None = None,
         organization: str | None = None,
         timeout: float | httpx.Timeout | None = None,
+        total_timeout: float | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -137,6 +152,7 @@ class OpenAI(_APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[Completion
         super().__init__(
             CompletionsApi(settings),
             timeout=timeout,
+            total_timeout=total_timeout,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,
@@ -172,6 +188,7 @@ class OpenAIChat(_APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCh
         base_url: str | None = None,
         organization: str | None = None,
         timeout: float | httpx.Timeout | None = None,
+        total_timeout: float | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -205,125 +222,7 @@ class OpenAIChat(_APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCh
         super().__init__(
             ChatApi(settings),
             timeout=timeout,
-            http_client=http_client,
-            http_async_client=http_async_client,
-            name=name,
-        )
-
-
-class Anthropic(_APIModel[AnthropicSettings, ServerSentEvent, Message]):
-    """Anthropic's Messages API (``claude-sonnet-4-5``...): an LLM, text in and text out, the
-    prompt sent as one user message. Only text is output: thinking and tool-use blocks are not.
-
-    ``api_key`` defaults to ``$ANTHROPIC_API_KEY``, ``base_url`` to ``$ANTHROPIC_BASE_URL`` then
-    ``https://api.anthropic.com`` (the root: ``/v1/messages`` is appended). ``max_tokens`` is
-    required by the API (default 1024). ``system`` is the system prompt. Stream events of a type
-    rillet does not know are skipped with an ``UnknownEventWarning``.
-    """
-
-    def __init__(
-        self,
-        *,
-        model: str,
-        max_tokens: int = 1024,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        system: str | None = None,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        anthropic_version: str = API_VERSION,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        streaming: bool = False,
-        http_client: httpx.Client | None = None,
-        http_async_client: httpx.AsyncClient | None = None,
-        name: str | None = None,
-    ) -> None:
-        settings = resolve_anthropic_settings(
-            model=model,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            stop=stop,
-            system=system,
-            api_key=api_key,
-            base_url=base_url,
-            anthropic_version=anthropic_version,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            extra_body=extra_body,
-            streaming=streaming,
-        )
-        super().__init__(
-            MessagesApi(settings),
-            timeout=timeout,
-            http_client=http_client,
-            http_async_client=http_async_client,
-            name=name,
-        )
-
-
-class Ollama(_APIModel[OllamaSettings, bytes, OllamaLine]):
-    """A model served by Ollama, through its native ``/api/generate`` (NDJSON streaming).
-
-    ``base_url`` defaults to ``$OLLAMA_HOST`` (``host:port`` is fine, as for the Ollama CLI), then
-    ``http://127.0.0.1:11434``. The sampling parameters (``temperature``, ``num_predict``,
-    ``num_ctx``...) go into the request's ``options``, on top of ``options``. ``thinking`` text
-    is not output. (Ollama also speaks chat completions at ``{host}/v1``: ``OpenAIChat`` works.)
-    """
-
-    def __init__(
-        self,
-        *,
-        model: str,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        num_predict: int | None = None,
-        num_ctx: int | None = None,
-        repeat_penalty: float | None = None,
-        seed: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        options: Mapping[str, object] | None = None,
-        system: str | None = None,
-        keep_alive: float | str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        streaming: bool = False,
-        http_client: httpx.Client | None = None,
-        http_async_client: httpx.AsyncClient | None = None,
-        name: str | None = None,
-    ) -> None:
-        settings = resolve_ollama_settings(
-            model=model,
-            base_url=base_url,
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            num_predict=num_predict,
-            num_ctx=num_ctx,
-            repeat_penalty=repeat_penalty,
-            seed=seed,
-            stop=stop,
-            options=options,
-            system=system,
-            keep_alive=keep_alive,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            extra_body=extra_body,
-            streaming=streaming,
-        )
-        super().__init__(
-            GenerateApi(settings),
-            timeout=timeout,
+            total_timeout=total_timeout,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,

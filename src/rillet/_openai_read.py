@@ -98,6 +98,11 @@ class OpenAIStreamReader(SSEStreamReader, Generic[Choice]):
     @abc.abstractmethod
     def _parts(self, choice: Choice) -> _Parts: ...
 
+    @abc.abstractmethod
+    def _plain_text(self, choice: Choice) -> str | None:
+        """The text of a choice that is only a token of candidate 0 (no finish reason, no
+        logprobs): the common case, which takes the fast path in ``feed``."""
+
     def feed(self, frame: ServerSentEvent) -> GenerationChunk | None:
         data = frame.data
         if data == _DONE:  # exact match (wire.md §1.5); nothing after it is read
@@ -117,8 +122,14 @@ class OpenAIStreamReader(SSEStreamReader, Generic[Choice]):
         if builder.model_name is None and payload.model:
             builder.model_name = payload.model
             builder.system_fingerprint = payload.system_fingerprint
+        choices = payload.choices
+        if len(choices) == 1:
+            text = self._plain_text(choices[0])
+            if text:
+                builder.add_text(0, text)
+                return GenerationChunk(text)
         out: GenerationChunk | None = None
-        for choice in payload.choices:
+        for choice in choices:
             parts = self._parts(choice)
             info = _info(parts)
             if not parts.text and info is None:
@@ -145,6 +156,11 @@ class CompletionsStreamReader(OpenAIStreamReader[CompletionChoice]):
     def _parts(self, choice: CompletionChoice) -> _Parts:
         return _completion_parts(choice)
 
+    def _plain_text(self, choice: CompletionChoice) -> str | None:
+        if choice.index or choice.finish_reason is not None or choice.logprobs is not None:
+            return None
+        return choice.text
+
 
 class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
     what = "chat completion chunk"
@@ -155,6 +171,12 @@ class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
 
     def _parts(self, choice: ChatChoice) -> _Parts:
         return _chat_delta_parts(choice)
+
+    def _plain_text(self, choice: ChatChoice) -> str | None:
+        delta = choice.delta
+        if choice.index or choice.finish_reason is not None or delta is None:
+            return None
+        return delta.content
 
 
 def _output(payload: OpenAIPayload[Choice]) -> LLMOutput:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+import httpx
 
 __all__ = [
     "close_abandoned",
+    "default_transport",
     "defer",
     "gather_limited",
     "iterate_blocking",
     "loop_token",
+    "release_client",
     "run_blocking",
     "sleep",
 ]
@@ -43,6 +46,8 @@ def gather_limited(thunks: Sequence[Callable[[], T]], *, limit: int | None) -> l
         return []
     if len(thunks) == 1:
         return [thunks[0]()]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=limit or len(thunks)) as pool:
         futures = [pool.submit(thunk) for thunk in thunks]
         return [future.result() for future in futures]
@@ -62,3 +67,12 @@ def close_abandoned(generator: Generator[object, None, None]) -> None:
         generator.close()
     except Exception:  # an abandoned stream has nobody left to report to
         pass
+
+
+def default_transport(timeout: httpx.Timeout) -> httpx.BaseTransport | None:
+    """httpx's own transport (None: httpx's default)."""
+    return None
+
+
+def release_client(client: httpx.Client) -> None:
+    """httpx's own transport needs nothing at garbage collection."""

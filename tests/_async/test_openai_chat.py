@@ -50,9 +50,7 @@ async def test_stream_yields_each_token_and_sends_messages(
     }
 
 
-async def test_message_lists_are_sent_as_messages(
-    server: FakeServer, make_chat: MakeChat
-) -> None:
+async def test_message_lists_are_sent_as_messages(server: FakeServer, make_chat: MakeChat) -> None:
     llm = make_chat()
     messages: list[tuple[str, str] | dict[str, str]] = [
         ("system", "be brief"),

@@ -33,9 +33,15 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
     streams = True
 
     def __init__(
-        self, *, name: str, api: HTTPApi[S, Frame, Payload], client: httpx.AsyncClient
+        self,
+        *,
+        name: str,
+        api: HTTPApi[S, Frame, Payload],
+        client: httpx.AsyncClient,
+        total_timeout: float | None = None,
     ) -> None:
         super().__init__(name=name)
+        self.total_timeout = total_timeout
         self.api = api
         self.takes_messages = api.takes_messages
         self.client = client
@@ -74,7 +80,12 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
         api = self.api
         request = self._post(api.batch_body(prompts, stop, overrides), stream=False)
         payload = await read_json(
-            self.client, request, api.decode, max_retries=self.max_retries, what=api.what
+            self.client,
+            request,
+            api.decode,
+            max_retries=self.max_retries,
+            what=api.what,
+            total_timeout=self.total_timeout,
         )
         return api.result(payload, len(prompts))
 
@@ -94,4 +105,5 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
             api.reader(builder),
             max_retries=self.max_retries,
             resources=resources,
+            total_timeout=self.total_timeout,
         )

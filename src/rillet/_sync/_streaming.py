@@ -2,25 +2,47 @@
 # Edit the async source, then run `make generate`.
 """The one loop that reads a streamed response, for every provider.
 
-Open the response (``send``: retries before the first byte), register its socket aborter so an
-abandoned stream shuts the connection at once, feed the body's bytes to the provider's
-``StreamReader``, yield the chunks it returns, drain what follows the terminal frame, and map a
-broken connection to ``APIConnectionError`` with the partial text. What a frame means is the
+Open the response (``send``: retries before the first byte), refuse one whose content type is not
+a stream, register its aborter so an abandoned stream drops the connection at once, feed the
+body's bytes to the provider's ``StreamReader``, yield the chunks it returns, drain what follows
+the terminal frame, and turn every failure into a typed ``StreamError`` carrying the text
+received so far, the status, the request id and the bytes at fault. What a frame means is the
 reader's business (pure, in ``_openai_read.py``, ``_anthropic.py``, ``_ollama.py``).
+
+Failures, and where each is decided:
+
+=====================================  ==============================  ==========================
+what happened                          error                           decided by
+=====================================  ==============================  ==========================
+connection reset / closed mid-body     ``StreamInterruptedError``      here (``interrupted``)
+a read timed out mid-body              ``StreamTimeoutError``          here (``interrupted``)
+the total timeout passed mid-body      ``StreamTimeoutError``          here (between reads)
+JSON / HTML instead of a stream        ``UnexpectedContentTypeError``  the reader (``accepts``)
+empty body, or one without a frame     ``EmptyStreamError`` /          the reader (``finish``)
+                                       ``StreamFormatError``
+no terminal frame before EOF           ``IncompleteStreamError``       the reader (``finish``)
+error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``)
+                                       ``StreamDecodeError``
+=====================================  ==============================  ==========================
+
+Chunks yielded before a failure stay yielded; nothing is retried once the response is open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import time
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 import httpx
 
+from .._aborters import aborter_for
+from .._errors import StreamDecodeError, StreamError
 from .._outputs import GenerationChunk
 from .._resources import Resources
-from .._stream_reader import StreamReader
+from .._stream_reader import RAW_LIMIT, StreamReader
 from .._sync_compat import defer
-from ._http import interrupted, request_id, send, socket_aborter
+from ._http import deadline_after, interrupted, past_deadline, redact, request_id, send
 from ._stream import closing_iter
 
 __all__ = ["stream_response"]
@@ -35,22 +57,43 @@ def stream_response(
     *,
     max_retries: int,
     resources: Resources,
+    total_timeout: float | None = None,
 ) -> Generator[GenerationChunk, None]:
     """Send ``request`` and yield candidate 0's chunks as ``reader`` decodes them.
 
-    When it ends, ``reader.builder`` holds the whole run. Raises the reader's typed errors, and
-    ``IncompleteStreamError`` when the body ends before the terminal frame.
+    When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
+    above. ``total_timeout`` (seconds) bounds the whole call, retries included: it is checked
+    before each attempt and between reads, and the request's own timeouts are lowered to the
+    time left when it is sent, so a stalled read ends by then too.
     """
-    response = send(client, request, max_retries=max_retries)
-    abort = socket_aborter(response)
+    deadline = deadline_after(total_timeout)
+    response = send(client, request, max_retries=max_retries, deadline=deadline)
+    abort = aborter_for(response)
     if abort is not None:
         resources.register(abort)
     reader.request_id = request_id(response)
+    reader.status_code = response.status_code
     frames = reader.frames
+    # The body until its first frame: reported as `raw` if the body turns out not to be a stream.
+    head: list[bytes] | None = []
+    head_size = 0
+    first = b""  # the body up to its first frame (kept for a stream that is only a terminal)
+    raw = b""
+    finished = False  # the body was read to its end
     try:
         with closing_iter(response.iter_bytes()) as body:
+            content_type = response.headers.get("content-type")
+            if not reader.accepts(content_type):
+                raise reader.not_a_stream(_read_head(body), content_type)
             for raw in body:
-                for frame in frames.feed(raw):
+                batch = frames.feed(raw)
+                if head is not None:
+                    if head_size < RAW_LIMIT:
+                        head.append(raw)
+                        head_size += len(raw)
+                    if batch:
+                        first, head = b"".join(head)[:RAW_LIMIT], None
+                for frame in batch:
                     chunk = reader.feed(frame)
                     if chunk is not None:
                         yield chunk
@@ -58,25 +101,76 @@ def stream_response(
                         break
                 if reader.done:
                     break
+                if deadline is not None and time.monotonic() > deadline:
+                    assert total_timeout is not None
+                    raise past_deadline(response, total_timeout, reader.builder.text(0))
             if reader.done:
                 # Read to the end after the terminal frame (normally nothing is left): an
                 # exhausted response returns its connection to the pool for the next request.
                 for _ in body:
                     pass
             else:
-                for frame in frames.flush():  # NDJSON: a last line without its LF still counts
+                batch = frames.flush()  # NDJSON: a last line without its LF still counts
+                if batch and head is not None:
+                    first, head = b"".join(head)[:RAW_LIMIT], None
+                for frame in batch:
                     chunk = reader.feed(frame)
                     if chunk is not None:
                         yield chunk
+        finished = True
     except httpx.TransportError as exc:
-        raise interrupted(exc, request, reader.builder.text(0)) from exc
+        raise interrupted(exc, response, reader.builder.text(0)) from exc
+    except httpx.DecodingError as exc:  # a broken content-encoding (gzip...)
+        raise redact(
+            StreamDecodeError(
+                f"{request.method} {request.url}: the response body could not be decoded: {exc}",
+                partial_text=reader.builder.text(0),
+                request_id=reader.request_id,
+                status_code=response.status_code,
+                method=request.method,
+                url=str(request.url),
+            ),
+            request,
+        ) from exc
+    except StreamError as exc:
+        redact(exc, request)
+        raise
     finally:
         if abort is not None:
             resources.unregister(abort)
         if resources.aborted:
             # Abandoned: this generator is being closed synchronously, where nothing may be
-            # awaited; the socket is already shut down, the response is released by the loop.
+            # awaited; the connection is already dropped, the response is released by the loop.
             defer(response.close)
         else:
+            if abort is not None and not finished:
+                # Stopped early (closed, cancelled, failed): the connection cannot be reused, so
+                # drop it now; some transports (aiohttp) would close the socket a loop tick later.
+                try:
+                    abort()
+                except OSError:  # already closed (a reset): nothing left to drop
+                    pass
             response.close()
-    reader.finish()
+    try:
+        if reader.done:
+            if reader.produced_nothing():
+                # The terminal frame came first: e.g. an `error:` line (not an SSE field) then
+                # `data: [DONE]`, as older llama.cpp builds answer a prompt that is too long.
+                raise reader.not_a_stream(first, None)
+        else:
+            reader.finish(head=b"".join(head)[:RAW_LIMIT] if head is not None else None, tail=raw)
+    except StreamError as exc:
+        redact(exc, request)
+        raise
+
+
+def _read_head(body: Iterator[bytes]) -> bytes:
+    """Up to ``RAW_LIMIT`` bytes of a body that is not a stream (the rest is not read)."""
+    pieces: list[bytes] = []
+    size = 0
+    for piece in body:
+        pieces.append(piece)
+        size += len(piece)
+        if size >= RAW_LIMIT:
+            break
+    return b"".join(pieces)[:RAW_LIMIT]

@@ -19,8 +19,9 @@ The layers, from the socket up:
 * `Reply`, the protocol-neutral script (tokens, pacing, status, headers, raw bodies), compiled once
   into a `_Script` when queued so that per-request rendering is only byte concatenation.
 
-New protocols are new `_Protocol` subclasses in `_ROUTES`; fault injection (resets, stalls, error
-events) belongs in `Reply` fields that the protocols render or `_App._pump` executes.
+New protocols are new `_Protocol` subclasses in `_ROUTES`. Faults are `Reply` fields: `_faulty`
+cuts a rendered plan at the k-th token event and adds what the protocol renders for the fault
+(an error event, a malformed event), and `_App` carries out the rest (resets, stalls).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import itertools
 import random
 import re
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -118,7 +120,30 @@ class Reply:
     random_chunks: int | None = None
     """Seed for reproducibly random `body` piece sizes of 1 to 64 bytes; overrides `chunk_sizes`."""
     content_type: str | None = None
-    """Content type of `body` or `error_body` (default text/event-stream, application/json)."""
+    """Replaces the reply's content type (by default the protocol's stream type for a stream,
+    ``application/json`` otherwise): e.g. ``"text/html"`` on a stream, a wrong content type."""
+
+    # ---- faults. `k` counts token events (each token of each choice, or each `body` piece). A
+    # fault at k = 0, and any of `reset_after`/`stall_after` on a non-streamed reply, strikes
+    # before the response starts: the client sees no status line at all.
+    reset_after: int | None = None
+    """Reset the TCP connection (RST) after k token events."""
+    stall_after: int | None = None
+    """Send nothing more after k token events, holding the connection open until the client
+    gives up (a read timeout) or the server stops."""
+    truncate_after: int | None = None
+    """End the body cleanly after k token events, without the finish and terminal events
+    (``truncate_after=0``: an empty 200 body)."""
+    error_after: int | None = None
+    """After k token events, send the protocol's in-stream error event (OpenAI
+    ``data: {"error": {...}}``, Anthropic ``event: error``, Ollama ``{"error": "..."}``) with
+    `error_message`, and end the body."""
+    malformed_after: int | None = None
+    """After k token events, send one event whose JSON is cut short, then carry on."""
+    error_message: str = (
+        "The server had an error while processing your request (rillet fake server)"
+    )
+    """The message of the `error_after` event."""
 
     def __post_init__(self) -> None:
         if isinstance(self.tokens, (str, bytes)):
@@ -131,6 +156,16 @@ class Reply:
             not self.chunk_sizes or any(size <= 0 for size in self.chunk_sizes)
         ):
             raise ValueError("Reply.chunk_sizes must be a non-empty sequence of positive sizes")
+        faults = {
+            name: value
+            for name in ("reset_after", "stall_after", "truncate_after", "error_after")
+            if (value := getattr(self, name)) is not None
+        }
+        if len(faults) > 1:
+            raise ValueError(f"Reply takes one of reset/stall/truncate/error_after, got {faults}")
+        for name, value in (*faults.items(), ("malformed_after", self.malformed_after)):
+            if value is not None and value < 0:
+                raise ValueError(f"Reply.{name} must be >= 0, got {value!r}")
 
 
 _DEFAULT_REPLY: Final = Reply()
@@ -240,6 +275,10 @@ class _Meta:
         return f"req_fake{self.seq}"
 
 
+_Fault = Literal["reset", "stall"]
+"""What the server does instead of answering, or instead of ending a body."""
+
+
 @dataclass
 class _Plan:
     """A rendered response: what to send, in which pieces, at which pace."""
@@ -253,6 +292,10 @@ class _Plan:
     """Streaming: ``pieces[:token_pieces]`` are token events, paced and counted in tokens_sent."""
     delay: float = 0.0
     """Streaming: seconds before each token piece. Otherwise: seconds before the response."""
+    early: _Fault | None = None
+    """A fault instead of any response (after `delay` when not streaming)."""
+    ending: _Fault | None = None
+    """Streaming: what follows the last piece instead of the end of the body."""
 
 
 def _with_headers(
@@ -321,6 +364,14 @@ class _Protocol(abc.ABC, Generic[_CallT]):
     @abc.abstractmethod
     def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
         """This protocol's JSON error body."""
+
+    def stream_error(self, message: str) -> bytes:
+        """An error event inside a 200 stream (OpenAI-style by default)."""
+        return b"data: " + _openai_error(message, "server_error") + b"\n\n"
+
+    def malformed_event(self) -> bytes:
+        """An event whose JSON is cut short."""
+        return b'data: {"choices":[{"text":\n\n'
 
 
 def _openai_status_error(status: int, message: str, param: str | None = None) -> bytes:
@@ -689,6 +740,12 @@ class _AnthropicMessages(_Protocol[_MessagesCall]):
         error_type = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
         return _encode({"type": "error", "error": {"type": error_type, "message": message}})
 
+    def stream_error(self, message: str) -> bytes:
+        return _sse_event(b"error", self.error_body(529, message))
+
+    def malformed_event(self) -> bytes:
+        return _sse_event(b"content_block_delta", b'{"type":"content_block_delta","index":0,')
+
     def parse(self, request: RecordedRequest) -> _MessagesCall:
         call = _decode_call(_messages_decoder, request)
         if not call.messages:
@@ -792,6 +849,12 @@ class _OllamaGenerate(_Protocol[_GenerateCall]):
     def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
         return _encode({"error": message})
 
+    def stream_error(self, message: str) -> bytes:
+        return self.error_body(500, message) + b"\n"
+
+    def malformed_event(self) -> bytes:
+        return b'{"model":"fake","response":\n'
+
     def parse(self, request: RecordedRequest) -> _GenerateCall:
         call = _decode_call(_generate_decoder, request)
         if not call.model:
@@ -831,6 +894,38 @@ class _OllamaGenerate(_Protocol[_GenerateCall]):
             tail=tail,
             content_type=self.stream_content_type,
         )
+
+
+def _faulty(plan: _Plan, reply: Reply, protocol: _Protocol[Any]) -> _Plan:
+    """`plan` with the reply's faults: cut at the k-th token event, and what follows."""
+    fault: _Fault | None = None
+    cut = reply.truncate_after
+    if reply.reset_after is not None:
+        fault, cut = "reset", reply.reset_after
+    elif reply.stall_after is not None:
+        fault, cut = "stall", reply.stall_after
+    if fault is not None and (cut == 0 or not plan.streaming):
+        plan.early, plan.pieces = fault, ()
+        return plan
+    if not plan.streaming:
+        return plan
+    pieces = list(plan.pieces)
+    if reply.malformed_after is not None:
+        at = min(reply.malformed_after, plan.token_pieces)
+        bad = protocol.malformed_event()
+        if at < len(pieces):
+            pieces[at] = bad + pieces[at]  # rides with the next piece: counts stay the same
+        else:
+            pieces.append(bad)
+    if reply.error_after is not None:
+        cut = reply.error_after
+    if cut is not None:
+        plan.token_pieces = min(cut, plan.token_pieces)
+        pieces = pieces[: plan.token_pieces]
+    if reply.error_after is not None:
+        pieces.append(protocol.stream_error(reply.error_message))
+    plan.pieces, plan.ending = pieces, fault
+    return plan
 
 
 _ROUTES: Final[Mapping[str, _Protocol[Any]]] = {
@@ -943,10 +1038,15 @@ class _Progress:
         self.tokens = 0
 
 
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
 class _App:
     def __init__(self, state: _State) -> None:
         self._state = state
         self._stopping: asyncio.Event | None = None
+        self.server: uvicorn.Server | None = None  # set when serving: resets find connections
 
     def bind(self) -> asyncio.Event:
         """Create the shutdown signal in the running loop (one per `serve`)."""
@@ -969,7 +1069,7 @@ class _App:
             request = RecordedRequest(scope["method"], scope["path"], headers, body)
             meta = _Meta(seq=state.record(request), created=int(time.time()))
             plan = self._plan(request, meta)
-            await self._execute(plan, receive, send)
+            await self._execute(plan, receive, send, scope)
         finally:
             state.leave()
 
@@ -996,13 +1096,12 @@ class _App:
                     f"Scripted {reply.status} {_status_phrase(reply.status)} (rillet fake server)"
                 )
                 body = protocol.error_body(reply.status, message)
-            content_type = _latin1(reply.content_type or "application/json")
-            plan = _json_plan(reply.status, body, meta, content_type=content_type)
+            plan = _json_plan(reply.status, body, meta)
         elif (pieces := script.body_pieces(protocol.framing)) is not None:
-            content_type = (
-                _latin1(reply.content_type) if reply.content_type else protocol.stream_content_type
-            )
-            headers = [(b"content-type", content_type), (b"x-request-id", _latin1(meta.request_id))]
+            headers = [
+                (b"content-type", protocol.stream_content_type),
+                (b"x-request-id", _latin1(meta.request_id)),
+            ]
             plan = _Plan(
                 status=200,
                 headers=headers,
@@ -1013,8 +1112,11 @@ class _App:
             )
         else:
             plan = protocol.render(script, call, meta)
+        if reply.content_type is not None:
+            content_type = [(b"content-type", _latin1(reply.content_type))]
+            plan.headers = _with_headers(plan.headers, content_type)
         plan.headers = _with_headers(plan.headers, script.headers)
-        return plan
+        return _faulty(plan, reply, protocol)
 
     async def _race(self, work: Awaitable[None], receive: _Receive) -> _Outcome:
         """Run `work` until it ends, the client disconnects or the server stops."""
@@ -1038,20 +1140,24 @@ class _App:
             return _Outcome.DISCONNECTED
         return _Outcome.STOPPING
 
-    async def _execute(self, plan: _Plan, receive: _Receive, send: _Send) -> None:
+    async def _execute(self, plan: _Plan, receive: _Receive, send: _Send, scope: _Message) -> None:
         start: _Message = {
             "type": "http.response.start",
             "status": plan.status,
             "headers": plan.headers,
         }
-        if not plan.streaming:
-            if plan.delay > 0:
-                outcome = await self._race(asyncio.sleep(plan.delay), receive)
+        if not plan.streaming or plan.early is not None:
+            if plan.delay > 0 or plan.early == "stall":
+                wait = _forever() if plan.early == "stall" else asyncio.sleep(plan.delay)
+                outcome = await self._race(wait, receive)
                 if outcome is _Outcome.DISCONNECTED:
                     return
                 if outcome is _Outcome.STOPPING:
                     await self._send_shutting_down(send)
                     return
+            if plan.early == "reset":
+                await self._reset(scope, receive)
+                return
             await send(start)
             await send(_body(b"".join(plan.pieces), more=False))
             return
@@ -1061,6 +1167,10 @@ class _App:
         outcome = await self._race(self._pump(plan, send, progress), receive)
         if outcome is _Outcome.DISCONNECTED:
             self._state.stream_ended(progress.tokens, disconnected=True)
+            return
+        if outcome is _Outcome.DONE and plan.ending == "reset":
+            self._state.stream_ended(progress.tokens)
+            await self._reset(scope, receive)
             return
         # Count before the final chunk: a client that has read the whole response sees the count.
         self._state.stream_ended(progress.tokens, completed=outcome is _Outcome.DONE)
@@ -1080,6 +1190,28 @@ class _App:
             await send(_body(piece, more=True))
             if index < token_pieces:
                 progress.tokens = index + 1
+        if plan.ending == "stall":
+            await _forever()  # until the client goes away or the server stops
+
+    async def _reset(self, scope: _Message, receive: _Receive) -> None:
+        """Reset this request's TCP connection (an RST, not a clean close) and wait until uvicorn
+        has noticed, so that it neither logs nor answers for the request."""
+        client = scope.get("client")
+        state = getattr(self.server, "server_state", None)
+        for connection in list(getattr(state, "connections", ())):
+            if client is None or tuple(getattr(connection, "client", None) or ()) != tuple(client):
+                continue
+            transport = getattr(connection, "transport", None)
+            if not isinstance(transport, asyncio.Transport):
+                continue
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        try:
+            await asyncio.wait_for(_until_disconnect(receive), _STOP_TIMEOUT)
+        except asyncio.TimeoutError:  # pragma: no cover - uvicorn always reports a lost connection
+            pass
 
     @staticmethod
     async def _send_shutting_down(send: _Send) -> None:
@@ -1142,8 +1274,23 @@ class FakeServer:
     Streamed responses are the SSE replies to ``"stream": true`` requests and every `Reply.body`
     reply. For each one that ends, `tokens_sent` gets one entry (token events sent, counting each
     choice's event; for a `body` reply, pieces sent) and exactly one of these happens: `completed`
-    grows (everything was sent), `disconnects` grows (the client closed the connection first;
-    sending stops at once), or neither (`stop` cut the stream short).
+    grows (everything scripted was sent, a truncated or error-ending script included),
+    `disconnects` grows (the client closed the connection first, e.g. after a stall; sending
+    stops at once), or neither (`stop` cut the stream short, or the script reset it).
+
+    Faults are scripted per reply, so a test (or a user's) can rehearse what real servers do::
+
+        server.queue(
+            Reply(status=429, headers={"retry-after": "1"}),  # retried by a client...
+            Reply(reset_after=0),                    # a connection reset before any response
+            Reply(tokens=toks, reset_after=3),       # an RST after 3 token events
+            Reply(tokens=toks, stall_after=3),       # 3 events, then silence (a read timeout)
+            Reply(tokens=toks, truncate_after=3),    # 3 events, then EOF without [DONE]
+            Reply(tokens=toks, error_after=3),       # 3 events, then an in-stream error event
+            Reply(tokens=toks, malformed_after=3),   # a cut-short JSON event after 3 events
+            Reply(tokens=toks, content_type="text/html"),  # the wrong content type
+            Reply(truncate_after=0),                 # a 200 with an empty body
+        )
 
     `port` (keyword-only) asks for a fixed port instead of an ephemeral one.
     """
@@ -1200,6 +1347,7 @@ class FakeServer:
                 timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
             )
             server = uvicorn.Server(config)
+            self._app.server = server
             self._thread_error = None
             self._loop = None
             thread = threading.Thread(
