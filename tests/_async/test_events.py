@@ -154,16 +154,16 @@ async def test_seed_example_break_after_five_events_closes_the_response(
     server.queue(Reply(tokens=["tok"] * 400, delay=0.01))
     llm = make_llm()
     printed: list[str] = []
-    idx = 0
-    async with llm.astream_events(
+    idx = 0  # the seed's code, as written (no context manager, a bare break)
+    async for event in llm.astream_events(
         "Write me a 1 verse song about goldfish on the moon", version="v1"
-    ) as events:
-        async for event in events:
-            idx += 1
-            if idx >= 5:  # Truncate the output
-                printed.append("...Truncated")
-                break
-            printed.append(repr(event))
+    ):
+        idx += 1
+        if idx >= 5:  # Truncate the output
+            printed.append("...Truncated")
+            break
+        printed.append(repr(event))
+    # No await since the break: the abandoned stream shut its connection down synchronously.
     assert len(printed) == 5
     assert server.wait_for_disconnect(timeout=5)
     assert server.tokens_sent[-1] < 400

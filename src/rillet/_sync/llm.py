@@ -255,29 +255,30 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> Generator[GenerationChunk, None]:
-        """The chunks of one run, with the fallback and partial text on errors.
+    ) -> Iterator[GenerationChunk]:
+        """The chunks of one run: the provider's stream itself (no extra generator level on
+        the per-token path; its errors already carry the partial text), or the fallback.
 
         When it ends, ``builder`` holds the whole run (``builder.result()``).
         """
-        if not self.streams:
-            result = self._generate_prompts([prompt], stop, overrides)
-            generations = result.generations[0] if result.generations else []
-            _fill(builder, generations, result)
-            text = builder.text(0)
-            if text:
-                yield GenerationChunk(text, generations[0].generation_info if generations else None)
-            return
-        try:
-            with closing_iter(
-                self._stream_generation(prompt, stop, overrides, builder, resources)
-            ) as chunks:
-                for chunk in chunks:
-                    yield chunk
-        except RilletError as exc:
-            if not exc.partial_text:
-                exc.partial_text = builder.text(0)
-            raise
+        if self.streams:
+            return self._stream_generation(prompt, stop, overrides, builder, resources)
+        return self._one_chunk(prompt, stop, overrides, builder)
+
+    def _one_chunk(
+        self,
+        prompt: Prompt,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+    ) -> Iterator[GenerationChunk]:
+        """LangChain's fallback for a model that cannot stream: one chunk, the final output."""
+        result = self._generate_prompts([prompt], stop, overrides)
+        generations = result.generations[0] if result.generations else []
+        _fill(builder, generations, result)
+        text = builder.text(0)
+        if text:
+            yield GenerationChunk(text, generations[0].generation_info if generations else None)
 
 
 def _fill(builder: GenerationBuilder, generations: list[Generation], result: LLMResult) -> None:
@@ -385,9 +386,14 @@ class SyncUserLLM(SyncBaseLLM):
         builder: GenerationBuilder,
         resources: Resources,
     ) -> Generator[GenerationChunk, None]:
-        with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
-            for item in items:
-                chunk = _as_chunk(item)
-                builder.add_chunk(0, chunk)
-                if chunk.text:
-                    yield chunk
+        try:
+            with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
+                for item in items:
+                    chunk = _as_chunk(item)
+                    builder.add_chunk(0, chunk)
+                    if chunk.text:
+                        yield chunk
+        except RilletError as exc:
+            if not exc.partial_text:  # keep what the user's stream produced before failing
+                exc.partial_text = builder.text(0)
+            raise
