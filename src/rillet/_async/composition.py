@@ -11,7 +11,7 @@ from .._async_compat import gather_limited, iterate_blocking, run_blocking
 from .._config import RunnableConfig, child_config
 from .._events import UNSET, BaseEvent, RunScope, current_run
 from ._stream import closing_iter
-from .runnable import AsyncRunnable, RunContext, once
+from .runnable import AsyncRunnable, RunContext, collect, once
 
 __all__ = ["AsyncRunnableLambda", "AsyncRunnableParallel", "AsyncRunnableSequence"]
 
@@ -123,12 +123,8 @@ class AsyncRunnableParallel(AsyncRunnable[Any, dict[str, Any]]):
         parents: tuple[str, ...],
     ) -> AsyncGenerator[dict[str, Any] | BaseEvent, None]:
         values: list[object] = []
-        async with closing_iter(inputs) as items:
-            async for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        async for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:

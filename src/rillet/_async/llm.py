@@ -21,7 +21,7 @@ from .._inputs import ChatInput, InvalidInputError, LanguageModelInput, PromptVa
 from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from ._stream import AsyncStream, closing_iter
-from .runnable import AsyncRunnable, RunContext
+from .runnable import AsyncRunnable, RunContext, collect
 
 __all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
 
@@ -223,12 +223,8 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     ) -> AsyncGenerator[str | BaseEvent, None]:
         """As a step (or under astream_events): collect the prompt, then stream the text."""
         values: list[object] = []
-        async with closing_iter(inputs) as items:
-            async for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        async for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)

@@ -28,7 +28,7 @@ from .._events import (
 from .._resources import Resources
 from ._stream import AsyncStream, closing_iter
 
-__all__ = ["AsyncRunnable", "AsyncRunnableBinding", "RunContext", "once"]
+__all__ = ["AsyncRunnable", "AsyncRunnableBinding", "RunContext", "collect", "once"]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
@@ -51,6 +51,20 @@ class RunContext:
 
 async def once(value: T) -> AsyncIterator[T]:
     yield value
+
+
+async def collect(inputs: AsyncIterator[object], values: list[object]) -> AsyncIterator[BaseEvent]:
+    """Pull every input item into ``values``, passing on the events that come with them.
+
+    An invoke-style step needs its whole input before it starts: ``async for event in
+    collect(inputs, values): yield event`` keeps the earlier steps' events flowing meanwhile.
+    """
+    async with closing_iter(inputs) as items:
+        async for item in items:
+            if isinstance(item, BaseEvent):
+                yield item
+            else:
+                values.append(item)
 
 
 class AsyncRunnable(Generic[Input, Output]):
@@ -160,12 +174,8 @@ class AsyncRunnable(Generic[Input, Output]):
     ) -> AsyncGenerator[Output | BaseEvent, None]:
         """Invoke-style: collect the input, then start, output (one chunk), end."""
         values: list[object] = []
-        async with closing_iter(inputs) as items:
-            async for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        async for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:

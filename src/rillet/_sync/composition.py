@@ -13,7 +13,7 @@ from .._config import RunnableConfig, child_config
 from .._events import UNSET, BaseEvent, RunScope, current_run
 from .._sync_compat import gather_limited, iterate_blocking, run_blocking
 from ._stream import closing_iter
-from .runnable import RunContext, SyncRunnable, once
+from .runnable import RunContext, SyncRunnable, collect, once
 
 __all__ = ["SyncRunnableLambda", "SyncRunnableParallel", "SyncRunnableSequence"]
 
@@ -121,12 +121,8 @@ class SyncRunnableParallel(SyncRunnable[Any, dict[str, Any]]):
         parents: tuple[str, ...],
     ) -> Generator[dict[str, Any] | BaseEvent, None]:
         values: list[object] = []
-        with closing_iter(inputs) as items:
-            for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:

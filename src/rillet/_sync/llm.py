@@ -23,7 +23,7 @@ from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from .._sync_compat import iterate_blocking, run_blocking
 from ._stream import Stream, closing_iter
-from .runnable import RunContext, SyncRunnable
+from .runnable import RunContext, SyncRunnable, collect
 
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
 
@@ -219,12 +219,8 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     ) -> Generator[str | BaseEvent, None]:
         """As a step (or under stream_events): collect the prompt, then stream the text."""
         values: list[object] = []
-        with closing_iter(inputs) as items:
-            for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)

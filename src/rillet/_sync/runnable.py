@@ -30,7 +30,7 @@ from .._resources import Resources
 from .._sync_compat import gather_limited
 from ._stream import Stream, closing_iter
 
-__all__ = ["RunContext", "SyncRunnable", "SyncRunnableBinding", "once"]
+__all__ = ["RunContext", "SyncRunnable", "SyncRunnableBinding", "collect", "once"]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
@@ -53,6 +53,20 @@ class RunContext:
 
 def once(value: T) -> Iterator[T]:
     yield value
+
+
+def collect(inputs: Iterator[object], values: list[object]) -> Iterator[BaseEvent]:
+    """Pull every input item into ``values``, passing on the events that come with them.
+
+    An invoke-style step needs its whole input before it starts: ``for event in
+    collect(inputs, values): yield event`` keeps the earlier steps' events flowing meanwhile.
+    """
+    with closing_iter(inputs) as items:
+        for item in items:
+            if isinstance(item, BaseEvent):
+                yield item
+            else:
+                values.append(item)
 
 
 class SyncRunnable(Generic[Input, Output]):
@@ -162,12 +176,8 @@ class SyncRunnable(Generic[Input, Output]):
     ) -> Generator[Output | BaseEvent, None]:
         """Invoke-style: collect the input, then start, output (one chunk), end."""
         values: list[object] = []
-        with closing_iter(inputs) as items:
-            for item in items:
-                if isinstance(item, BaseEvent):
-                    yield item
-                else:
-                    values.append(item)
+        for event in collect(inputs, values):
+            yield event
         value = aggregate(values)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:
