@@ -28,6 +28,7 @@ from rillet import (
     dispatch_custom_event,
 )
 from rillet.testing import FakeServer, Reply
+from tests.leaks import living_threads
 
 from .conftest import MakeLLM
 
@@ -243,9 +244,11 @@ def test_error_in_a_step_comes_after_the_events_with_the_partial_text(
     )
     server.queue(Reply(body=body))
     chain = PromptTemplate.from_template("Say {x}") | make_llm() | StrOutputParser()
+    tasks_before = living_threads()
     seen: list[StreamEvent] = []
     with pytest.raises(StreamProviderError) as caught:
         for event in chain.stream_events({"x": "hi"}):
             seen.append(event)
     assert caught.value.partial_text == "Hello"
     assert [e.data.chunk for e in seen if isinstance(e, ChainStreamEvent)] == ["Hello"]
+    assert living_threads() <= tasks_before  # events flow inline: no task was ever started
