@@ -29,7 +29,7 @@ class PromptValue(Protocol):
     def to_string(self) -> str: ...
 
 
-MessageLike: TypeAlias = "tuple[str, str] | Mapping[str, str]"
+MessageLike: TypeAlias = "tuple[str, str] | Mapping[str, str] | ChatMessage"
 LanguageModelInput: TypeAlias = "str | PromptValue | Sequence[MessageLike]"
 
 # LangChain's get_buffer_string prefixes, so a message list reads the same to the model.

@@ -18,7 +18,14 @@ from .._aggregate import aggregate
 from .._config import RunnableConfig, ensure_config
 from .._errors import ConfigError, RilletError
 from .._events import BaseEvent, LLMInput, RunScope, Version
-from .._inputs import ChatInput, InvalidInputError, LanguageModelInput, PromptValue, to_prompt
+from .._inputs import (
+    ChatInput,
+    InvalidInputError,
+    LanguageModelInput,
+    PromptValue,
+    chat_messages,
+    to_prompt,
+)
 from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .._resources import Resources
 from .._sync_compat import iterate_blocking, run_blocking
@@ -79,9 +86,14 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             and isinstance(input, Sequence)
             and not isinstance(input, (str, PromptValue))
         ):
-            to_prompt(input)  # validates every message, with the same clear error
-            return input
+            return chat_messages(input)  # validated once, roles spelled as chat APIs spell them
         return to_prompt(input)
+
+    def _call_args(
+        self, stop: Stop, kwargs: Mapping[str, object]
+    ) -> tuple[Stop, Mapping[str, object]]:
+        """A call's ``stop`` replaces the bound one; its keyword arguments override bound ones."""
+        return (self.bound_stop if stop is None else stop), {**self.bound_overrides, **kwargs}
 
     def _collect(self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object]) -> LLMResult:
         """Generate by streaming: drain one prompt's stream into a result."""
@@ -122,9 +134,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         **kwargs: object,
     ) -> str:
         ensure_config(config)
-        if stop is None:
-            stop = self.bound_stop
-        overrides = {**self.bound_overrides, **kwargs}
+        stop, overrides = self._call_args(stop, kwargs)
         result = self._generate_prompts([self._prompt(input)], stop, overrides)
         return result.generations[0][0].text
 
@@ -144,9 +154,8 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             )
         if not prompts:
             return LLMResult(generations=[])
-        if stop is None:
-            stop = self.bound_stop
-        return self._generate_prompts(list(prompts), stop, {**self.bound_overrides, **kwargs})
+        stop, overrides = self._call_args(stop, kwargs)
+        return self._generate_prompts(list(prompts), stop, overrides)
 
     def stream(
         self,
@@ -159,9 +168,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
         prompt = self._prompt(input)
-        if stop is None:
-            stop = self.bound_stop
-        overrides = {**self.bound_overrides, **kwargs}
+        stop, overrides = self._call_args(stop, kwargs)
         return Stream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload
