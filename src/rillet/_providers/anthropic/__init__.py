@@ -1,0 +1,1 @@
+"""The anthropic provider: wire structs, request building, stream reading, facades."""

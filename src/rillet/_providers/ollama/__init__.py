@@ -1,0 +1,1 @@
+"""The ollama provider: wire structs, request building, stream reading, facades."""

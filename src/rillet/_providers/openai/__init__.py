@@ -1,0 +1,1 @@
+"""The openai provider: wire structs, request building, stream reading, facades."""
