@@ -25,7 +25,8 @@
     │           │                                APIConnectionError)
     │           └── StreamTimeoutError           a read or the total timeout expired mid-stream
     │                                            (also an APITimeoutError)
-    └── StreamClosedError (also RuntimeError)     a closed stream was used again
+    ├── StreamClosedError (also RuntimeError)     a closed stream was used again
+    └── ToolCallParseError (also ValueError)      a tool call's arguments do not fit the type asked
 
     UnknownEventWarning (a UserWarning)          a stream event of a type rillet does not know
 
@@ -65,6 +66,7 @@ __all__ = [
     "StreamInterruptedError",
     "StreamProviderError",
     "StreamTimeoutError",
+    "ToolCallParseError",
     "UnexpectedContentTypeError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
@@ -93,6 +95,18 @@ class ConfigError(RilletError, ValueError):
 
 class StreamClosedError(RilletError, RuntimeError):
     """The stream was already closed or consumed; start a new one."""
+
+
+class ToolCallParseError(RilletError, ValueError):
+    """``ToolCall.parse(T)`` failed: the arguments the model sent do not fit ``T``.
+
+    ``name`` and ``tool_args`` are the tool call's; the message says which field is wrong.
+    """
+
+    def __init__(self, message: str, *, name: str, args: object) -> None:
+        super().__init__(message)
+        self.name = name
+        self.tool_args = args
 
 
 class APIError(RilletError):

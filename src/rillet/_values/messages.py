@@ -1,0 +1,904 @@
+"""Chat messages: what a chat model reads and what it streams back (pure, msgspec structs).
+
+    SystemMessage / HumanMessage / ToolMessage    input turns           frozen values
+    AIMessage                                     a finished reply      frozen value
+    AIMessageChunk                                one streamed delta    frozen value, adds with ``+``
+
+Content is a ``str`` or a list of typed blocks (``TextBlock``, ``ImageBlock`` for input,
+``ReasoningBlock`` for output). ``.text`` is always a ``str`` and never includes reasoning;
+``.reasoning`` is the reasoning text. Every message takes its content positionally
+(``HumanMessage("hi")``) and encodes with ``msgspec.json.encode`` in LangChain's JSON shape
+(``{"type": "human", "content": "hi", ...}``).
+
+Adding chunks (LangChain's rules, typed): content and reasoning concatenate (adjacent blocks of
+the same kind merge; a str next to blocks becomes a ``TextBlock``), tool-call fragments merge by
+``index`` unless their ids disagree (then a parallel call starts), usage is a delta on every chunk
+and sums, ``response_metadata`` fields are set, last writer wins (never string-concatenated), the
+first provider id wins over an ``lc_`` id, and ``chunk_position="last"`` is sticky.
+
+Why ``full = full + chunk`` over N chunks costs O(total), not O(N²): a chunk made by ``+`` does not
+hold its joined text. It holds a *view* of an append-only accumulator (fragment lists per content
+block and per tool call) plus how many fragments of each it covers. ``a + b`` where ``a`` is the
+newest view of its accumulator (the usual loop) appends ``b``'s fragments in place and returns the
+next view: O(size of b). Adding to an older view copies its fragments into a fresh accumulator
+first (correct, just not free). The text is joined once, when a field of the sum is first read
+(``__getattr__`` on the unset fields), and cached in the struct. ``repr``, ``==``, ``hash``,
+copy and pickle materialize first; ``msgspec.json.encode`` reads the struct's slots directly, so
+encode a sum after reading it, or encode ``.to_message()``.
+
+``AIMessageChunk.tool_calls`` parses each call's arguments received so far, lazily, with jiter's
+partial mode: a growing call is always a valid partial value (an unfinished string shows its
+prefix; a number that may still grow is left out, never 3 before 30). Only a finished stream
+(``chunk_position == "last"``, or ``to_message()``) decides a call is invalid JSON; then it is an
+``InvalidToolCall`` with the parser's error. ``ToolCall.parse(T)`` converts the arguments to ``T``
+or raises ``ToolCallParseError``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
+
+import jiter
+import msgspec
+
+from .._errors import ToolCallParseError
+from .._inputs import InvalidInputError, PromptValue
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "AnyMessage",
+    "ContentBlock",
+    "HumanMessage",
+    "ImageBlock",
+    "InputTokenDetails",
+    "InvalidToolCall",
+    "MessageLike",
+    "OutputTokenDetails",
+    "ReasoningBlock",
+    "ResponseMetadata",
+    "SystemMessage",
+    "TextBlock",
+    "ToolCall",
+    "ToolCallChunk",
+    "ToolMessage",
+    "UsageMetadata",
+    "buffer_string",
+    "coerce_message",
+    "coerce_messages",
+]
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------------------------------------
+# content blocks
+
+
+class TextBlock(msgspec.Struct, frozen=True, tag="text", tag_field="type"):
+    """Plain text."""
+
+    text: str
+
+
+class ImageBlock(msgspec.Struct, frozen=True, omit_defaults=True, tag="image", tag_field="type"):
+    """An input image: a ``url`` (http(s) or data URL), or ``base64`` data with its ``mime_type``."""
+
+    url: str | None = None
+    base64: str | None = None
+    mime_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.base64 is None):
+            raise InvalidInputError(
+                "an ImageBlock takes exactly one of url=... or base64=... (with mime_type=...)"
+            )
+        if self.base64 is not None and self.mime_type is None:
+            raise InvalidInputError(
+                "an ImageBlock with base64 data needs its mime_type, e.g. mime_type='image/png'"
+            )
+
+
+class ReasoningBlock(
+    msgspec.Struct, frozen=True, omit_defaults=True, tag="reasoning", tag_field="type"
+):
+    """Reasoning ("thinking") a model streamed before its answer; never part of ``.text``.
+
+    ``signature`` is the provider's opaque signature (Anthropic), to send back unchanged.
+    """
+
+    reasoning: str
+    signature: str | None = None
+
+
+ContentBlock: TypeAlias = TextBlock | ImageBlock | ReasoningBlock
+
+
+def _text_of(content: str | list[ContentBlock]) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join([b.text for b in content if type(b) is TextBlock])
+
+
+def _reasoning_of(content: str | list[ContentBlock]) -> str:
+    if isinstance(content, str):
+        return ""
+    return "".join([b.reasoning for b in content if type(b) is ReasoningBlock])
+
+
+class _Readable:
+    """``.text`` and ``.reasoning`` for every message type."""
+
+    __slots__ = ()
+    content: str | list[ContentBlock]
+
+    @property
+    def text(self) -> str:
+        """The text content: the str, or the text blocks joined (reasoning and images left out)."""
+        return _text_of(self.content)
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning blocks' text joined ("" when the model streamed no reasoning)."""
+        return _reasoning_of(self.content)
+
+
+def _check_content(owner: str, content: object) -> None:
+    if isinstance(content, str):
+        return
+    if isinstance(content, list) and all(
+        type(b) in (TextBlock, ImageBlock, ReasoningBlock) for b in content
+    ):
+        return
+    raise InvalidInputError(
+        f"{owner} content must be a str or a list of TextBlock/ImageBlock/ReasoningBlock, "
+        f"got {content!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# usage and response metadata
+
+
+def _add_opt(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+class InputTokenDetails(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Breakdown of input tokens (LangChain's keys); ``None`` where the provider said nothing."""
+
+    audio: int | None = None
+    cache_creation: int | None = None
+    cache_read: int | None = None
+
+    def __add__(self, other: InputTokenDetails) -> InputTokenDetails:
+        return InputTokenDetails(
+            _add_opt(self.audio, other.audio),
+            _add_opt(self.cache_creation, other.cache_creation),
+            _add_opt(self.cache_read, other.cache_read),
+        )
+
+
+class OutputTokenDetails(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Breakdown of output tokens (LangChain's keys); ``None`` where the provider said nothing."""
+
+    audio: int | None = None
+    reasoning: int | None = None
+
+    def __add__(self, other: OutputTokenDetails) -> OutputTokenDetails:
+        return OutputTokenDetails(
+            _add_opt(self.audio, other.audio), _add_opt(self.reasoning, other.reasoning)
+        )
+
+
+def _add_details(a: T | None, b: T | None) -> T | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b  # type: ignore[operator, no-any-return]  # only called with the details structs
+
+
+class UsageMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Token counts. On a chunk it is always a delta (what this chunk adds); ``+`` sums."""
+
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    input_token_details: InputTokenDetails | None = None
+    output_token_details: OutputTokenDetails | None = None
+
+    def __add__(self, other: UsageMetadata) -> UsageMetadata:
+        if not isinstance(other, UsageMetadata):
+            return NotImplemented
+        return UsageMetadata(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.total_tokens + other.total_tokens,
+            _add_details(self.input_token_details, other.input_token_details),
+            _add_details(self.output_token_details, other.output_token_details),
+        )
+
+
+def _add_usage(a: UsageMetadata | None, b: UsageMetadata | None) -> UsageMetadata | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+class ResponseMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What the provider said about the reply. Adding chunks: a field set later wins."""
+
+    finish_reason: str | None = None
+    model_name: str | None = None
+    id: str | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    stop_sequence: str | None = None
+    model_provider: str | None = None
+
+    def merge(self, other: ResponseMetadata) -> ResponseMetadata:
+        """``self`` with every field ``other`` sets (not None) replaced by ``other``'s."""
+        if other is _NO_METADATA:
+            return self
+        if self is _NO_METADATA:
+            return other
+        return ResponseMetadata(
+            *[
+                b if b is not None else a
+                for a, b in zip(
+                    msgspec.structs.astuple(self), msgspec.structs.astuple(other), strict=True
+                )
+            ]
+        )
+
+
+_NO_METADATA = ResponseMetadata()
+
+
+# ---------------------------------------------------------------------------------------------
+# tool calls
+
+
+class ToolCall(msgspec.Struct, frozen=True, tag="tool_call", tag_field="type"):
+    """A call the model asked for: the tool's ``name``, its parsed ``args``, the call ``id``."""
+
+    name: str
+    args: dict[str, object]
+    id: str | None = None
+
+    def parse(self, schema: type[T]) -> T:
+        """The arguments as ``schema`` (a msgspec Struct, dataclass, TypedDict, ...).
+
+        Raises ``ToolCallParseError`` when they do not fit, saying which field is wrong.
+        """
+        try:
+            return msgspec.convert(self.args, schema)
+        except msgspec.ValidationError as exc:
+            raise ToolCallParseError(
+                f"the arguments of tool call {self.name!r} ({self.id}) do not fit "
+                f"{getattr(schema, '__name__', schema)}: {exc}; got {self.args!r}",
+                name=self.name,
+                args=self.args,
+            ) from None
+
+
+class ToolCallChunk(msgspec.Struct, frozen=True, tag="tool_call_chunk", tag_field="type"):
+    """A fragment of a tool call as it streams: ``args`` is a piece of JSON text.
+
+    Fragments with the same ``index`` belong to one call (``+`` joins them).
+    """
+
+    name: str | None = None
+    args: str | None = None
+    id: str | None = None
+    index: int | None = None
+
+
+class InvalidToolCall(msgspec.Struct, frozen=True, tag="invalid_tool_call", tag_field="type"):
+    """A finished tool call whose arguments are not a JSON object; ``error`` says why."""
+
+    name: str | None = None
+    args: str | None = None
+    id: str | None = None
+    error: str | None = None
+
+
+_JSON = msgspec.json.Decoder()
+
+
+def _final_call(chunk: ToolCallChunk) -> ToolCall | InvalidToolCall:
+    """A finished call: all of its arguments have arrived."""
+    args = chunk.args
+    if args is None or not args.strip():
+        return ToolCall(chunk.name or "", {}, chunk.id)  # a call without arguments
+    try:
+        value = _JSON.decode(args)
+    except msgspec.DecodeError as exc:
+        error = f"the arguments are not valid JSON: {exc}"
+    else:
+        if isinstance(value, dict):
+            return ToolCall(chunk.name or "", value, chunk.id)
+        error = f"the arguments are JSON {type(value).__name__}, not an object"
+    return InvalidToolCall(chunk.name, args, chunk.id, error)
+
+
+_GROWING_NUMBER = frozenset("0123456789.eE+-")
+
+
+def _partial_call(chunk: ToolCallChunk) -> ToolCall | None:
+    """A call still streaming: its arguments so far as a valid partial value, or None."""
+    text = chunk.args or ""
+    # A trailing number may still grow (3 -> 30): leave it out until something follows it.
+    end = len(text)
+    while end and text[end - 1] in _GROWING_NUMBER:
+        end -= 1
+    if not text[:end].strip():
+        return ToolCall(chunk.name or "", {}, chunk.id)
+    try:
+        value = jiter.from_json(text[:end].encode(), partial_mode="trailing-strings")
+    except ValueError:
+        return None  # not JSON so far; decided when the stream finishes
+    if not isinstance(value, dict):
+        return None
+    return ToolCall(chunk.name or "", value, chunk.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# messages
+
+
+class SystemMessage(_Readable, msgspec.Struct, frozen=True, tag="system", tag_field="type"):
+    """Instructions for the model."""
+
+    content: str | list[ContentBlock]
+    name: str | None = None
+    id: str | None = None
+    type: ClassVar[Literal["system"]] = "system"
+
+    def __post_init__(self) -> None:
+        _check_content("SystemMessage", self.content)
+
+
+class HumanMessage(_Readable, msgspec.Struct, frozen=True, tag="human", tag_field="type"):
+    """A user turn: text, or text and images."""
+
+    content: str | list[ContentBlock]
+    name: str | None = None
+    id: str | None = None
+    type: ClassVar[Literal["human"]] = "human"
+
+    def __post_init__(self) -> None:
+        _check_content("HumanMessage", self.content)
+
+
+class ToolMessage(_Readable, msgspec.Struct, frozen=True, tag="tool", tag_field="type"):
+    """The result of a tool call, answering the call ``tool_call_id``."""
+
+    content: str | list[ContentBlock]
+    tool_call_id: str
+    status: Literal["success", "error"] = "success"
+    name: str | None = None
+    id: str | None = None
+    type: ClassVar[Literal["tool"]] = "tool"
+
+    def __post_init__(self) -> None:
+        _check_content("ToolMessage", self.content)
+        if not isinstance(self.tool_call_id, str):
+            raise InvalidInputError(
+                f"ToolMessage.tool_call_id must be the str id of the call it answers, "
+                f"got {self.tool_call_id!r}"
+            )
+
+
+class AIMessage(_Readable, msgspec.Struct, frozen=True, tag="ai", tag_field="type"):
+    """A finished model reply (what ``invoke`` returns)."""
+
+    content: str | list[ContentBlock] = ""
+    tool_calls: list[ToolCall] = []
+    invalid_tool_calls: list[InvalidToolCall] = []
+    usage_metadata: UsageMetadata | None = None
+    response_metadata: ResponseMetadata = _NO_METADATA
+    name: str | None = None
+    id: str | None = None
+    type: ClassVar[Literal["ai"]] = "ai"
+
+    def __post_init__(self) -> None:
+        _check_content("AIMessage", self.content)
+
+
+_LAZY_FIELDS = frozenset(("content", "tool_call_chunks"))
+
+
+class AIMessageChunk(
+    _Readable, msgspec.Struct, frozen=True, dict=True, tag="AIMessageChunk", tag_field="type"
+):
+    """One streamed piece of a reply; ``a + b`` is the reply so far (see the module docstring)."""
+
+    content: str | list[ContentBlock] = ""
+    tool_call_chunks: list[ToolCallChunk] = []
+    usage_metadata: UsageMetadata | None = None
+    response_metadata: ResponseMetadata = _NO_METADATA
+    name: str | None = None
+    id: str | None = None
+    chunk_position: Literal["last"] | None = None
+    type: ClassVar[Literal["AIMessageChunk"]] = "AIMessageChunk"
+
+    # -- the lazy fields of a sum ------------------------------------------------------------
+
+    if not TYPE_CHECKING:  # hidden from type checkers: they must still catch misspelt names
+
+        def __getattr__(self, name: str) -> object:
+            # Only reached for an unset slot, i.e. a sum whose text is not joined yet.
+            if name in _LAZY_FIELDS:
+                view = self.__dict__.get("_view")
+                if view is not None:
+                    self._materialize(view)
+                    return getattr(self, name)
+            raise AttributeError(f"'AIMessageChunk' object has no attribute {name!r}")
+
+    def _materialize(self, view: _View) -> None:
+        content, tool_call_chunks = view.build()
+        msgspec.structs.force_setattr(self, "content", content)
+        msgspec.structs.force_setattr(self, "tool_call_chunks", tool_call_chunks)
+        del self.__dict__["_view"]
+        self.__dict__["_acc"] = view  # still the accumulator's tip: a later + appends to it
+
+    def _ready(self) -> AIMessageChunk:
+        _ = self.content  # a lazy sum joins here (via __getattr__); a plain slot read otherwise
+        return self
+
+    def __repr__(self) -> str:
+        return msgspec.Struct.__repr__(self._ready())
+
+    def __rich_repr__(self) -> list[tuple[str, object]]:
+        return msgspec.Struct.__rich_repr__(self._ready())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AIMessageChunk):
+            other._ready()
+        return msgspec.Struct.__eq__(self._ready(), other)
+
+    def __hash__(self) -> int:
+        return msgspec.Struct.__hash__(self._ready())
+
+    def __copy__(self) -> AIMessageChunk:
+        return msgspec.structs.replace(self._ready())
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        return msgspec.Struct.__reduce__(self._ready())
+
+    # -- adding -------------------------------------------------------------------------------
+
+    def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
+        if not isinstance(other, AIMessageChunk):
+            return NotImplemented
+        other._ready()
+        state = self.__dict__.get("_view") or self.__dict__.get("_acc") if self.__dict__ else None
+        # The newest view appends in place; any other chunk starts a fresh accumulator.
+        acc = state.acc if state is not None and state.is_tip() else _Acc.start(self, state)
+        acc.add(other.content, other.tool_call_chunks)
+        result = AIMessageChunk(
+            "",
+            [],
+            _add_usage(self.usage_metadata, other.usage_metadata),
+            self.response_metadata.merge(other.response_metadata),
+            self.name if self.name is not None else other.name,
+            _merge_id(self.id, other.id),
+            "last" if self.chunk_position == "last" or other.chunk_position == "last" else None,
+        )
+        _CONTENT_SLOT.__delete__(result)  # unset: joined on first read
+        _TOOL_CHUNKS_SLOT.__delete__(result)
+        result.__dict__["_view"] = acc.view()
+        return result
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The calls so far: arguments parsed partially while streaming, fully once finished."""
+        return self._calls()[0]
+
+    @property
+    def invalid_tool_calls(self) -> list[InvalidToolCall]:
+        """Calls whose arguments are not a JSON object; decided only once the stream finished."""
+        return self._calls()[1]
+
+    def _calls(self) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+        chunks = self.tool_call_chunks
+        calls: list[ToolCall] = []
+        invalid: list[InvalidToolCall] = []
+        if not chunks:
+            return calls, invalid
+        finished = self.chunk_position == "last"
+        for chunk in chunks:
+            if finished:
+                call = _final_call(chunk)
+                if isinstance(call, ToolCall):
+                    calls.append(call)
+                else:
+                    invalid.append(call)
+            elif (partial := _partial_call(chunk)) is not None:
+                calls.append(partial)
+        return calls, invalid
+
+    def to_message(self) -> AIMessage:
+        """The finished reply these chunks add up to (tool calls parsed as finished)."""
+        calls: list[ToolCall] = []
+        invalid: list[InvalidToolCall] = []
+        for chunk in self.tool_call_chunks:
+            call = _final_call(chunk)
+            if isinstance(call, ToolCall):
+                calls.append(call)
+            else:
+                invalid.append(call)
+        return AIMessage(
+            copy.copy(self.content) if isinstance(self.content, list) else self.content,
+            calls,
+            invalid,
+            self.usage_metadata,
+            self.response_metadata,
+            self.name,
+            self.id,
+        )
+
+
+_CONTENT_SLOT = AIMessageChunk.__dict__["content"]
+_TOOL_CHUNKS_SLOT = AIMessageChunk.__dict__["tool_call_chunks"]
+
+
+def _merge_id(left: str | None, right: str | None) -> str | None:
+    """LangChain's rule: a provider id wins over an ``lc_run-`` id, which wins over other ``lc_``."""
+    if left is None or left == right:
+        return right
+    if right is None:
+        return left
+    for candidate in (left, right):
+        if not candidate.startswith("lc_"):
+            return candidate
+    for candidate in (left, right):
+        if candidate.startswith("lc_run-"):
+            return candidate
+    return left
+
+
+# ---------------------------------------------------------------------------------------------
+# the append-only accumulator behind AIMessageChunk.__add__
+
+_TEXT, _REASONING, _OPAQUE = 0, 1, 2
+
+
+class _Seg:
+    """One content block being built: its fragments (text or reasoning), or an opaque block."""
+
+    __slots__ = ("block", "kind", "parts", "signature")
+
+    def __init__(
+        self, kind: int, parts: list[str], signature: str | None, block: ContentBlock | None
+    ) -> None:
+        self.kind = kind
+        self.parts = parts
+        self.signature = signature
+        self.block = block
+
+
+class _Tool:
+    """One tool call being built from its fragments."""
+
+    __slots__ = ("id", "index", "name", "parts")
+
+    def __init__(self, chunk: ToolCallChunk) -> None:
+        self.index = chunk.index
+        self.id = chunk.id
+        self.name = chunk.name
+        self.parts: list[str] = [] if chunk.args is None else [chunk.args]
+
+
+class _Acc:
+    """Fragments of a growing message; only ever appended to. ``version`` counts the appends, so
+    a view knows whether it is the newest one (the only one allowed to append in place)."""
+
+    __slots__ = ("by_index", "is_str", "segs", "tools", "version", "work")
+
+    def __init__(self) -> None:
+        self.segs: list[_Seg] = []
+        self.tools: list[_Tool] = []
+        self.by_index: dict[int, int] = {}  # tool-call index -> position of its newest call
+        self.is_str = True
+        self.version = 0
+        self.work = 0  # fragments copied (from an older view) or joined (on read)
+
+    @classmethod
+    def start(cls, chunk: AIMessageChunk, state: _View | None) -> _Acc:
+        """A fresh accumulator holding ``chunk``: its fields, or an older view's fragments."""
+        acc = cls()
+        if state is None:
+            acc.is_str = isinstance(chunk.content, str)
+            acc.add(chunk.content, [])
+            acc.tools = [_Tool(tc) for tc in chunk.tool_call_chunks]
+        else:
+            state.copy_into(acc)
+        for position, tool in enumerate(acc.tools):
+            if tool.index is not None:
+                acc.by_index[tool.index] = position
+        return acc
+
+    def add(self, content: str | list[ContentBlock], tool_call_chunks: list[ToolCallChunk]) -> None:
+        self.version += 1
+        segs = self.segs
+        if isinstance(content, str):
+            if segs and segs[-1].kind == _TEXT:
+                segs[-1].parts.append(content)
+            elif content or self.is_str:
+                segs.append(_Seg(_TEXT, [content], None, None))
+        else:
+            self.is_str = False
+            for block in content:
+                kind = type(block)
+                last = segs[-1] if segs else None
+                if kind is TextBlock:
+                    if last is not None and last.kind == _TEXT:
+                        last.parts.append(block.text)  # type: ignore[union-attr]  # kind checked
+                    else:
+                        segs.append(_Seg(_TEXT, [block.text], None, None))  # type: ignore[union-attr]
+                elif kind is ReasoningBlock:
+                    assert isinstance(block, ReasoningBlock)
+                    if last is not None and last.kind == _REASONING:
+                        last.parts.append(block.reasoning)
+                        if block.signature is not None:
+                            last.signature = block.signature  # replaced, never appended
+                    else:
+                        segs.append(_Seg(_REASONING, [block.reasoning], block.signature, None))
+                else:
+                    segs.append(_Seg(_OPAQUE, [], None, block))
+        for chunk in tool_call_chunks:
+            self._add_tool(chunk)
+
+    def _add_tool(self, chunk: ToolCallChunk) -> None:
+        index = chunk.index
+        if index is not None:
+            position = self.by_index.get(index)
+            if position is not None:
+                tool = self.tools[position]
+                if not chunk.id or not tool.id or chunk.id == tool.id:
+                    if tool.id is None:
+                        tool.id = chunk.id
+                    if tool.name is None:
+                        tool.name = chunk.name
+                    if chunk.args is not None:
+                        tool.parts.append(chunk.args)
+                    return
+            self.by_index[index] = len(self.tools)
+        self.tools.append(_Tool(chunk))
+
+    def view(self) -> _View:
+        return _View(self)
+
+
+class _View:
+    """What one sum covers of an accumulator: counts taken when it was made (O(blocks + calls))."""
+
+    __slots__ = ("acc", "is_str", "nlast", "nsegs", "signature", "tools", "version")
+
+    def __init__(self, acc: _Acc) -> None:
+        self.acc = acc
+        self.version = acc.version
+        self.is_str = acc.is_str
+        segs = acc.segs
+        self.nsegs = len(segs)
+        self.nlast = len(segs[-1].parts) if segs else 0
+        self.signature = segs[-1].signature if segs else None
+        self.tools = tuple((len(t.parts), t.id, t.name) for t in acc.tools) if acc.tools else ()
+
+    def is_tip(self) -> bool:
+        return self.version == self.acc.version
+
+    def _parts(self, i: int) -> list[str]:
+        parts = self.acc.segs[i].parts
+        return parts[: self.nlast] if i == self.nsegs - 1 else parts
+
+    def build(self) -> tuple[str | list[ContentBlock], list[ToolCallChunk]]:
+        acc = self.acc
+        acc.work += sum(len(self._parts(i)) for i in range(self.nsegs)) + sum(
+            n for n, _, _ in self.tools
+        )
+        content: str | list[ContentBlock]
+        if self.is_str:
+            content = "".join(self._parts(0)) if self.nsegs else ""
+        else:
+            content = []
+            for i in range(self.nsegs):
+                seg = acc.segs[i]
+                if seg.kind == _TEXT:
+                    text = "".join(self._parts(i))
+                    if text:
+                        content.append(TextBlock(text))
+                elif seg.kind == _REASONING:
+                    signature = self.signature if i == self.nsegs - 1 else seg.signature
+                    content.append(ReasoningBlock("".join(self._parts(i)), signature))
+                else:
+                    assert seg.block is not None
+                    content.append(seg.block)
+        tools = [
+            ToolCallChunk(name, "".join(tool.parts[:n]) if n else None, id_, tool.index)
+            for tool, (n, id_, name) in zip(
+                acc.tools, self.tools, strict=False
+            )  # newer calls: not ours
+        ]
+        return content, tools
+
+    def copy_into(self, target: _Acc) -> None:
+        """Fill an empty accumulator with this view's fragments (adding to an older sum)."""
+        source = self.acc
+        target.is_str = self.is_str
+        for i in range(self.nsegs):
+            seg = source.segs[i]
+            parts = list(self._parts(i))
+            source.work += len(parts)
+            signature = self.signature if i == self.nsegs - 1 else seg.signature
+            target.segs.append(_Seg(seg.kind, parts, signature, seg.block))
+        for tool, (n, id_, name) in zip(source.tools, self.tools, strict=False):
+            copy_ = _Tool(ToolCallChunk(name, None, id_, tool.index))
+            copy_.parts = tool.parts[:n]
+            source.work += n
+            target.tools.append(copy_)
+
+
+# ---------------------------------------------------------------------------------------------
+# coercion: what a chat model accepts as messages
+
+AnyMessage: TypeAlias = SystemMessage | HumanMessage | AIMessage | AIMessageChunk | ToolMessage
+MessageLike: TypeAlias = Union[
+    AnyMessage,
+    str,
+    "tuple[str, str | list[ContentBlock]]",
+    "Mapping[str, object]",
+]
+
+_MESSAGE_TYPES = (SystemMessage, HumanMessage, AIMessage, AIMessageChunk, ToolMessage)
+_ROLES = "'system', 'developer', 'human', 'user', 'ai', 'assistant' or 'tool'"
+_BLOCKS = msgspec.json.Decoder(list[ContentBlock])
+_DICT_KEYS = frozenset(("role", "type", "content", "name", "id", "tool_call_id"))
+
+
+def _content(value: object, where: str) -> str | list[ContentBlock]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        blocks: list[ContentBlock] = []
+        for item in value:
+            if type(item) in (TextBlock, ImageBlock, ReasoningBlock):
+                blocks.append(item)
+            elif isinstance(item, str):
+                blocks.append(TextBlock(item))
+            elif isinstance(item, Mapping) and item.get("type") == "image_url":
+                url = item.get("image_url")
+                url = url.get("url") if isinstance(url, Mapping) else url
+                if not isinstance(url, str):
+                    raise InvalidInputError(
+                        f"{where}: an image_url block needs a url, got {item!r}"
+                    )
+                blocks.append(ImageBlock(url=url))
+            elif isinstance(item, Mapping):
+                try:
+                    blocks.append(msgspec.convert(item, ContentBlock))
+                except (msgspec.ValidationError, InvalidInputError) as exc:
+                    raise InvalidInputError(
+                        f"{where}: invalid content block {item!r} ({exc}); expected "
+                        '{"type": "text", "text": ...}, {"type": "image", "url": ...} or '
+                        '{"type": "reasoning", "reasoning": ...}'
+                    ) from None
+            else:
+                raise InvalidInputError(f"{where}: invalid content block {item!r}")
+        return blocks
+    raise InvalidInputError(
+        f"{where}: content must be a str or a list of content blocks, got {type(value).__name__}"
+    )
+
+
+def _from_role(
+    role: object, content: object, where: str, extra: Mapping[str, object] | None = None
+) -> AnyMessage:
+    extra = extra or {}
+    body = _content(content, where)
+    name = extra.get("name")
+    id_ = extra.get("id")
+    if not (name is None or isinstance(name, str)) or not (id_ is None or isinstance(id_, str)):
+        raise InvalidInputError(f"{where}: name and id must be str")
+    if role in ("human", "user"):
+        return HumanMessage(body, name, id_)
+    if role in ("system", "developer"):
+        return SystemMessage(body, name, id_)
+    if role in ("ai", "assistant"):
+        return AIMessage(body, name=name, id=id_)
+    if role == "tool":
+        tool_call_id = extra.get("tool_call_id")
+        if not isinstance(tool_call_id, str):
+            raise InvalidInputError(
+                f"{where}: a tool message needs the id of the call it answers; pass "
+                "ToolMessage(content, tool_call_id=...) or "
+                '{"role": "tool", "content": ..., "tool_call_id": ...}'
+            )
+        return ToolMessage(body, tool_call_id, name=name, id=id_)
+    raise InvalidInputError(f"{where}: unknown role {role!r}; use one of {_ROLES}")
+
+
+def coerce_message(value: object) -> AnyMessage:
+    """One message from a message struct, a str (a human turn), a ``(role, content)`` tuple or a
+    ``{"role": ..., "content": ...}`` dict. Anything else is an ``InvalidInputError``."""
+    if isinstance(value, _MESSAGE_TYPES):
+        return value
+    if isinstance(value, str):
+        return HumanMessage(value)
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise InvalidInputError(
+                f"invalid message {value!r}: a tuple must be (role, content), e.g. ('human', 'hi')"
+            )
+        return _from_role(value[0], value[1], f"message {value!r}")
+    if isinstance(value, Mapping):
+        unknown = set(value) - _DICT_KEYS
+        role = value.get("role", value.get("type"))
+        if unknown or "content" not in value or role is None:
+            raise InvalidInputError(
+                f"invalid message {value!r}: a dict message has 'role' (or 'type') and 'content', "
+                "optionally 'name', 'id' and 'tool_call_id'"
+                + (f"; unknown keys {sorted(map(str, unknown))}" if unknown else "")
+            )
+        return _from_role(role, value["content"], f"message {value!r}", value)
+    raise InvalidInputError(
+        f"invalid message {value!r} ({type(value).__name__}): expected a message "
+        "(HumanMessage, ...), a str, a (role, content) tuple or a role/content dict"
+    )
+
+
+def coerce_messages(value: object) -> list[AnyMessage]:
+    """The message list a chat model reads: a str is one human message; a sequence is coerced
+    item by item (``coerce_message``); a prompt value gives its ``to_messages()``."""
+    if isinstance(value, str):
+        return [HumanMessage(value)]
+    to_messages = getattr(value, "to_messages", None)
+    if to_messages is not None and callable(to_messages):
+        value = to_messages()
+    elif isinstance(value, PromptValue):  # a string prompt: one human turn
+        return [HumanMessage(value.to_string())]
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [coerce_message(item) for item in value]
+    if isinstance(value, Iterable) and not isinstance(value, (Mapping, bytes, bytearray)):
+        return [coerce_message(item) for item in value]
+    raise InvalidInputError(
+        f"invalid chat input {type(value).__name__}: a chat model takes a str, a list of "
+        "messages (message structs, (role, content) tuples, role/content dicts) or a prompt value"
+    )
+
+
+_PREFIX = {
+    "system": "System",
+    "human": "Human",
+    "ai": "AI",
+    "AIMessageChunk": "AI",
+    "tool": "Tool",
+}
+
+
+def buffer_string(messages: Iterable[AnyMessage]) -> str:
+    """LangChain's ``get_buffer_string``: ``"System: ...\\nHuman: ..."``, one line per message,
+    text only; an AI message with tool calls has their repr appended."""
+    lines: list[str] = []
+    for message in messages:
+        line = f"{_PREFIX[message.type]}: {message.text}"
+        if isinstance(message, (AIMessage, AIMessageChunk)) and message.tool_calls:
+            calls = [
+                {"name": c.name, "args": c.args, "id": c.id, "type": "tool_call"}
+                for c in message.tool_calls
+            ]
+            line += str(calls)
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Chat messages as users' code sees them (type-checked, not run)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from typing_extensions import assert_type
+
+from rillet import (
+    AIMessage,
+    AIMessageChunk,
+    AnyMessage,
+    ContentBlock,
+    HumanMessage,
+    ImageBlock,
+    InputTokenDetails,
+    InvalidToolCall,
+    MessageLike,
+    OutputTokenDetails,
+    ReasoningBlock,
+    ResponseMetadata,
+    SystemMessage,
+    TextBlock,
+    ToolCall,
+    ToolCallChunk,
+    ToolCallParseError,
+    ToolMessage,
+    UsageMetadata,
+)
+
+
+class Weather(msgspec.Struct):
+    city: str
+
+
+def messages_surface(chunks: list[AIMessageChunk]) -> None:
+    full = chunks[0]
+    for chunk in chunks[1:]:
+        full = full + chunk
+    assert_type(full, AIMessageChunk)
+    assert_type(full.content, str | list[ContentBlock])
+    assert_type(full.text, str)
+    assert_type(full.reasoning, str)
+    assert_type(full.usage_metadata, UsageMetadata | None)
+    assert_type(full.response_metadata, ResponseMetadata)
+    assert_type(full.response_metadata.finish_reason, str | None)
+    assert_type(full.tool_call_chunks, list[ToolCallChunk])
+    assert_type(full.tool_calls, list[ToolCall])
+    assert_type(full.invalid_tool_calls, list[InvalidToolCall])
+    assert_type(full.chunk_position, Literal["last"] | None)
+    assert_type(full.type, Literal["AIMessageChunk"])
+    msg = full.to_message()
+    assert_type(msg, AIMessage)
+    assert_type(msg.tool_calls[0].parse(Weather), Weather)
+    assert_type(msg.tool_calls[0].args, dict[str, object])
+    _ = full.contnt  # type: ignore[attr-defined]  # misspelt names stay errors despite lazy fields
+    _ = full + "x"  # type: ignore[operator]  # only chunks add to chunks
+
+
+def constructing() -> None:
+    history: list[AnyMessage] = [
+        SystemMessage("Be terse."),
+        HumanMessage([TextBlock("look"), ImageBlock(url="https://x/y.png")]),
+        AIMessage([ReasoningBlock("hm", signature="s"), TextBlock("ok")]),
+        ToolMessage("42", tool_call_id="call_1", status="error"),
+    ]
+    like: list[MessageLike] = [("human", "hi"), {"role": "user", "content": "x"}, "plain", *history]
+    usage = UsageMetadata(1, 2, 3, InputTokenDetails(cache_read=1), OutputTokenDetails(reasoning=1))
+    assert_type(usage + usage, UsageMetadata)
+    HumanMessage(3)  # type: ignore[arg-type]  # content is a str or blocks
+    ToolMessage("x")  # type: ignore[call-arg]  # a tool message answers a call id
+    try:
+        ToolCall("f", {}).parse(Weather)
+    except ToolCallParseError as exc:
+        assert_type(exc.tool_args, object)
+    del like
