@@ -30,7 +30,7 @@ TEST_ONLY_REPLACEMENTS: dict[str, str] = {
     # the facade takes one client per twin
     "http_async_client": "http_client",
     "adispatch_custom_event": "dispatch_custom_event",
-    # the twin's own modules (tests patch `sleep` in `rillet._async._http`, call stream_response)
+    # the twin's own modules (tests patch `sleep` in `rillet._async.http`, call stream_response)
     "_async": "_sync",
     # what a test counts to prove nothing is left running: tasks, or the sync twin's threads
     "living_tasks": "living_threads",

@@ -17,7 +17,7 @@ import pytest
 
 from rillet import OpenAI, PromptTemplate, StrOutputParser
 from rillet.testing import FakeServer, Reply
-from tests.leaks import active_connections, living_tasks
+from tests._helpers.leaks import active_connections, living_tasks
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ for chunk in llm.stream("Write me a 1 verse song about sparkling water."):
 import importlib
 from typing import TYPE_CHECKING
 
-from ._async._stream import AsyncStream as AsyncStream
-from ._composition import (
+from ._async.stream import AsyncStream as AsyncStream
+from ._facade.composition import (
     JsonOutputParser as JsonOutputParser,
     PromptTemplate as PromptTemplate,
     RunnableBinding as RunnableBinding,
@@ -20,8 +20,22 @@ from ._composition import (
     RunnableSequence as RunnableSequence,
     StrOutputParser as StrOutputParser,
 )
-from ._config import RunnableConfig as RunnableConfig
-from ._errors import (
+from ._facade.fakes import (
+    FakeListLLM as FakeListLLM,
+    FakeListLLMError as FakeListLLMError,
+    FakeStreamingListLLM as FakeStreamingListLLM,
+)
+from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
+from ._facade.runnable import Runnable as Runnable
+from ._parsers import OutputParserError as OutputParserError
+from ._prompts import StringPromptValue as StringPromptValue
+from ._providers.openai.models import (
+    OpenAI as OpenAI,
+    OpenAIChat as OpenAIChat,
+)
+from ._sync.stream import Stream as Stream
+from ._values.config import RunnableConfig as RunnableConfig
+from ._values.errors import (
     APIConnectionError as APIConnectionError,
     APIError as APIError,
     APIStatusError as APIStatusError,
@@ -49,7 +63,7 @@ from ._errors import (
     UnknownEventWarning as UnknownEventWarning,
     UnprocessableEntityError as UnprocessableEntityError,
 )
-from ._events import (
+from ._values.events import (
     BaseEvent as BaseEvent,
     ChainEndEvent as ChainEndEvent,
     ChainStartEvent as ChainStartEvent,
@@ -76,35 +90,11 @@ from ._events import (
     adispatch_custom_event as adispatch_custom_event,
     dispatch_custom_event as dispatch_custom_event,
 )
-from ._facade import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM, Runnable as Runnable
-from ._fakes import (
-    FakeListLLM as FakeListLLM,
-    FakeListLLMError as FakeListLLMError,
-    FakeStreamingListLLM as FakeStreamingListLLM,
-)
-from ._inputs import (
+from ._values.inputs import (
     InvalidInputError as InvalidInputError,
     LanguageModelInput as LanguageModelInput,
     PromptValue as PromptValue,
 )
-from ._models import (
-    OpenAI as OpenAI,
-    OpenAIChat as OpenAIChat,
-)
-from ._outputs import (
-    Generation as Generation,
-    GenerationChunk as GenerationChunk,
-    GenerationInfo as GenerationInfo,
-    LLMOutput as LLMOutput,
-    LLMResult as LLMResult,
-    Logprobs as Logprobs,
-    RunInfo as RunInfo,
-    TokenUsage as TokenUsage,
-)
-from ._parsers import OutputParserError as OutputParserError
-from ._prompts import StringPromptValue as StringPromptValue
-from ._secret import Secret as Secret
-from ._sync._stream import Stream as Stream
 from ._values.messages import (
     AIMessage as AIMessage,
     AIMessageChunk as AIMessageChunk,
@@ -125,15 +115,26 @@ from ._values.messages import (
     ToolMessage as ToolMessage,
     UsageMetadata as UsageMetadata,
 )
+from ._values.outputs import (
+    Generation as Generation,
+    GenerationChunk as GenerationChunk,
+    GenerationInfo as GenerationInfo,
+    LLMOutput as LLMOutput,
+    LLMResult as LLMResult,
+    Logprobs as Logprobs,
+    RunInfo as RunInfo,
+    TokenUsage as TokenUsage,
+)
+from ._values.secret import Secret as Secret
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ._models_anthropic import Anthropic as Anthropic
-    from ._models_ollama import Ollama as Ollama
+    from ._providers.anthropic.models import Anthropic as Anthropic
+    from ._providers.ollama.models import Ollama as Ollama
 
 # Imported on first use: each pulls in its provider's wire structs.
-_LAZY = {"Anthropic": "._models_anthropic", "Ollama": "._models_ollama"}
+_LAZY = {"Anthropic": "._providers.anthropic.models", "Ollama": "._providers.ollama.models"}
 
 
 def __getattr__(name: str) -> object:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._inputs import InvalidInputError
-from ._outputs import GenerationBuilder, GenerationChunk
+from ._values.inputs import InvalidInputError
+from ._values.outputs import GenerationBuilder, GenerationChunk
 
 __all__ = ["aggregate"]
 

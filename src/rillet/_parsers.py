@@ -7,8 +7,8 @@ from typing import Final, Generic, TypeVar
 import jiter
 import msgspec
 
-from ._errors import RilletError
-from ._inputs import InvalidInputError
+from ._values.errors import RilletError
+from ._values.inputs import InvalidInputError
 
 __all__ = ["NOTHING", "JsonParse", "OutputParserError", "StrParse", "text_of"]
 

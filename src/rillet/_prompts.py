@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 import msgspec
 
-from ._errors import ConfigError
-from ._inputs import InvalidInputError
+from ._values.errors import ConfigError
+from ._values.inputs import InvalidInputError
 
 __all__ = ["StringPromptValue", "Template"]
 

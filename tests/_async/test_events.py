@@ -28,7 +28,7 @@ from rillet import (
 )
 from rillet._async_compat import sleep
 from rillet.testing import FakeServer, Reply
-from tests.leaks import living_tasks
+from tests._helpers.leaks import living_tasks
 
 from .conftest import MakeLLM
 

@@ -8,7 +8,7 @@ import pytest
 
 from rillet import BaseLLM, StreamProviderError
 from rillet.testing import FakeServer
-from tests.recordings import SPLITS, recording, recordings, reply_for
+from tests._helpers.recordings import SPLITS, recording, recordings, reply_for
 
 from .conftest import MakeAnthropic, MakeChat, MakeOllama
 

@@ -41,7 +41,7 @@ from rillet import (
 )
 from rillet._async_compat import gather_limited, sleep
 from rillet.testing import FakeServer, Reply
-from tests.leaks import active_connections, living_tasks, open_fds
+from tests._helpers.leaks import active_connections, living_tasks, open_fds
 
 pytestmark = pytest.mark.anyio
 

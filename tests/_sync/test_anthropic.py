@@ -17,7 +17,7 @@ from rillet import (
     UnknownEventWarning,
 )
 from rillet.testing import SONG_TOKENS, FakeServer, Reply
-from tests.recordings import recording
+from tests._helpers.recordings import recording
 
 from .conftest import MakeAnthropic
 

@@ -29,7 +29,7 @@ from rillet import (
 )
 from rillet._sync_compat import sleep
 from rillet.testing import FakeServer, Reply
-from tests.leaks import living_threads
+from tests._helpers.leaks import living_threads
 
 from .conftest import MakeLLM
 

@@ -21,7 +21,7 @@ from rillet import (
     StreamProviderError,
 )
 from rillet.testing import SONG_TOKENS, FakeServer, Reply
-from tests.recordings import recording, recordings
+from tests._helpers.recordings import recording, recordings
 
 from .conftest import MakeLLM
 

@@ -40,14 +40,14 @@ from rillet import (
     StreamTimeoutError,
     UnexpectedContentTypeError,
 )
-from rillet._openai_read import CompletionsStreamReader
-from rillet._outputs import GenerationBuilder, GenerationChunk
-from rillet._resources import Resources
-from rillet._sync import _http as http_module
-from rillet._sync._streaming import stream_response
+from rillet._abort import Resources
+from rillet._providers.openai.read import CompletionsStreamReader
+from rillet._sync import http as http_module
+from rillet._sync.read_loop import stream_response
 from rillet._sync_compat import sleep
+from rillet._values.outputs import GenerationBuilder, GenerationChunk
 from rillet.testing import FakeServer, Reply
-from tests.leaks import active_connections
+from tests._helpers.leaks import active_connections
 
 from .conftest import MakeAnthropic, MakeChat, MakeLLM, MakeOllama
 

@@ -43,7 +43,7 @@ from rillet import (
 )
 from rillet._sync_compat import gather_limited, sleep
 from rillet.testing import FakeServer, Reply
-from tests.leaks import active_connections, living_threads, open_fds
+from tests._helpers.leaks import active_connections, living_threads, open_fds
 
 pytestmark = pytest.mark.anyio
 

@@ -8,10 +8,10 @@ from typing import Any, Protocol
 
 from .._aggregate import aggregate
 from .._async_compat import gather_limited, iterate_blocking, run_blocking
-from .._config import RunnableConfig, child_config
-from .._events import UNSET, BaseEvent, RunScope, current_run
-from ._stream import closing_iter
+from .._values.config import RunnableConfig, child_config
+from .._values.events import UNSET, BaseEvent, RunScope, current_run
 from .runnable import AsyncRunnable, RunContext, collect, once
+from .stream import closing_iter
 
 __all__ = ["AsyncRunnableLambda", "AsyncRunnableParallel", "AsyncRunnableSequence"]
 

@@ -12,12 +12,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Se
 from functools import partial
 from typing import Literal, Protocol, overload
 
+from .._abort import Resources
 from .._aggregate import aggregate
 from .._async_compat import iterate_blocking, run_blocking
-from .._config import RunnableConfig, ensure_config
-from .._errors import ConfigError, RilletError
-from .._events import BaseEvent, LLMInput, RunScope, Version
-from .._inputs import (
+from .._values.config import RunnableConfig, ensure_config
+from .._values.errors import ConfigError, RilletError
+from .._values.events import BaseEvent, LLMInput, RunScope, Version
+from .._values.inputs import (
     ChatInput,
     InvalidInputError,
     LanguageModelInput,
@@ -25,10 +26,9 @@ from .._inputs import (
     chat_messages,
     to_prompt,
 )
-from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
-from .._resources import Resources
-from ._stream import AsyncStream, closing_iter
+from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .runnable import AsyncRunnable, RunContext, collect
+from .stream import AsyncStream, closing_iter
 
 __all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
 

@@ -6,12 +6,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Protocol
 
 from .._aggregate import aggregate
-from .._config import RunnableConfig
-from .._events import UNSET, BaseEvent, RunScope
 from .._parsers import NOTHING
 from .._prompts import StringPromptValue, Template
-from ._stream import closing_iter
+from .._values.config import RunnableConfig
+from .._values.events import UNSET, BaseEvent, RunScope
 from .runnable import AsyncRunnable, RunContext
+from .stream import closing_iter
 
 __all__ = ["AsyncOutputParser", "AsyncPromptTemplate"]
 

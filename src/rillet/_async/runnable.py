@@ -13,10 +13,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from functools import partial
 from typing import Generic, Literal, TypeVar, overload
 
+from .._abort import Resources
 from .._aggregate import aggregate
 from .._async_compat import gather_limited
-from .._config import RunnableConfig, config_list, ensure_config, merge_configs
-from .._events import (
+from .._values.config import RunnableConfig, config_list, ensure_config, merge_configs
+from .._values.events import (
     BaseEvent,
     EventFilter,
     RunKind,
@@ -25,8 +26,7 @@ from .._events import (
     Version,
     check_version,
 )
-from .._resources import Resources
-from ._stream import AsyncStream, closing_iter
+from .stream import AsyncStream, closing_iter
 
 __all__ = ["AsyncRunnable", "AsyncRunnableBinding", "RunContext", "collect", "once"]
 

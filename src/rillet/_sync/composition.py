@@ -9,11 +9,11 @@ from functools import partial
 from typing import Any, Protocol
 
 from .._aggregate import aggregate
-from .._config import RunnableConfig, child_config
-from .._events import UNSET, BaseEvent, RunScope, current_run
 from .._sync_compat import gather_limited, iterate_blocking, run_blocking
-from ._stream import closing_iter
+from .._values.config import RunnableConfig, child_config
+from .._values.events import UNSET, BaseEvent, RunScope, current_run
 from .runnable import RunContext, SyncRunnable, collect, once
+from .stream import closing_iter
 
 __all__ = ["SyncRunnableLambda", "SyncRunnableParallel", "SyncRunnableSequence"]
 

@@ -14,11 +14,13 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Literal, Protocol, overload
 
+from .._abort import Resources
 from .._aggregate import aggregate
-from .._config import RunnableConfig, ensure_config
-from .._errors import ConfigError, RilletError
-from .._events import BaseEvent, LLMInput, RunScope, Version
-from .._inputs import (
+from .._sync_compat import iterate_blocking, run_blocking
+from .._values.config import RunnableConfig, ensure_config
+from .._values.errors import ConfigError, RilletError
+from .._values.events import BaseEvent, LLMInput, RunScope, Version
+from .._values.inputs import (
     ChatInput,
     InvalidInputError,
     LanguageModelInput,
@@ -26,11 +28,9 @@ from .._inputs import (
     chat_messages,
     to_prompt,
 )
-from .._outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
-from .._resources import Resources
-from .._sync_compat import iterate_blocking, run_blocking
-from ._stream import Stream, closing_iter
+from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .runnable import RunContext, SyncRunnable, collect
+from .stream import Stream, closing_iter
 
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
 

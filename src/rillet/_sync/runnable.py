@@ -15,9 +15,11 @@ from collections.abc import Generator, Iterator, Sequence
 from functools import partial
 from typing import Generic, Literal, TypeVar, overload
 
+from .._abort import Resources
 from .._aggregate import aggregate
-from .._config import RunnableConfig, config_list, ensure_config, merge_configs
-from .._events import (
+from .._sync_compat import gather_limited
+from .._values.config import RunnableConfig, config_list, ensure_config, merge_configs
+from .._values.events import (
     BaseEvent,
     EventFilter,
     RunKind,
@@ -26,9 +28,7 @@ from .._events import (
     Version,
     check_version,
 )
-from .._resources import Resources
-from .._sync_compat import gather_limited
-from ._stream import Stream, closing_iter
+from .stream import Stream, closing_iter
 
 __all__ = ["RunContext", "SyncRunnable", "SyncRunnableBinding", "collect", "once"]
 

@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Un
 import jiter
 import msgspec
 
-from .._errors import ToolCallParseError
-from .._inputs import InvalidInputError, PromptValue
+from .errors import ToolCallParseError
+from .inputs import InvalidInputError, PromptValue
 
 __all__ = [
     "AIMessage",

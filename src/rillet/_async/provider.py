@@ -1,0 +1,109 @@
+"""``AsyncHTTPLLM``: the LLM runnable of every HTTP provider.
+
+The provider is an ``HTTPApi`` (pure: requests, readers, results; see ``_providers/base.py``); this
+class does the I/O for all of them: one streamed request per prompt through ``stream_response``,
+non-streamed requests of ``api.batch_size`` prompts, or (``settings.streaming``) generating by
+streaming, with usage summed across requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+from typing import Generic, TypeVar
+
+import httpx
+
+from .._abort import Resources
+from .._providers.base import HTTPApi, Settings
+from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
+from .http import read_json
+from .llm import AsyncBaseLLM, Prompt, Stop
+from .read_loop import stream_response
+
+__all__ = ["AsyncHTTPLLM"]
+
+S = TypeVar("S", bound=Settings)
+Frame = TypeVar("Frame")
+Payload = TypeVar("Payload")
+
+
+class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
+    """An LLM served over HTTP, speaking ``api``."""
+
+    streams = True
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        api: HTTPApi[S, Frame, Payload],
+        client: httpx.AsyncClient,
+        total_timeout: float | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self.total_timeout = total_timeout
+        self.api = api
+        self.takes_messages = api.takes_messages
+        self.client = client
+        self.max_retries = api.settings.max_retries
+
+    def _ls_params(self) -> dict[str, object]:
+        params = super()._ls_params()
+        params["ls_model_name"] = self.api.settings.model
+        for name in ("temperature", "max_tokens"):
+            value = getattr(self.api.settings, name, None)
+            if value is not None:
+                params[f"ls_{name}"] = value
+        return params
+
+    def _post(self, body: bytes, *, stream: bool) -> httpx.Request:
+        return self.client.build_request(
+            "POST", self.api.url, content=body, headers=self.api.headers(stream=stream)
+        )
+
+    async def _generate_prompts(
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        results: list[LLMResult] = []
+        if self.api.settings.streaming:
+            for prompt in prompts:
+                results.append(await self._collect(prompt, stop, overrides))
+        else:
+            size = self.api.batch_size
+            for start in range(0, len(prompts), size):
+                results.append(await self._complete(prompts[start : start + size], stop, overrides))
+        return combine_results(results)
+
+    async def _complete(
+        self, prompts: list[Prompt], stop: Stop, overrides: Mapping[str, object]
+    ) -> LLMResult:
+        api = self.api
+        request = self._post(api.batch_body(prompts, stop, overrides), stream=False)
+        payload = await read_json(
+            self.client,
+            request,
+            api.decode,
+            max_retries=self.max_retries,
+            what=api.what,
+            total_timeout=self.total_timeout,
+        )
+        return api.result(payload, len(prompts))
+
+    def _stream_generation(
+        self,
+        prompt: Prompt,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        builder: GenerationBuilder,
+        resources: Resources,
+    ) -> AsyncGenerator[GenerationChunk, None]:
+        api = self.api
+        request = self._post(api.body(prompt, stop, overrides, stream=True), stream=True)
+        return stream_response(
+            self.client,
+            request,
+            api.reader(builder),
+            max_retries=self.max_retries,
+            resources=resources,
+            total_timeout=self.total_timeout,
+        )

@@ -1,0 +1,174 @@
+"""The one loop that reads a streamed response, for every provider.
+
+Open the response (``send``: retries before the first byte), refuse one whose content type is not
+a stream, register its aborter so an abandoned stream drops the connection at once, feed the
+body's bytes to the provider's ``StreamReader``, yield the chunks it returns, drain what follows
+the terminal frame, and turn every failure into a typed ``StreamError`` carrying the text
+received so far, the status, the request id and the bytes at fault. What a frame means is the
+reader's business (pure, in each provider's ``_providers/<name>/read.py``).
+
+Failures, and where each is decided:
+
+=====================================  ==============================  ==========================
+what happened                          error                           decided by
+=====================================  ==============================  ==========================
+connection reset / closed mid-body     ``StreamInterruptedError``      here (``interrupted``)
+a read timed out mid-body              ``StreamTimeoutError``          here (``interrupted``)
+the total timeout passed mid-body      ``StreamTimeoutError``          here (between reads)
+JSON / HTML instead of a stream        ``UnexpectedContentTypeError``  the reader (``accepts``)
+empty body, or one without a frame     ``EmptyStreamError`` /          the reader (``finish``)
+                                       ``StreamFormatError``
+no terminal frame before EOF           ``IncompleteStreamError``       the reader (``finish``)
+error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``)
+                                       ``StreamDecodeError``
+=====================================  ==============================  ==========================
+
+Chunks yielded before a failure stay yielded; nothing is retried once the response is open.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TypeVar
+
+import httpx
+
+from .._abort import Resources, aborter_for
+from .._async_compat import defer
+from .._http_errors import deadline_after, interrupted, past_deadline, redact, request_id
+from .._values.errors import StreamDecodeError, StreamError
+from .._values.outputs import GenerationChunk
+from .._wire.reader import RAW_LIMIT, StreamReader
+from .http import send
+from .stream import closing_iter
+
+__all__ = ["stream_response"]
+
+Frame = TypeVar("Frame")
+
+
+async def stream_response(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    reader: StreamReader[Frame],
+    *,
+    max_retries: int,
+    resources: Resources,
+    total_timeout: float | None = None,
+) -> AsyncGenerator[GenerationChunk, None]:
+    """Send ``request`` and yield candidate 0's chunks as ``reader`` decodes them.
+
+    When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
+    above. ``total_timeout`` (seconds) bounds the whole call, retries included: it is checked
+    before each attempt and between reads, and the request's own timeouts are lowered to the
+    time left when it is sent, so a stalled read ends by then too.
+    """
+    deadline = deadline_after(total_timeout)
+    response = await send(client, request, max_retries=max_retries, deadline=deadline)
+    abort = aborter_for(response)
+    if abort is not None:
+        resources.register(abort)
+    reader.request_id = request_id(response)
+    reader.status_code = response.status_code
+    frames = reader.frames
+    # The body until its first frame: reported as `raw` if the body turns out not to be a stream.
+    head: list[bytes] | None = []
+    head_size = 0
+    first = b""  # the body up to its first frame (kept for a stream that is only a terminal)
+    raw = b""
+    finished = False  # the body was read to its end
+    try:
+        async with closing_iter(response.aiter_bytes()) as body:
+            content_type = response.headers.get("content-type")
+            if not reader.accepts(content_type):
+                raise reader.not_a_stream(await _read_head(body), content_type)
+            async for raw in body:
+                batch = frames.feed(raw)
+                if head is not None:
+                    if head_size < RAW_LIMIT:
+                        head.append(raw)
+                        head_size += len(raw)
+                    if batch:
+                        first, head = b"".join(head)[:RAW_LIMIT], None
+                for frame in batch:
+                    chunk = reader.feed(frame)
+                    if chunk is not None:
+                        yield chunk
+                    if reader.done:
+                        break
+                if reader.done:
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    assert total_timeout is not None
+                    raise past_deadline(response, total_timeout, reader.builder.text(0))
+            if reader.done:
+                # Read to the end after the terminal frame (normally nothing is left): an
+                # exhausted response returns its connection to the pool for the next request.
+                async for _ in body:
+                    pass
+            else:
+                batch = frames.flush()  # NDJSON: a last line without its LF still counts
+                if batch and head is not None:
+                    first, head = b"".join(head)[:RAW_LIMIT], None
+                for frame in batch:
+                    chunk = reader.feed(frame)
+                    if chunk is not None:
+                        yield chunk
+        finished = True
+    except httpx.TransportError as exc:
+        raise interrupted(exc, response, reader.builder.text(0)) from exc
+    except httpx.DecodingError as exc:  # a broken content-encoding (gzip...)
+        raise redact(
+            StreamDecodeError(
+                f"{request.method} {request.url}: the response body could not be decoded: {exc}",
+                partial_text=reader.builder.text(0),
+                request_id=reader.request_id,
+                status_code=response.status_code,
+                method=request.method,
+                url=str(request.url),
+            ),
+            request,
+        ) from exc
+    except StreamError as exc:
+        redact(exc, request)
+        raise
+    finally:
+        if abort is not None:
+            resources.unregister(abort)
+        if resources.aborted:
+            # Abandoned: this generator is being closed synchronously, where nothing may be
+            # awaited; the connection is already dropped, the response is released by the loop.
+            defer(response.aclose)
+        else:
+            if abort is not None and not finished:
+                # Stopped early (closed, cancelled, failed): the connection cannot be reused, so
+                # drop it now; some transports (aiohttp) would close the socket a loop tick later.
+                try:
+                    abort()
+                except OSError:  # already closed (a reset): nothing left to drop
+                    pass
+            await response.aclose()
+    try:
+        if reader.done:
+            if reader.produced_nothing():
+                # The terminal frame came first: e.g. an `error:` line (not an SSE field) then
+                # `data: [DONE]`, as older llama.cpp builds answer a prompt that is too long.
+                raise reader.not_a_stream(first, None)
+        else:
+            reader.finish(head=b"".join(head)[:RAW_LIMIT] if head is not None else None, tail=raw)
+    except StreamError as exc:
+        redact(exc, request)
+        raise
+
+
+async def _read_head(body: AsyncIterator[bytes]) -> bytes:
+    """Up to ``RAW_LIMIT`` bytes of a body that is not a stream (the rest is not read)."""
+    pieces: list[bytes] = []
+    size = 0
+    async for piece in body:
+        pieces.append(piece)
+        size += len(piece)
+        if size >= RAW_LIMIT:
+            break
+    return b"".join(pieces)[:RAW_LIMIT]

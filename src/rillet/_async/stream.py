@@ -1,0 +1,83 @@
+"""``AsyncStream``: what ``astream`` returns — an async iterator that is also a resource."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from .._abort import Resources
+from .._async_compat import close_abandoned
+from .._values.errors import StreamClosedError
+
+__all__ = ["AsyncStream", "closing_iter"]
+
+T = TypeVar("T")
+
+
+class AsyncStream(Generic[T]):
+    """Chunks of one run, pulled from the producing generators inline (no task, no queue).
+
+    Closes the HTTP response when exhausted, on ``aclose()``, on leaving ``async with``, when the
+    consumer is cancelled, and when abandoned (dropped after a ``break``): the socket is then
+    shut down at once, before any generator is finalized.
+    """
+
+    __slots__ = ("_closed", "_gen", "_resources")
+
+    def __init__(self, produce: Callable[[Resources], AsyncGenerator[T, None]]) -> None:
+        self._resources = Resources()
+        self._gen = produce(self._resources)
+        self._closed = False
+
+    def __aiter__(self) -> AsyncStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._closed:
+            raise StreamClosedError("this stream is closed; start a new one")
+        try:
+            return await self._gen.__anext__()
+        except BaseException:
+            self._closed = True
+            raise
+
+    async def aclose(self) -> None:
+        """Stop the run and release its connection. Safe to call more than once."""
+        self._closed = True
+        await self._gen.aclose()
+
+    async def __aenter__(self) -> AsyncStream[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        # Abandoned (dropped without being exhausted or closed, e.g. after a `break`): shut the
+        # sockets down and close the generators now, not whenever the event loop gets to it.
+        if not self._closed:
+            self._closed = True
+            self._resources.abort()
+            close_abandoned(self._gen)
+
+
+@asynccontextmanager
+async def closing_iter(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Use ``iterator`` in a block and close it on leaving (if it can be closed).
+
+    Nested generators must be closed explicitly: that is how closing the outer stream reaches
+    the HTTP response at once, instead of whenever the garbage collector runs.
+    """
+    try:
+        yield iterator
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()

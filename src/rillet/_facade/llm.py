@@ -1,0 +1,204 @@
+"""The LLM facades: ``BaseLLM`` (prompt in, text out), ``LLM`` (a custom model from one method)
+and ``BoundLLM`` (call arguments fixed by ``bind``); the async twins are in ``_async/llm.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from .._values.config import RunnableConfig
+from .._values.inputs import LanguageModelInput
+from .._values.outputs import GenerationChunk, LLMResult
+from .runnable import Runnable
+
+if TYPE_CHECKING:
+    from .._async.llm import AsyncBaseLLM, AsyncUserLLM
+    from .._async.stream import AsyncStream
+    from .._sync.llm import SyncBaseLLM, SyncUserLLM
+    from .._sync.stream import Stream
+
+__all__ = ["LLM", "BaseLLM", "BoundLLM"]
+
+
+AnyLLM = TypeVar("AnyLLM", bound="BaseLLM")
+Stop = list[str] | None
+
+
+class BaseLLM(Runnable[LanguageModelInput, str]):
+    """An LLM: a prompt (str, PromptValue or message list) in, text out, streamed as str chunks.
+
+    Usable as ``with llm:`` / ``async with llm:``; ``close()``/``aclose()`` release connections
+    the model owns (never a client you passed in).
+    """
+
+    def _sync_twin(self) -> SyncBaseLLM:
+        raise NotImplementedError
+
+    def _async_twin(self) -> AsyncBaseLLM:
+        raise NotImplementedError
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> str:
+        return self._sync_twin().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> str:
+        return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> Stream[str]:
+        return self._sync_twin().stream(input, config, stop=stop, **kwargs)
+
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AsyncStream[str]:
+        return self._async_twin().astream(input, config, stop=stop, **kwargs)
+
+    def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
+        return self._sync_twin().generate(prompts, stop=stop, **kwargs)
+
+    async def agenerate(
+        self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
+    ) -> LLMResult:
+        return await self._async_twin().agenerate(prompts, stop=stop, **kwargs)
+
+    def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundLLM:
+        """This model with call arguments fixed (e.g. ``llm.bind(stop=["\\n"])`` in a chain)."""
+        return BoundLLM(self, stop=stop, overrides=kwargs)
+
+    def close(self) -> None:
+        """Close the sync connections this model owns."""
+
+    async def aclose(self) -> None:
+        """Close the async connections this model owns (on the current event loop)."""
+
+    def __enter__(self: AnyLLM) -> AnyLLM:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self: AnyLLM) -> AnyLLM:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class LLM(BaseLLM):
+    """Base class for a custom LLM: implement one method.
+
+    - ``_call(prompt, stop) -> str``: sync; ``stream`` gives one chunk, the whole text, and the
+      async methods run it on a worker thread.
+    - ``_stream(prompt, stop) -> Iterator[str | GenerationChunk]``: token by token, sync (and
+      async, on a worker thread).
+    - ``_acall`` / ``_astream``: the async counterparts, used by ``ainvoke``/``astream``.
+    """
+
+    _HOOKS: ClassVar[tuple[str, ...]] = ("_call", "_acall", "_stream", "_astream")
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name
+        self.__sync: SyncUserLLM | None = None
+        self.__async: AsyncUserLLM | None = None
+
+    def _call(self, prompt: str, stop: Stop = None) -> str:
+        raise NotImplementedError
+
+    async def _acall(self, prompt: str, stop: Stop = None) -> str:
+        raise NotImplementedError
+
+    def _stream(self, prompt: str, stop: Stop = None) -> Iterator[GenerationChunk | str]:
+        raise NotImplementedError
+
+    def _astream(self, prompt: str, stop: Stop = None) -> AsyncIterator[GenerationChunk | str]:
+        raise NotImplementedError
+
+    def _overrides(self, hook: str) -> bool:
+        return getattr(type(self), hook) is not getattr(LLM, hook)
+
+    def _sync_twin(self) -> SyncUserLLM:
+        from .._sync.llm import SyncUserLLM
+
+        if self.__sync is None:
+            self.__sync = SyncUserLLM(
+                name=self.get_name(),
+                call=self._call if self._overrides("_call") else None,
+                stream=self._stream if self._overrides("_stream") else None,
+                blocking_call=None,
+                blocking_stream=None,
+            )
+        return self.__sync
+
+    def _async_twin(self) -> AsyncUserLLM:
+        from .._async.llm import AsyncUserLLM
+
+        if self.__async is None:
+            self.__async = AsyncUserLLM(
+                name=self.get_name(),
+                call=self._acall if self._overrides("_acall") else None,
+                stream=self._astream if self._overrides("_astream") else None,
+                blocking_call=self._call if self._overrides("_call") else None,
+                blocking_stream=self._stream if self._overrides("_stream") else None,
+            )
+        return self.__async
+
+
+class BoundLLM(BaseLLM):
+    """An LLM with call arguments fixed by ``bind``; shares the model's connections."""
+
+    def __init__(self, model: BaseLLM, *, stop: Stop, overrides: Mapping[str, object]) -> None:
+        self.model = model
+        self.name = model.name
+        self._stop = stop
+        self._overrides = dict(overrides)
+
+    def get_name(self) -> str:
+        return self.model.get_name()
+
+    def _sync_twin(self) -> SyncBaseLLM:
+        return self.model._sync_twin().bind(self._stop, self._overrides)
+
+    def _async_twin(self) -> AsyncBaseLLM:
+        return self.model._async_twin().bind(self._stop, self._overrides)
+
+    def close(self) -> None:
+        self.model.close()
+
+    async def aclose(self) -> None:
+        await self.model.aclose()

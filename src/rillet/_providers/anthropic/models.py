@@ -1,0 +1,79 @@
+"""``Anthropic``: the Messages API model (see ``_facade/provider.py`` for the shared machinery)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from ..._facade.provider import APIModel
+from ..._values.secret import Secret
+from ..._wire.sse import ServerSentEvent
+from .api import (
+    API_VERSION,
+    AnthropicSettings,
+    MessagesApi,
+    resolve_anthropic_settings,
+)
+from .wire import Message
+
+__all__ = ["Anthropic"]
+
+
+class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message]):
+    """Anthropic's Messages API (``claude-sonnet-4-5``...): an LLM, text in and text out, the
+    prompt sent as one user message. Only text is output: thinking and tool-use blocks are not.
+
+    ``api_key`` defaults to ``$ANTHROPIC_API_KEY``, ``base_url`` to ``$ANTHROPIC_BASE_URL`` then
+    ``https://api.anthropic.com`` (the root: ``/v1/messages`` is appended). ``max_tokens`` is
+    required by the API (default 1024). ``system`` is the system prompt. Stream events of a type
+    rillet does not know are skipped with an ``UnknownEventWarning``.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        system: str | None = None,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        anthropic_version: str = API_VERSION,
+        timeout: float | httpx.Timeout | None = None,
+        total_timeout: float | None = None,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        streaming: bool = False,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        name: str | None = None,
+    ) -> None:
+        settings = resolve_anthropic_settings(
+            model=model,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            stop=stop,
+            system=system,
+            api_key=api_key,
+            base_url=base_url,
+            anthropic_version=anthropic_version,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            extra_body=extra_body,
+            streaming=streaming,
+        )
+        super().__init__(
+            MessagesApi(settings),
+            timeout=timeout,
+            total_timeout=total_timeout,
+            http_client=http_client,
+            http_async_client=http_async_client,
+            name=name,
+        )

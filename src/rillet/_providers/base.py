@@ -1,0 +1,90 @@
+"""``HTTPApi``: everything about one provider's HTTP API that is not I/O — the provider seam.
+
+Each provider is a folder beside this file with the same parts: ``wire.py`` (its msgspec wire
+structs and decoders), ``read.py`` (its ``StreamReader`` and whole-response results), ``api.py``
+(its settings and its ``HTTPApi`` subclass: where to POST, the body and headers of a request) and
+``models.py`` (the facade users construct). All but ``models.py`` are pure. The I/O, the same for
+all of them, is ``_async/provider.py``'s ``AsyncHTTPLLM`` (and its generated sync twin).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import ClassVar, Generic, Protocol, TypeVar
+
+from .._values.inputs import ChatInput
+from .._values.outputs import GenerationBuilder, LLMResult
+from .._wire.reader import StreamReader
+
+__all__ = ["HTTPApi", "Settings", "Stop"]
+
+Stop = list[str] | None
+Frame = TypeVar("Frame")
+Payload = TypeVar("Payload")
+
+
+class Settings(Protocol):
+    """What the shared machinery reads from a provider's settings struct."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def max_retries(self) -> int: ...
+
+    @property
+    def streaming(self) -> bool: ...
+
+
+S = TypeVar("S", bound=Settings)
+
+
+class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
+    """One HTTP API spoken with fixed ``settings``: it streams ``Frame``s (SSE events or NDJSON
+    lines) and answers a non-streamed request with a ``Payload``."""
+
+    path: ClassVar[str]
+    """Appended to ``settings.base_url``."""
+    what: ClassVar[str]
+    """What a whole response is, for the error when one cannot be decoded."""
+    batch_size: int = 1
+    """Prompts per non-streamed request (more than 1 only where the API takes a list)."""
+    takes_messages: ClassVar[bool] = False
+    """Whether a list of messages is sent as messages (chat APIs) rather than as one string."""
+
+    def __init__(self, settings: S) -> None:
+        self.settings = settings
+        self.url = f"{settings.base_url}{self.path}"
+
+    @abc.abstractmethod
+    def headers(self, *, stream: bool) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    def body(
+        self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
+    ) -> bytes:
+        """The request body for one prompt. A call's ``stop`` replaces the instance's; unset
+        parameters are left out; ``extra_body`` and then the call's ``overrides`` are merged
+        last."""
+
+    def batch_body(
+        self, prompts: list[ChatInput], stop: Stop, overrides: Mapping[str, object]
+    ) -> bytes:
+        """The non-streamed body for ``prompts`` (at most ``batch_size`` of them)."""
+        return self.body(prompts[0], stop, overrides, stream=False)
+
+    @abc.abstractmethod
+    def reader(self, builder: GenerationBuilder) -> StreamReader[Frame]:
+        """A fresh reader for one streamed response."""
+
+    @abc.abstractmethod
+    def decode(self, content: bytes) -> Payload:
+        """A whole response body (raises ``msgspec.DecodeError``)."""
+
+    @abc.abstractmethod
+    def result(self, payload: Payload, prompts: int) -> LLMResult:
+        """The result of one whole response to ``prompts`` prompts."""

@@ -1,0 +1,77 @@
+"""``Ollama``: the native ``/api/generate`` model (see ``_facade/provider.py`` for the shared machinery)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from ..._facade.provider import APIModel
+from .api import GenerateApi, OllamaSettings, resolve_ollama_settings
+from .wire import OllamaLine
+
+__all__ = ["Ollama"]
+
+
+class Ollama(APIModel[OllamaSettings, bytes, OllamaLine]):
+    """A model served by Ollama, through its native ``/api/generate`` (NDJSON streaming).
+
+    ``base_url`` defaults to ``$OLLAMA_HOST`` (``host:port`` is fine, as for the Ollama CLI), then
+    ``http://127.0.0.1:11434``. The sampling parameters (``temperature``, ``num_predict``,
+    ``num_ctx``...) go into the request's ``options``, on top of ``options``. ``thinking`` text
+    is not output. (Ollama also speaks chat completions at ``{host}/v1``: ``OpenAIChat`` works.)
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        num_predict: int | None = None,
+        num_ctx: int | None = None,
+        repeat_penalty: float | None = None,
+        seed: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        options: Mapping[str, object] | None = None,
+        system: str | None = None,
+        keep_alive: float | str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        total_timeout: float | None = None,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        streaming: bool = False,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        name: str | None = None,
+    ) -> None:
+        settings = resolve_ollama_settings(
+            model=model,
+            base_url=base_url,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            num_predict=num_predict,
+            num_ctx=num_ctx,
+            repeat_penalty=repeat_penalty,
+            seed=seed,
+            stop=stop,
+            options=options,
+            system=system,
+            keep_alive=keep_alive,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            extra_body=extra_body,
+            streaming=streaming,
+        )
+        super().__init__(
+            GenerateApi(settings),
+            timeout=timeout,
+            total_timeout=total_timeout,
+            http_client=http_client,
+            http_async_client=http_async_client,
+            name=name,
+        )

@@ -1,0 +1,123 @@
+"""Wire structs of the OpenAI-style endpoints (``/v1/completions``, ``/v1/chat/completions``) as
+OpenAI and every compatible server send them, with typed decoders.
+
+One generic envelope, ``OpenAIPayload[Choice]``, serves both endpoints, streamed chunks and whole
+responses alike: only the choice differs (``text`` for completions, ``delta.content`` in a chat
+chunk, ``message.content`` in a chat response). The vendor variations of the envelope are
+declared here, once (research/wire.md §2.4):
+
+- unknown fields are ignored: vLLM's ``stop_reason``, llama.cpp's ``timings``, OpenRouter's
+  ``provider``/``native_finish_reason``, Novita's ``sla_metrics``, OpenAI's ``obfuscation``...;
+- ``usage`` may be absent, ``null`` in every chunk (vLLM, Together), on the finish chunk
+  (Together), in a ``choices: []`` chunk (OpenAI, Novita), or under ``x_groq.usage`` (Groq):
+  ``reported_usage`` is the one place that reads it;
+- ``error`` is an error object inside a 200 stream (OpenRouter, vLLM, llama.cpp).
+
+Decoders are built once, at import.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Generic, TypeVar
+
+import msgspec
+
+from ..._values.outputs import Logprobs, TokenUsage
+
+__all__ = [
+    "ChatChoice",
+    "ChatDelta",
+    "ChatMessageOut",
+    "CompletionChoice",
+    "ErrorBody",
+    "ErrorEnvelope",
+    "OpenAIPayload",
+    "XGroq",
+    "chat_chunk_decoder",
+    "chat_completion_decoder",
+    "completion_chunk_decoder",
+    "completion_decoder",
+    "error_envelope_decoder",
+]
+
+Choice = TypeVar("Choice")
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    """An OpenAI-style error object. ``code`` is a string for OpenAI, an int for vLLM/OpenRouter."""
+
+    message: str | None = None
+    type: str | None = None
+    param: str | None = None
+    code: str | int | None = None
+
+
+class CompletionChoice(msgspec.Struct, frozen=True, gc=False):
+    text: str | None = None
+    index: int = 0
+    logprobs: Logprobs | None = None
+    finish_reason: str | None = None
+
+
+class ChatDelta(msgspec.Struct, frozen=True, gc=False):
+    """What one chat chunk adds to a choice. Only ``content`` is text: ``role``, ``refusal``,
+    ``tool_calls`` and vendors' ``reasoning`` are ignored, so they never leak into the text."""
+
+    content: str | None = None
+
+
+class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
+    """The assistant message of a non-streamed chat response (``content`` is null for a tool
+    call)."""
+
+    content: str | None = None
+
+
+class ChatChoice(msgspec.Struct, frozen=True, gc=False):
+    """A choice of a chat chunk (``delta``) or of a whole chat response (``message``)."""
+
+    index: int = 0
+    delta: ChatDelta | None = None
+    message: ChatMessageOut | None = None
+    finish_reason: str | None = None
+
+
+class XGroq(msgspec.Struct, frozen=True, gc=False):
+    """Groq's vendor object: its finish chunk reports usage here, not in ``usage``."""
+
+    usage: TokenUsage | None = None
+
+
+class OpenAIPayload(msgspec.Struct, Generic[Choice], frozen=True, gc=False):
+    """A completions or chat payload: one streamed chunk, or a whole non-streamed response."""
+
+    choices: list[Choice] = []
+    id: str = ""
+    model: str = ""
+    usage: TokenUsage | None = None
+    system_fingerprint: str | None = None
+    error: ErrorBody | None = None
+    x_groq: XGroq | None = None
+
+    @property
+    def reported_usage(self) -> TokenUsage | None:
+        """The usage this payload reports, wherever the server put it."""
+        if self.usage is not None:
+            return self.usage
+        return self.x_groq.usage if self.x_groq is not None else None
+
+
+class ErrorEnvelope(msgspec.Struct, frozen=True):
+    """``{"error": {...}}``, or vLLM's older top-level ``{"object": "error", "message": ...}``."""
+
+    error: ErrorBody | None = None
+    message: str | None = None
+
+
+completion_chunk_decoder: Final = msgspec.json.Decoder(OpenAIPayload[CompletionChoice])
+completion_decoder: Final = completion_chunk_decoder
+chat_chunk_decoder: Final = msgspec.json.Decoder(OpenAIPayload[ChatChoice])
+chat_completion_decoder: Final = chat_chunk_decoder
+error_envelope_decoder: Final[msgspec.json.Decoder[ErrorEnvelope]] = msgspec.json.Decoder(
+    ErrorEnvelope
+)

@@ -1,0 +1,106 @@
+"""What an LLM accepts as input, turned into the prompt string the provider sees."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeAlias, TypedDict, runtime_checkable
+
+from .errors import RilletError
+
+__all__ = [
+    "ChatInput",
+    "ChatMessage",
+    "InvalidInputError",
+    "LanguageModelInput",
+    "PromptValue",
+    "chat_messages",
+    "to_prompt",
+]
+
+
+class InvalidInputError(RilletError, ValueError):
+    """The input is not something this runnable accepts; the message says what is."""
+
+
+@runtime_checkable
+class PromptValue(Protocol):
+    """Anything with ``to_string()``, e.g. what a ``PromptTemplate`` produces."""
+
+    def to_string(self) -> str: ...
+
+
+MessageLike: TypeAlias = "tuple[str, str] | Mapping[str, str] | ChatMessage"
+LanguageModelInput: TypeAlias = "str | PromptValue | Sequence[MessageLike]"
+
+# LangChain's get_buffer_string prefixes, so a message list reads the same to the model.
+_ROLE_PREFIX = {
+    "human": "Human",
+    "user": "Human",
+    "ai": "AI",
+    "assistant": "AI",
+    "system": "System",
+    "developer": "System",
+    "tool": "Tool",
+    "function": "Function",
+}
+
+
+def _role_and_content(message: object) -> tuple[str, str]:
+    if isinstance(message, tuple) and len(message) == 2:
+        role, content = message
+    elif isinstance(message, Mapping):
+        role, content = message.get("role"), message.get("content")
+    else:
+        role = content = None
+    if not isinstance(role, str) or not isinstance(content, str):
+        raise InvalidInputError(
+            f"invalid message {message!r}: expected a (role, content) tuple or a "
+            '{"role": ..., "content": ...} dict of strings'
+        )
+    return role, content
+
+
+def _message_line(message: object) -> str:
+    role, content = _role_and_content(message)
+    prefix = _ROLE_PREFIX.get(role.lower(), role)
+    return f"{prefix}: {content}"
+
+
+def to_prompt(value: object) -> str:
+    """The prompt string for ``value``: a str as is, a PromptValue via ``to_string()``, a list of
+    messages flattened as LangChain does (``"System: ...\\nHuman: ..."``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, PromptValue):
+        return value.to_string()
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return "\n".join(_message_line(message) for message in value)
+    raise InvalidInputError(
+        f"invalid input type {type(value).__name__}: an LLM takes a str, a PromptValue, "
+        "or a list of (role, content) messages"
+    )
+
+
+class ChatMessage(TypedDict):
+    """One message of a chat request body, with the role spelled as chat APIs spell it."""
+
+    role: str
+    content: str
+
+
+ChatInput: TypeAlias = "str | Sequence[MessageLike]"
+
+# LangChain's message types, as the chat APIs name their roles.
+_CHAT_ROLE = {"human": "user", "ai": "assistant"}
+
+
+def chat_messages(value: ChatInput) -> list[ChatMessage]:
+    """The ``messages`` of a chat request: a str is one user message; (role, content) tuples and
+    role/content dicts are kept as messages (``human``/``ai`` become ``user``/``assistant``)."""
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    messages: list[ChatMessage] = []
+    for message in value:
+        role, content = _role_and_content(message)
+        messages.append({"role": _CHAT_ROLE.get(role.lower(), role), "content": content})
+    return messages

@@ -1,0 +1,152 @@
+"""Anthropic Messages (``/v1/messages``): requests parsed, scripts rendered as the named SSE
+events of a Messages stream (``message_start`` ... ``message_stop``) or as one whole message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Final
+
+import msgspec
+
+if TYPE_CHECKING:
+    pass
+from .protocol import BadRequest, Protocol, decode_call, stream_plan, usage_counts, whole_plan
+from .script import Meta, Plan, RecordedRequest, Script, encode
+
+# ---- Anthropic Messages
+
+_ANTHROPIC_ERROR_TYPES: Final[Mapping[int, str]] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+# Reply.finish_reason is OpenAI-flavoured; Anthropic names the same stops differently.
+_ANTHROPIC_STOP_REASONS: Final[Mapping[str, str]] = {"stop": "end_turn", "length": "max_tokens"}
+
+
+class _AnthropicMessageIn(msgspec.Struct):
+    role: str
+    content: str | list[dict[str, object]]
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(block.get("text", "")) for block in self.content)
+        return self.content
+
+
+class _MessagesCall(msgspec.Struct):
+    """The fields of a ``POST /v1/messages`` body the fake server acts on (``max_tokens`` is
+    required, as by the real API)."""
+
+    model: str
+    max_tokens: Annotated[int, msgspec.Meta(ge=1)]
+    messages: list[_AnthropicMessageIn]
+    system: str | list[dict[str, object]] | None = None
+    stream: bool | None = None
+
+
+_messages_decoder: Final = msgspec.json.Decoder(_MessagesCall)
+
+
+def _sse_event(name: bytes, data: bytes) -> bytes:
+    return b"event: " + name + b"\ndata: " + data + b"\n\n"
+
+
+class AnthropicMessages(Protocol[_MessagesCall]):
+    """Anthropic Messages (wire.md section 3.1): ``message_start``, one text block (start, a
+    ``ping``, one ``text_delta`` per token, stop), ``message_delta`` with the stop reason and
+    cumulative usage, ``message_stop``. ``Reply.finish_reason`` "stop" is sent as ``end_turn``
+    and "length" as ``max_tokens``; any other value as it is."""
+
+    stream_content_type = b"text/event-stream; charset=utf-8"
+
+    def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
+        error_type = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+        return encode({"type": "error", "error": {"type": error_type, "message": message}})
+
+    def stream_error(self, message: str) -> bytes:
+        return _sse_event(b"error", self.error_body(529, message))
+
+    def malformed_event(self) -> bytes:
+        return _sse_event(b"content_block_delta", b'{"type":"content_block_delta","index":0,')
+
+    def parse(self, request: RecordedRequest) -> _MessagesCall:
+        call = decode_call(_messages_decoder, request)
+        if not call.messages:
+            raise BadRequest("messages: at least one message is required")
+        return call
+
+    def render(self, script: Script, call: _MessagesCall, meta: Meta) -> Plan:
+        prompt_text = " ".join(message.text() for message in call.messages)
+        input_tokens, output_tokens = usage_counts(script, prompt_text)
+        reason = script.reply.finish_reason
+        stop_reason = _ANTHROPIC_STOP_REASONS.get(reason, reason)
+        message_id = f"msg_fake{meta.seq}"
+        if not call.stream:
+            body = encode(
+                {
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": call.model,
+                    "content": [{"type": "text", "text": script.text}],
+                    "stop_reason": stop_reason,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+                }
+            )
+            return whole_plan(script, body, meta, output_tokens)
+
+        start = {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": call.model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+            },
+        }
+        prefix = (
+            _sse_event(b"message_start", encode(start))
+            + _sse_event(
+                b"content_block_start",
+                b'{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+            )
+            + _sse_event(b"ping", b'{"type": "ping"}')
+        )
+        tokens = [
+            _sse_event(
+                b"content_block_delta",
+                b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":'
+                + json_token
+                + b"}}",
+            )
+            for json_token in script.json_tokens
+        ]
+        delta = {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": output_tokens},
+        }
+        tail = [
+            _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+            + _sse_event(b"message_delta", encode(delta))
+            + _sse_event(b"message_stop", b'{"type":"message_stop"}')
+        ]
+        return stream_plan(
+            script,
+            meta,
+            prefix=prefix,
+            tokens=tokens,
+            tail=tail,
+            content_type=self.stream_content_type,
+        )

@@ -1,0 +1,87 @@
+"""Ollama generate (``/api/generate``): requests parsed, scripts rendered as NDJSON lines ending
+in a ``"done": true`` line, or as one whole response.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Final
+
+import msgspec
+
+if TYPE_CHECKING:
+    pass
+from .protocol import BadRequest, Protocol, decode_call, stream_plan, usage_counts, whole_plan
+from .script import Meta, Plan, RecordedRequest, Script, encode
+
+# ---- Ollama generate
+
+
+class _GenerateCall(msgspec.Struct):
+    """The fields of a ``POST /api/generate`` body the fake server acts on (Ollama streams
+    unless ``"stream": false``)."""
+
+    model: str
+    prompt: str = ""
+    system: str | None = None
+    stream: bool = True
+
+
+_generate_decoder: Final = msgspec.json.Decoder(_GenerateCall)
+
+
+class OllamaGenerate(Protocol[_GenerateCall]):
+    """Ollama's native ``/api/generate`` (wire.md section 3.2): one NDJSON line per token, then
+    a ``"done": true`` line with ``done_reason`` (``Reply.finish_reason``) and the eval counts."""
+
+    framing = "ndjson"
+    stream_content_type = b"application/x-ndjson"
+
+    def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
+        return encode({"error": message})
+
+    def stream_error(self, message: str) -> bytes:
+        return self.error_body(500, message) + b"\n"
+
+    def malformed_event(self) -> bytes:
+        return b'{"model":"fake","response":\n'
+
+    def parse(self, request: RecordedRequest) -> _GenerateCall:
+        call = decode_call(_generate_decoder, request)
+        if not call.model:
+            raise BadRequest("model is required")
+        return call
+
+    def render(self, script: Script, call: _GenerateCall, meta: Meta) -> Plan:
+        prompt_eval_count, eval_count = usage_counts(script, f"{call.system or ''} {call.prompt}")
+        created_at = encode(
+            datetime.datetime.fromtimestamp(meta.created, datetime.timezone.utc)
+            .isoformat()
+            .replace("+00:00", "Z")
+        )
+        final = {
+            "done": True,
+            "done_reason": script.reply.finish_reason,
+            "context": [1, 2, 3],
+            "total_duration": 1_000_000 * (eval_count + 1),
+            "prompt_eval_count": prompt_eval_count,
+            "eval_count": eval_count,
+            "eval_duration": 1_000_000 * eval_count,
+        }
+        head = b'{"model":' + encode(call.model) + b',"created_at":' + created_at
+        if not call.stream:
+            body = head + b',"response":' + encode(script.text) + b"," + encode(final)[1:]
+            return whole_plan(script, body, meta, eval_count)
+        tokens = [
+            head + b',"response":' + json_token + b',"done":false}\n'
+            for json_token in script.json_tokens
+        ]
+        tail = [head + b',"response":"",' + encode(final)[1:] + b"\n"]
+        return stream_plan(
+            script,
+            meta,
+            prefix=b"",
+            tokens=tokens,
+            tail=tail,
+            content_type=self.stream_content_type,
+        )

@@ -1,0 +1,283 @@
+"""OpenAI completions (``/v1/completions``) and chat completions (``/v1/chat/completions``):
+requests parsed, scripts rendered as SSE chunks ending in ``data: [DONE]`` or as whole responses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Final
+
+import msgspec
+
+if TYPE_CHECKING:
+    pass
+from .protocol import (
+    BadRequest,
+    CallT,
+    Protocol,
+    decode_call,
+    json_plan,
+    openai_error,
+    stream_plan,
+    usage_counts,
+    whole_plan,
+)
+from .script import Meta, Plan, RecordedRequest, Script, encode, latin1
+
+
+def openai_status_error(status: int, message: str, param: str | None = None) -> bytes:
+    if status == 429:
+        type_ = "requests"
+    elif status >= 500:
+        type_ = "server_error"
+    else:
+        type_ = "invalid_request_error"
+    return openai_error(message, type_, param)
+
+
+class _OpenAIProtocol(Protocol[CallT]):
+    def error_body(self, status: int, message: str, param: str | None = None) -> bytes:
+        return openai_status_error(status, message, param)
+
+
+class _StreamOptions(msgspec.Struct):
+    include_usage: bool | None = None
+
+
+class _CompletionsCall(msgspec.Struct):
+    """The fields of a ``POST /v1/completions`` body the fake server acts on (others are ignored)."""
+
+    model: str = "fake-model"
+    prompt: str | list[str | int | list[int]] = ""
+    stream: bool | None = None
+    n: Annotated[int, msgspec.Meta(ge=1, le=128)] = 1
+    stream_options: _StreamOptions | None = None
+
+
+_completions_decoder: Final = msgspec.json.Decoder(_CompletionsCall)
+_SSE_DONE: Final = b"data: [DONE]\n\n"
+_SSE_CONTENT_TYPE: Final = b"text/event-stream"
+_SSE_HEADERS: Final = (
+    (b"content-type", _SSE_CONTENT_TYPE),
+    (b"cache-control", b"no-cache"),
+)
+
+
+class Completions(_OpenAIProtocol[_CompletionsCall]):
+    """OpenAI legacy completions (wire.md section 2.1)."""
+
+    def parse(self, request: RecordedRequest) -> _CompletionsCall:
+        try:
+            call = _completions_decoder.decode(request.body)
+        except msgspec.DecodeError as exc:  # ValidationError is a subclass
+            raise BadRequest(f"Invalid request body: {exc}") from None
+        if isinstance(call.prompt, list) and not call.prompt:
+            raise BadRequest("prompt must not be empty", "prompt")
+        return call
+
+    @staticmethod
+    def _prompt_words(call: _CompletionsCall) -> tuple[int, int]:
+        """(number of prompts, prompt tokens counted as whitespace-separated words or token ids)."""
+        prompt = call.prompt
+        if isinstance(prompt, str):
+            return 1, len(prompt.split())
+        if all(isinstance(item, int) for item in prompt):  # one prompt given as token ids
+            return 1, len(prompt)
+        words = 0
+        for item in prompt:
+            if isinstance(item, str):
+                words += len(item.split())
+            elif isinstance(item, list):
+                words += len(item)
+            else:
+                words += 1
+        return len(prompt), words
+
+    def render(self, script: Script, call: _CompletionsCall, meta: Meta) -> Plan:
+        prompts, prompt_tokens = self._prompt_words(call)
+        choices = prompts * call.n
+        completion_tokens = len(script.tokens) * choices
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        completion_id = f"cmpl-fake{meta.seq}"
+        finish_reason = script.reply.finish_reason
+        request_id = (b"x-request-id", latin1(meta.request_id))
+
+        if not call.stream:
+            body = encode(
+                {
+                    "id": completion_id,
+                    "object": "text_completion",
+                    "created": meta.created,
+                    "model": call.model,
+                    "choices": [
+                        {
+                            "text": script.text,
+                            "index": index,
+                            "logprobs": None,
+                            "finish_reason": finish_reason,
+                        }
+                        for index in range(choices)
+                    ],
+                    "usage": usage,
+                }
+            )
+            plan = json_plan(200, body, meta)
+            plan.delay = script.reply.delay * completion_tokens
+            return plan
+
+        # Streaming: every event is built by concatenating msgspec-encoded fragments.
+        include_usage = bool(call.stream_options and call.stream_options.include_usage)
+        head = b"".join(
+            (
+                b'data: {"id":',
+                encode(completion_id),
+                b',"object":"text_completion","created":',
+                str(meta.created).encode(),
+                b',"model":',
+                encode(call.model),
+            )
+        )
+        open_choice = head + b',"choices":[{"text":'
+        close = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+        token_tails = [
+            b',"index":%d,"logprobs":null,"finish_reason":null}]' % index + close
+            for index in range(choices)
+        ]
+        pieces = [
+            open_choice + json_token + tail
+            for json_token in script.json_tokens
+            for tail in token_tails
+        ]
+        token_pieces = len(pieces)
+        json_finish = encode(finish_reason)
+        pieces.extend(
+            open_choice
+            + b'"","index":%d,"logprobs":null,"finish_reason":' % index
+            + json_finish
+            + b"}]"
+            + close
+            for index in range(choices)
+        )
+        if include_usage:
+            pieces.append(head + b',"choices":[],"usage":' + encode(usage) + b"}\n\n")
+        pieces.append(_SSE_DONE)
+        return Plan(
+            status=200,
+            headers=[*_SSE_HEADERS, request_id],
+            pieces=pieces,
+            streaming=True,
+            token_pieces=token_pieces,
+            delay=script.reply.delay,
+        )
+
+
+# ---- OpenAI chat completions
+
+
+class _ChatMessageIn(msgspec.Struct):
+    role: str
+    content: str | list[dict[str, object]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: count the text ones
+            return " ".join(str(part.get("text", "")) for part in self.content)
+        return self.content or ""
+
+
+class _ChatCall(msgspec.Struct):
+    """The fields of a ``POST /v1/chat/completions`` body the fake server acts on."""
+
+    messages: list[_ChatMessageIn]
+    model: str = "fake-model"
+    stream: bool | None = None
+    n: Annotated[int, msgspec.Meta(ge=1, le=128)] = 1
+    stream_options: _StreamOptions | None = None
+
+
+_chat_decoder: Final = msgspec.json.Decoder(_ChatCall)
+
+
+class ChatCompletions(_OpenAIProtocol[_ChatCall]):
+    """OpenAI chat completions (wire.md section 2.2): a role chunk per choice, one content chunk
+    per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk when asked
+    for (``choices: []``), ``[DONE]``."""
+
+    def parse(self, request: RecordedRequest) -> _ChatCall:
+        call = decode_call(_chat_decoder, request)
+        if not call.messages:
+            raise BadRequest("messages must not be empty", "messages")
+        return call
+
+    def render(self, script: Script, call: _ChatCall, meta: Meta) -> Plan:
+        prompt_text = " ".join(message.text() for message in call.messages)
+        prompt_tokens, completion_tokens = usage_counts(script, prompt_text, call.n)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        chat_id = f"chatcmpl-fake{meta.seq}"
+        finish_reason = encode(script.reply.finish_reason)
+        if not call.stream:
+            choices = [
+                {
+                    "index": index,
+                    "message": {"role": "assistant", "content": script.text, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": script.reply.finish_reason,
+                }
+                for index in range(call.n)
+            ]
+            body = encode(
+                {
+                    "id": chat_id,
+                    "object": "chat.completion",
+                    "created": meta.created,
+                    "model": call.model,
+                    "choices": choices,
+                    "usage": usage,
+                }
+            )
+            return whole_plan(script, body, meta, completion_tokens)
+
+        include_usage = bool(call.stream_options and call.stream_options.include_usage)
+        head = b"".join(
+            (
+                b'data: {"id":',
+                encode(chat_id),
+                b',"object":"chat.completion.chunk","created":',
+                str(meta.created).encode(),
+                b',"model":',
+                encode(call.model),
+                b',"choices":[',
+            )
+        )
+        close = b'],"usage":null}\n\n' if include_usage else b"]}\n\n"
+        opens = [head + b'{"index":%d,"delta":' % index for index in range(call.n)]
+        prefix = b"".join(
+            opening + b'{"role":"assistant","content":"","refusal":null},'
+            b'"logprobs":null,"finish_reason":null}' + close
+            for opening in opens
+        )
+        tokens = [
+            opening
+            + b'{"content":'
+            + json_token
+            + b'},"logprobs":null,"finish_reason":null}'
+            + close
+            for json_token in script.json_tokens
+            for opening in opens
+        ]
+        tail = [
+            opening + b'{},"logprobs":null,"finish_reason":' + finish_reason + b"}" + close
+            for opening in opens
+        ]
+        if include_usage:
+            tail.append(head + b'],"usage":' + encode(usage) + b"}\n\n")
+        tail.append(_SSE_DONE)
+        return stream_plan(
+            script, meta, prefix=prefix, tokens=tokens, tail=tail, content_type=_SSE_CONTENT_TYPE
+        )
