@@ -24,6 +24,10 @@ class Recording:
     """(prompt tokens, completion tokens), from whichever fact the provider's section uses."""
     error: str | None
     """The message of the error the stream carries, if any."""
+    reasoning: str | None
+    """The reasoning text SOURCES.md gives (extracted with jq), None where it gives none."""
+    facts: dict[str, Any]
+    """Every other decoded fact of SOURCES.md (tool calls, blocks...)."""
 
 
 @cache
@@ -52,6 +56,8 @@ def recording(name: str) -> Recording:
         ),
         usage=_usage(facts),
         error=errors[0].get("message"),
+        reasoning=json.loads(blocks[2]) if len(blocks) > 2 else None,
+        facts=facts,
     )
 
 

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.anyio
 PROMPT = "Tell me a joke about OpenTelemetry"
 
 CHAT = ("openai-chat-", "groq-", "novita-", "together-", "openrouter-")
-NAMES = [name for prefix in (*CHAT, "anthropic-", "ollama-") for name in recordings(prefix)]
+NAMES = [
+    name for prefix in (*CHAT, "anthropic-", "ollama-generate-") for name in recordings(prefix)
+]
 # The 285 KB Together stream one byte per HTTP chunk takes seconds per request; its random
 # split still goes down to single bytes.
 CASES = [

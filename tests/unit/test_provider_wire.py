@@ -106,7 +106,9 @@ def test_groq_usage_is_read_from_x_groq() -> None:
     assert chunk.reported_usage == TokenUsage(1, 2, 3)
 
 
-def feed_bytewise(reader: StreamReader[Frame], body: bytes) -> list[GenerationChunk]:
+def feed_bytewise(
+    reader: StreamReader[Frame, GenerationChunk], body: bytes
+) -> list[GenerationChunk]:
     chunks: list[GenerationChunk] = []
     for index in range(len(body)):
         for frame in reader.frames.feed(body[index : index + 1]):
@@ -125,7 +127,7 @@ def feed_bytewise(reader: StreamReader[Frame], body: bytes) -> list[GenerationCh
     "name",
     [n for p in ("openai-chat-", "groq-", "novita-", "together-") for n in recordings(p)]
     + recordings("anthropic-")
-    + recordings("ollama-"),
+    + recordings("ollama-generate-"),
 )
 def test_readers_fed_one_byte_at_a_time(name: str) -> None:
     rec = recording(name)

@@ -38,7 +38,6 @@ from .._abort import Resources, aborter_for
 from .._async_compat import defer
 from .._http_errors import deadline_after, interrupted, past_deadline, redact, request_id
 from .._values.errors import StreamDecodeError, StreamError
-from .._values.outputs import GenerationChunk
 from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
 from .stream import closing_iter
@@ -46,18 +45,19 @@ from .stream import closing_iter
 __all__ = ["stream_response"]
 
 Frame = TypeVar("Frame")
+Chunk = TypeVar("Chunk")
 
 
 async def stream_response(
     client: httpx.AsyncClient,
     request: httpx.Request,
-    reader: StreamReader[Frame],
+    reader: StreamReader[Frame, Chunk],
     *,
     max_retries: int,
     resources: Resources,
     total_timeout: float | None = None,
-) -> AsyncGenerator[GenerationChunk, None]:
-    """Send ``request`` and yield candidate 0's chunks as ``reader`` decodes them.
+) -> AsyncGenerator[Chunk, None]:
+    """Send ``request`` and yield the chunks ``reader`` decodes (candidate 0's, for an LLM).
 
     When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
     above. ``total_timeout`` (seconds) bounds the whole call, retries included: it is checked

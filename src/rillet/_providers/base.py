@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from .._values.inputs import ChatInput
-from .._values.outputs import GenerationBuilder, LLMResult
+from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult
 from .._wire.reader import StreamReader
 
 __all__ = ["HTTPApi", "Settings", "Stop"]
@@ -78,7 +78,7 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
         return self.body(prompts[0], stop, overrides, stream=False)
 
     @abc.abstractmethod
-    def reader(self, builder: GenerationBuilder) -> StreamReader[Frame]:
+    def reader(self, builder: GenerationBuilder) -> StreamReader[Frame, GenerationChunk]:
         """A fresh reader for one streamed response."""
 
     @abc.abstractmethod

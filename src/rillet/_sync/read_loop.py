@@ -40,7 +40,6 @@ from .._abort import Resources, aborter_for
 from .._http_errors import deadline_after, interrupted, past_deadline, redact, request_id
 from .._sync_compat import defer
 from .._values.errors import StreamDecodeError, StreamError
-from .._values.outputs import GenerationChunk
 from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
 from .stream import closing_iter
@@ -48,18 +47,19 @@ from .stream import closing_iter
 __all__ = ["stream_response"]
 
 Frame = TypeVar("Frame")
+Chunk = TypeVar("Chunk")
 
 
 def stream_response(
     client: httpx.Client,
     request: httpx.Request,
-    reader: StreamReader[Frame],
+    reader: StreamReader[Frame, Chunk],
     *,
     max_retries: int,
     resources: Resources,
     total_timeout: float | None = None,
-) -> Generator[GenerationChunk, None]:
-    """Send ``request`` and yield candidate 0's chunks as ``reader`` decodes them.
+) -> Generator[Chunk, None]:
+    """Send ``request`` and yield the chunks ``reader`` decodes (candidate 0's, for an LLM).
 
     When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
     above. ``total_timeout`` (seconds) bounds the whole call, retries included: it is checked

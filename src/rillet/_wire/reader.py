@@ -39,7 +39,7 @@ from .._values.errors import (
     UnexpectedContentTypeError,
     error_message,
 )
-from .._values.outputs import GenerationBuilder, GenerationChunk
+from .._values.outputs import GenerationBuilder
 from .ndjson import NDJSONDecoder
 from .sse import ServerSentEvent, SSEDecoder
 
@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 Frame = TypeVar("Frame")
+Chunk = TypeVar("Chunk")
 
 RAW_LIMIT: Final = 64 * 1024
 """At most this many bytes of a body that is not a stream are kept (as ``raw``)."""
@@ -74,10 +75,11 @@ class FrameDecoder(Protocol[Frame]):
     def flush(self) -> list[Frame]: ...
 
 
-class StreamReader(abc.ABC, Generic[Frame]):
+class StreamReader(abc.ABC, Generic[Frame, Chunk]):
     """Reads one streamed response into ``builder``.
 
-    ``feed`` returns the chunk to yield for a frame (candidate 0's text, never empty) or None,
+    ``feed`` returns the chunk to yield for a frame (for an LLM a ``GenerationChunk`` of
+    candidate 0's text, never empty; for a chat model an ``AIMessageChunk``) or None,
     and sets ``done`` at the terminal frame; ``finish`` is called at EOF and raises if the stream
     was cut short or was not a stream at all.
     """
@@ -101,8 +103,8 @@ class StreamReader(abc.ABC, Generic[Frame]):
         self.status_code: int | None = None
 
     @abc.abstractmethod
-    def feed(self, frame: Frame) -> GenerationChunk | None:
-        """Apply one frame; return candidate 0's new text as a chunk, or None."""
+    def feed(self, frame: Frame) -> Chunk | None:
+        """Apply one frame; return the chunk to yield, or None."""
 
     def accepts(self, content_type: str | None) -> bool:
         """Whether a response of this content type may be read as the stream. Only what is
@@ -234,7 +236,7 @@ def _json_body(head: bytes) -> object:
 _EVENT_ENDS: Final = (b"\r\n\r\n", b"\n\n", b"\r\r")
 
 
-class SSEStreamReader(StreamReader[ServerSentEvent]):
+class SSEStreamReader(StreamReader[ServerSentEvent, Chunk]):
     """A reader of a ``text/event-stream`` body."""
 
     stream_type = "text/event-stream"
@@ -265,7 +267,7 @@ class SSEStreamReader(StreamReader[ServerSentEvent]):
         return tail[max(ends) :] if ends else tail
 
 
-class NDJSONStreamReader(StreamReader[bytes]):
+class NDJSONStreamReader(StreamReader[bytes, Chunk]):
     """A reader of an ``application/x-ndjson`` body (one JSON object per line)."""
 
     stream_type = "application/x-ndjson"

@@ -24,7 +24,12 @@ from ..settings import check_int, encode_body, env, http_url, json_headers, reso
 from .read import AnthropicReader, message_result
 from .wire import Message, message_decoder
 
-__all__ = ["AnthropicSettings", "MessagesApi", "resolve_anthropic_settings"]
+__all__ = [
+    "AnthropicSettings",
+    "MessagesApi",
+    "anthropic_headers",
+    "resolve_anthropic_settings",
+]
 
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -117,6 +122,18 @@ def _split_system(prompt: ChatInput) -> tuple[list[str], list[ChatMessage]]:
     return system, messages
 
 
+def anthropic_headers(settings: AnthropicSettings, *, stream: bool) -> dict[str, str]:
+    """The headers of the Messages API (the LLM's and the chat model's)."""
+    auth = {"anthropic-version": settings.anthropic_version}
+    if settings.api_key is not None:
+        auth["x-api-key"] = settings.api_key.get_secret_value()
+    return json_headers(
+        accept="text/event-stream" if stream else "application/json",
+        auth=auth,
+        default_headers=settings.default_headers,
+    )
+
+
 class MessagesApi(HTTPApi[AnthropicSettings, ServerSentEvent, Message]):
     """``POST {base_url}/v1/messages``: a str prompt is one user message (system messages of a
     message list go to ``system``); one prompt per request."""
@@ -126,15 +143,7 @@ class MessagesApi(HTTPApi[AnthropicSettings, ServerSentEvent, Message]):
     takes_messages = True
 
     def headers(self, *, stream: bool) -> dict[str, str]:
-        settings = self.settings
-        auth = {"anthropic-version": settings.anthropic_version}
-        if settings.api_key is not None:
-            auth["x-api-key"] = settings.api_key.get_secret_value()
-        return json_headers(
-            accept="text/event-stream" if stream else "application/json",
-            auth=auth,
-            default_headers=settings.default_headers,
-        )
+        return anthropic_headers(self.settings, stream=stream)
 
     def body(
         self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool

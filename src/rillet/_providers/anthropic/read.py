@@ -12,7 +12,7 @@ add event types).
 from __future__ import annotations
 
 import warnings
-from typing import Final, get_args
+from typing import Final, TypeVar, get_args
 
 import msgspec
 
@@ -40,7 +40,9 @@ from .wire import (
     event_decoder,
 )
 
-__all__ = ["AnthropicReader", "message_result"]
+__all__ = ["AnthropicReader", "message_result", "skip_unknown_event"]
+
+Chunk = TypeVar("Chunk")
 
 
 class _Typed(msgspec.Struct, frozen=True):
@@ -51,7 +53,7 @@ _typed_decoder: Final = msgspec.json.Decoder(_Typed)
 _KNOWN_TYPES: Final = frozenset(member.__struct_config__.tag for member in get_args(AnthropicEvent))
 
 
-class AnthropicReader(SSEStreamReader):
+class AnthropicReader(SSEStreamReader[GenerationChunk]):
     """Reads a Messages stream into candidate 0 of the builder."""
 
     terminal = "a message_stop event"
@@ -66,7 +68,7 @@ class AnthropicReader(SSEStreamReader):
         try:
             event = event_decoder.decode(data)
         except msgspec.DecodeError as exc:
-            self._unknown_or_raise(data, exc)
+            skip_unknown_event(self, data, exc)
             return None
         text: str | None = None
         if isinstance(event, ContentBlockDelta):
@@ -100,22 +102,27 @@ class AnthropicReader(SSEStreamReader):
         self._usage = self._usage.updated(update)
         self.builder.usage = self._usage.token_usage()
 
-    def _unknown_or_raise(self, data: bytes, exc: msgspec.DecodeError) -> None:
-        try:
-            event_type = _typed_decoder.decode(data).type
-        except msgspec.DecodeError:
-            event_type = None
-        if event_type is None or event_type in _KNOWN_TYPES:
-            raise self.decode_error("Anthropic event", data, exc) from exc
-        warnings.warn(
-            UnknownEventWarning(
-                f"skipped an Anthropic stream event of unknown type {event_type!r} from "
-                f"{self.url}; a newer rillet may understand it",
-                event_type=event_type,
-                raw=data,
-            ),
-            stacklevel=2,
-        )
+
+def skip_unknown_event(
+    reader: SSEStreamReader[Chunk], data: bytes, exc: msgspec.DecodeError
+) -> None:
+    """An event ``data`` that did not decode: skipped with an ``UnknownEventWarning`` if its type
+    is one rillet does not know (Anthropic may add event types), else a ``StreamDecodeError``."""
+    try:
+        event_type = _typed_decoder.decode(data).type
+    except msgspec.DecodeError:
+        event_type = None
+    if event_type is None or event_type in _KNOWN_TYPES:
+        raise reader.decode_error("Anthropic event", data, exc) from exc
+    warnings.warn(
+        UnknownEventWarning(
+            f"skipped an Anthropic stream event of unknown type {event_type!r} from "
+            f"{reader.url}; a newer rillet may understand it",
+            event_type=event_type,
+            raw=data,
+        ),
+        stacklevel=2,
+    )
 
 
 def message_result(message: Message) -> LLMResult:

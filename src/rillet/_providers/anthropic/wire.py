@@ -65,10 +65,17 @@ class AnthropicUsage(msgspec.Struct, frozen=True, gc=False):
 
 
 class ContentBlock(msgspec.Struct, frozen=True, gc=False):
-    """A content block; only text blocks carry output text."""
+    """A content block: ``text``, ``thinking`` (with its ``signature``), ``tool_use`` (``id``,
+    ``name``, ``input``); empty at ``content_block_start``, whole in a response. Only text
+    blocks carry output text."""
 
     type: str
     text: str | None = None
+    thinking: str | None = None
+    signature: str | None = None
+    id: str | None = None
+    name: str | None = None
+    input: dict[str, object] | None = None
 
 
 class Message(msgspec.Struct, frozen=True, gc=False):
@@ -78,6 +85,7 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     model: str = ""
     content: list[ContentBlock] = []
     stop_reason: str | None = None
+    stop_sequence: str | None = None
     usage: AnthropicUsage = AnthropicUsage()
 
 
@@ -91,11 +99,14 @@ class ContentBlockStart(msgspec.Struct, frozen=True, gc=False, tag="content_bloc
 
 
 class BlockDelta(msgspec.Struct, frozen=True, gc=False):
-    """``text_delta{text}``, ``thinking_delta``, ``signature_delta``, ``input_json_delta``,
-    ``citations_delta``, ...: only the type and a text delta's text are read."""
+    """``text_delta{text}``, ``thinking_delta{thinking}``, ``signature_delta{signature}``,
+    ``input_json_delta{partial_json}``, ``citations_delta``, ...: only text deltas are text."""
 
     type: str
     text: str | None = None
+    thinking: str | None = None
+    signature: str | None = None
+    partial_json: str | None = None
 
 
 class ContentBlockDelta(msgspec.Struct, frozen=True, gc=False, tag="content_block_delta"):

@@ -22,7 +22,13 @@ from ..settings import check_int, encode_body, env, http_url, json_headers, stop
 from .read import OllamaReader, generate_result
 from .wire import OllamaLine, line_decoder
 
-__all__ = ["GenerateApi", "OllamaSettings", "ollama_host", "resolve_ollama_settings"]
+__all__ = [
+    "GenerateApi",
+    "OllamaSettings",
+    "ollama_headers",
+    "ollama_host",
+    "resolve_ollama_settings",
+]
 
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -119,6 +125,15 @@ def resolve_ollama_settings(
     )
 
 
+def ollama_headers(settings: OllamaSettings, *, stream: bool) -> dict[str, str]:
+    """The headers of Ollama's native API (generate and chat): no auth."""
+    return json_headers(
+        accept="application/x-ndjson" if stream else "application/json",
+        auth={},
+        default_headers=settings.default_headers,
+    )
+
+
 class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
     """``POST {base_url}/api/generate``: one prompt per request."""
 
@@ -126,11 +141,7 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
     what = "an Ollama generate response"
 
     def headers(self, *, stream: bool) -> dict[str, str]:
-        return json_headers(
-            accept="application/x-ndjson" if stream else "application/json",
-            auth={},
-            default_headers=self.settings.default_headers,
-        )
+        return ollama_headers(self.settings, stream=stream)
 
     def body(
         self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool

@@ -34,7 +34,7 @@ def _usage(line: OllamaLine) -> TokenUsage:
     )
 
 
-class OllamaReader(NDJSONStreamReader):
+class OllamaReader(NDJSONStreamReader[GenerationChunk]):
     """Reads an ``/api/generate`` stream into candidate 0 of the builder."""
 
     terminal = 'a line with "done": true'

@@ -32,7 +32,7 @@ from .wire import (
     completion_decoder,
 )
 
-__all__ = ["ChatApi", "CompletionsApi", "OpenAISettings", "resolve_settings"]
+__all__ = ["ChatApi", "CompletionsApi", "OpenAISettings", "openai_headers", "resolve_settings"]
 
 Choice = TypeVar("Choice")
 
@@ -140,21 +140,25 @@ def resolve_settings(
     )
 
 
+def openai_headers(settings: OpenAISettings, *, stream: bool) -> dict[str, str]:
+    """The headers of every OpenAI endpoint (completions, chat, the chat model's)."""
+    auth: dict[str, str] = {}
+    if settings.api_key is not None:
+        auth["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+    if settings.organization:
+        auth["openai-organization"] = settings.organization
+    return json_headers(
+        accept="text/event-stream" if stream else "application/json",
+        auth=auth,
+        default_headers=settings.default_headers,
+    )
+
+
 class _OpenAIApi(HTTPApi[OpenAISettings, ServerSentEvent, OpenAIPayload[Choice]]):
     """What both OpenAI endpoints share: auth headers and every parameter but the input."""
 
     def headers(self, *, stream: bool) -> dict[str, str]:
-        settings = self.settings
-        auth: dict[str, str] = {}
-        if settings.api_key is not None:
-            auth["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        if settings.organization:
-            auth["openai-organization"] = settings.organization
-        return json_headers(
-            accept="text/event-stream" if stream else "application/json",
-            auth=auth,
-            default_headers=settings.default_headers,
-        )
+        return openai_headers(self.settings, stream=stream)
 
     def _encode(
         self, body: dict[str, object], stop: Stop, overrides: Mapping[str, object], *, stream: bool

@@ -84,7 +84,7 @@ def _info(parts: _Parts) -> GenerationInfo | None:
     return GenerationInfo(parts.finish_reason, parts.logprobs)
 
 
-class OpenAIStreamReader(SSEStreamReader, Generic[Choice]):
+class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
     """The stream of ``/completions`` or ``/chat/completions``; subclasses name the choice."""
 
     terminal = "data: [DONE]"

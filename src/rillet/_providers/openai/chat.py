@@ -1,0 +1,463 @@
+"""Chat completions as a chat model (``ChatOpenAI``): messages in, ``AIMessageChunk``s out.
+
+Pure: no I/O. ``ChatCompletionsApi`` is the endpoint as a ``ChatHTTPApi``; the I/O is
+``_async/chat_provider.py``'s. Serves OpenAI and every compatible server (vLLM, llama.cpp, Groq,
+Together, OpenRouter, Novita, DeepSeek, Ollama's ``/v1``...).
+
+Reading a chunk (research/chat.md §2-3, wire.md §2.4):
+
+| wire                                                   | chunk                                   |
+| ------------------------------------------------------ | --------------------------------------- |
+| ``delta.content``                                      | ``content`` (a str)                     |
+| ``delta.reasoning_content`` (DeepSeek, older vLLM,     | ``content=[ReasoningBlock]``, never     |
+| llama.cpp) / ``delta.reasoning`` (OpenRouter, vLLM,    | text                                    |
+| Ollama ``/v1``)                                        |                                         |
+| ``delta.tool_calls[]``                                 | ``tool_call_chunks`` by ``index``       |
+| ``usage`` (one final chunk, the finish chunk, or every | ``usage_metadata`` as a delta           |
+| chunk as a running total), Groq ``x_groq.usage``       |                                         |
+| ``id``, ``model``, ``system_fingerprint``,             | ``response_metadata`` of the first      |
+| ``service_tier``                                       | chunk                                   |
+| ``finish_reason``                                      | ``response_metadata`` of that chunk     |
+| ``error`` inside a 200 stream                          | ``StreamProviderError``                 |
+
+Only choice 0 is read (a chat model streams one message). Models that write ``<think>`` tags
+inside ``content`` (DeepSeek-R1 through Together) keep them in the text: the wire does not say it
+is reasoning. ``refusal`` deltas are not read yet (see the notes of issue 12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import msgspec
+
+from ..._values.messages import (
+    AIMessage,
+    AIMessageChunk,
+    AnyMessage,
+    HumanMessage,
+    ImageBlock,
+    InputTokenDetails,
+    InvalidToolCall,
+    OutputTokenDetails,
+    ReasoningBlock,
+    ResponseMetadata,
+    SystemMessage,
+    TextBlock,
+    ToolCall,
+    ToolCallChunk,
+    ToolMessage,
+    UsageMetadata,
+)
+from ..._values.outputs import GenerationBuilder
+from ..._wire.reader import SSEStreamReader
+from ..._wire.sse import ServerSentEvent
+from ..base import Stop
+from ..chat_base import ChatHTTPApi, UsageDeltas
+from ..settings import encode_body, stop_list
+from .api import OpenAISettings, openai_headers
+from .wire import ErrorBody
+
+__all__ = [
+    "ChatCompletionsApi",
+    "ChatCompletionsReader",
+    "ChatPayload",
+    "chat_payload_decoder",
+    "completion_message",
+    "openai_messages",
+]
+
+PROVIDER: Final = "openai"
+_DONE: Final = b"[DONE]"
+
+# -- wire structs ----------------------------------------------------------------------------------
+
+
+class FunctionDelta(msgspec.Struct, frozen=True, gc=False):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallDelta(msgspec.Struct, frozen=True, gc=False):
+    """One fragment of a streamed tool call: the first names ``id`` and ``function.name`` (with
+    ``arguments: ""``), the next ones only ``index`` and an ``arguments`` fragment."""
+
+    index: int | None = None
+    id: str | None = None
+    function: FunctionDelta | None = None
+
+
+class ChatDelta(msgspec.Struct, frozen=True, gc=False):
+    content: str | None = None
+    reasoning_content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+
+
+class FunctionCall(msgspec.Struct, frozen=True, gc=False):
+    name: str = ""
+    arguments: str = ""
+
+
+class ToolCallOut(msgspec.Struct, frozen=True, gc=False):
+    id: str | None = None
+    function: FunctionCall = FunctionCall()
+
+
+class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
+    """The assistant message of a whole response (``content`` is null for a tool call)."""
+
+    content: str | None = None
+    reasoning_content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[ToolCallOut] | None = None
+
+
+class ChatChoice(msgspec.Struct, frozen=True, gc=False):
+    index: int = 0
+    delta: ChatDelta | None = None
+    message: ChatMessageOut | None = None
+    finish_reason: str | None = None
+
+
+class PromptTokensDetails(msgspec.Struct, frozen=True, gc=False):
+    cached_tokens: int | None = None
+    audio_tokens: int | None = None
+    cache_write_tokens: int | None = None
+
+
+class CompletionTokensDetails(msgspec.Struct, frozen=True, gc=False):
+    reasoning_tokens: int | None = None
+    audio_tokens: int | None = None
+
+
+class ChatUsage(msgspec.Struct, frozen=True, gc=False):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int | None = None
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
+
+
+class XGroq(msgspec.Struct, frozen=True, gc=False):
+    """Groq's vendor object: its finish chunk reports usage here, not in ``usage``."""
+
+    usage: ChatUsage | None = None
+
+
+class ChatPayload(msgspec.Struct, frozen=True, gc=False):
+    """A streamed chunk or a whole response of ``/chat/completions``; vendors' extra fields are
+    ignored (OpenRouter's ``provider``, Novita's ``sla_metrics``, OpenAI's ``obfuscation``...)."""
+
+    choices: list[ChatChoice] = []
+    id: str = ""
+    model: str = ""
+    usage: ChatUsage | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    error: ErrorBody | None = None
+    x_groq: XGroq | None = None
+
+    @property
+    def reported_usage(self) -> ChatUsage | None:
+        if self.usage is not None:
+            return self.usage
+        return self.x_groq.usage if self.x_groq is not None else None
+
+
+chat_payload_decoder: Final = msgspec.json.Decoder(ChatPayload)
+
+
+def usage_metadata(usage: ChatUsage) -> UsageMetadata:
+    """LangChain's mapping (langchain-openai ``_create_usage_metadata``): cached prompt tokens
+    are ``cache_read``, reasoning tokens ``reasoning``; missing details stay None."""
+    prompt = usage.prompt_tokens_details
+    completion = usage.completion_tokens_details
+    total = usage.total_tokens
+    return UsageMetadata(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.completion_tokens,
+        total_tokens=total if total is not None else usage.prompt_tokens + usage.completion_tokens,
+        input_token_details=None
+        if prompt is None
+        else InputTokenDetails(
+            audio=prompt.audio_tokens,
+            cache_read=prompt.cached_tokens,
+            cache_creation=prompt.cache_write_tokens,
+        ),
+        output_token_details=None
+        if completion is None
+        else OutputTokenDetails(
+            audio=completion.audio_tokens, reasoning=completion.reasoning_tokens
+        ),
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
+    """Reads a chat completions stream into ``AIMessageChunk``s (choice 0)."""
+
+    terminal = "data: [DONE]"
+    __slots__ = ("_finish_reason", "_started", "_usage")
+
+    def __init__(self, *, url: str) -> None:
+        super().__init__(GenerationBuilder(), url=url)
+        self._started = False
+        self._finish_reason: str | None = None
+        self._usage = UsageDeltas()
+
+    def feed(self, frame: ServerSentEvent) -> AIMessageChunk | None:
+        data = frame.data
+        if data == _DONE:
+            self.done = True
+            return None
+        try:
+            payload = chat_payload_decoder.decode(data)
+        except msgspec.DecodeError as exc:
+            raise self.decode_error("chat completion chunk", data, exc) from exc
+        choices = payload.choices
+        if self._started and len(choices) == 1 and payload.usage is None and payload.x_groq is None:
+            # The hot path: one token of text, nothing else.
+            choice = choices[0]
+            delta = choice.delta
+            if (
+                delta is not None
+                and choice.finish_reason is None
+                and choice.index == 0
+                and delta.reasoning_content is None
+                and delta.reasoning is None
+                and delta.tool_calls is None
+                and payload.error is None
+            ):
+                text = delta.content
+                if not text:
+                    return None
+                self.builder.add_text(0, text)
+                return AIMessageChunk(content=text)
+        return self._slow(payload, data)
+
+    def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
+        if payload.error is not None:
+            error = payload.error
+            raise self.provider_error(error.message, body=msgspec.to_builtins(error), raw=data)
+        builder = self.builder
+        metadata: ResponseMetadata | None = None
+        if not self._started:
+            self._started = True
+            builder.model_name = payload.model or None
+            metadata = ResponseMetadata(
+                model_name=payload.model or None,
+                id=payload.id or None,
+                system_fingerprint=payload.system_fingerprint or None,
+                service_tier=payload.service_tier,
+                model_provider=PROVIDER,
+            )
+        usage: UsageMetadata | None = None
+        reported = payload.reported_usage
+        if reported is not None:
+            usage = self._usage.delta(usage_metadata(reported))
+        text = ""
+        reasoning: str | None = None
+        tool_chunks: list[ToolCallChunk] = []
+        for choice in payload.choices:
+            if choice.index != 0:
+                continue
+            reason = choice.finish_reason
+            if reason is not None and reason != self._finish_reason:
+                # Reported once (OpenRouter repeats it on the chunks that follow).
+                builder.finish(0, reason)
+                self._finish_reason = reason
+                finish = ResponseMetadata(finish_reason=reason)
+                metadata = finish if metadata is None else _with_finish(metadata, finish)
+            delta = choice.delta
+            if delta is None:
+                continue
+            text = delta.content or ""
+            reasoning = delta.reasoning_content or delta.reasoning
+            for call in delta.tool_calls or ():
+                function = call.function
+                tool_chunks.append(
+                    ToolCallChunk(
+                        name=function.name if function is not None else None,
+                        args=function.arguments if function is not None else None,
+                        id=call.id,
+                        index=call.index,
+                    )
+                )
+        if text:
+            builder.add_text(0, text)
+        if not (text or reasoning or tool_chunks or usage is not None or metadata is not None):
+            return None
+        return AIMessageChunk(
+            content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)]
+            if reasoning and text
+            else [ReasoningBlock(reasoning=reasoning)]
+            if reasoning
+            else text,
+            tool_call_chunks=tool_chunks,
+            usage_metadata=usage,
+            response_metadata=metadata if metadata is not None else ResponseMetadata(),
+        )
+
+    def produced_nothing(self) -> bool:
+        return not self._started
+
+    def _complete_without_terminal(self) -> bool:
+        # Some llama.cpp builds end without [DONE]: a stream whose choice finished lost nothing.
+        return self._finish_reason is not None
+
+
+def _with_finish(first: ResponseMetadata, finish: ResponseMetadata) -> ResponseMetadata:
+    return msgspec.structs.replace(first, finish_reason=finish.finish_reason)
+
+
+def _tool_call(call: ToolCallOut) -> ToolCall | InvalidToolCall:
+    function = call.function
+    try:
+        args = msgspec.json.decode(function.arguments or "{}")
+    except msgspec.DecodeError as exc:
+        return InvalidToolCall(
+            name=function.name, args=function.arguments, id=call.id, error=str(exc)
+        )
+    if not isinstance(args, dict):
+        return InvalidToolCall(
+            name=function.name,
+            args=function.arguments,
+            id=call.id,
+            error=f"the arguments are not a JSON object: {function.arguments!r}",
+        )
+    return ToolCall(name=function.name, args=args, id=call.id)
+
+
+def completion_message(payload: ChatPayload) -> AIMessage:
+    """The message of a whole (non-streamed) response: choice 0's."""
+    choice = next((c for c in payload.choices if c.index == 0), None)
+    out = choice.message if choice is not None else None
+    text = (out.content or "") if out is not None else ""
+    reasoning = (out.reasoning_content or out.reasoning) if out is not None else None
+    calls = [_tool_call(call) for call in (out.tool_calls or ())] if out is not None else []
+    reported = payload.reported_usage
+    return AIMessage(
+        content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)] if reasoning else text,
+        tool_calls=[c for c in calls if isinstance(c, ToolCall)],
+        invalid_tool_calls=[c for c in calls if isinstance(c, InvalidToolCall)],
+        usage_metadata=usage_metadata(reported) if reported is not None else None,
+        response_metadata=ResponseMetadata(
+            finish_reason=choice.finish_reason if choice is not None else None,
+            model_name=payload.model or None,
+            id=payload.id or None,
+            system_fingerprint=payload.system_fingerprint or None,
+            service_tier=payload.service_tier,
+            model_provider=PROVIDER,
+        ),
+    )
+
+
+# -- requests --------------------------------------------------------------------------------------
+
+
+def _image_url(block: ImageBlock) -> str:
+    if block.url is not None:
+        return block.url
+    return f"data:{block.mime_type};base64,{block.base64}"
+
+
+def _content(content: str | Sequence[object]) -> str | list[dict[str, object]]:
+    """Message content in chat completions' shape: a str, or text and ``image_url`` parts
+    (reasoning is never sent back)."""
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, object]] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append({"type": "text", "text": block})
+        elif isinstance(block, TextBlock):
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            parts.append({"type": "image_url", "image_url": {"url": _image_url(block)}})
+    if all(part["type"] == "text" for part in parts):
+        return "".join(str(part["text"]) for part in parts)
+    return parts
+
+
+def openai_messages(messages: Sequence[AnyMessage]) -> list[dict[str, object]]:
+    """``messages`` as chat completions' ``messages``."""
+    out: list[dict[str, object]] = []
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            out.append({"role": "system", "content": _content(message.content)})
+        elif isinstance(message, HumanMessage):
+            out.append({"role": "user", "content": _content(message.content)})
+        elif isinstance(message, (AIMessage, AIMessageChunk)):
+            entry: dict[str, object] = {"role": "assistant", "content": _content(message.content)}
+            if message.tool_calls:  # the round trip of tool calls (issue 13 adds bind_tools)
+                entry["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.name,
+                            "arguments": msgspec.json.encode(call.args).decode(),
+                        },
+                    }
+                    for call in message.tool_calls
+                ]
+            out.append(entry)
+        elif isinstance(message, ToolMessage):
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": message.tool_call_id,
+                    "content": _content(message.content),
+                }
+            )
+    return out
+
+
+class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayload]):
+    """``POST {base_url}/chat/completions`` with a message list."""
+
+    path = "/chat/completions"
+    what = "a chat completion"
+    provider = PROVIDER
+
+    def headers(self, *, stream: bool) -> dict[str, str]:
+        return openai_headers(self.settings, stream=stream)
+
+    def body(
+        self,
+        messages: Sequence[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        *,
+        stream: bool,
+    ) -> bytes:
+        settings = self.settings
+        body: dict[str, object] = {"model": settings.model, "messages": openai_messages(messages)}
+        if stream:
+            # Usage is then reported at the end of the stream (a `choices: []` chunk).
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        optional: dict[str, object | None] = {
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "top_p": settings.top_p,
+            "frequency_penalty": settings.frequency_penalty,
+            "presence_penalty": settings.presence_penalty,
+            "seed": settings.seed,
+            "logit_bias": settings.logit_bias,
+            "stop": (stop_list(stop) if stop is not None else settings.stop) or None,
+        }
+        return encode_body(body, optional, extra_body=settings.extra_body, overrides=overrides)
+
+    def reader(self) -> ChatCompletionsReader:
+        return ChatCompletionsReader(url=self.url)
+
+    def decode(self, content: bytes) -> ChatPayload:
+        return chat_payload_decoder.decode(content)
+
+    def message(self, payload: ChatPayload) -> AIMessage:
+        return completion_message(payload)
