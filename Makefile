@@ -50,8 +50,9 @@ test: check-generated lint typecheck pytest  ## every check
 demo: install  ## the seed's examples against an embedded fake server (or OpenAI if OPENAI_API_KEY is set)
 	$(PY) -m rillet.testing.demo
 
-bench: $(BENCH_STAMP)  ## rillet against langchain-openai, openai-python, naive httpx and a bare socket
-	$(PY) benchmarks/run.py
+BENCH_ARGS ?=
+bench: $(BENCH_STAMP)  ## interleaved rounds: rillet vs its transport, the floor, LangChain, openai-python (BENCH_ARGS="--rounds 3")
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -126,17 +126,6 @@ async def rillet_astream(base_url: str) -> AsyncRunner:
     return _rillet_astream(base_url, aiohttp=False)
 
 
-@approach(
-    "rillet.astream.aiohttp",
-    "rillet astream (httpx-aiohttp transport)",
-    "rillet",
-    is_async=True,
-    note="OpenAI(http_async_client=httpx.AsyncClient(transport=AiohttpTransport()))",
-)
-async def rillet_astream_aiohttp(base_url: str) -> AsyncRunner:
-    return _rillet_astream(base_url, aiohttp=True)
-
-
 @approach("rillet.stream", "rillet stream (sync)", "rillet", is_async=False)
 def rillet_stream(base_url: str) -> SyncRunner:
     llm = _rillet_llm(base_url)
@@ -167,16 +156,6 @@ async def rillet_events_v1(base_url: str) -> AsyncRunner:
 @approach("rillet.astream_events.v2", "rillet astream_events v2", "rillet", is_async=True)
 async def rillet_events_v2(base_url: str) -> AsyncRunner:
     return _rillet_events(base_url, "v2")
-
-
-@approach(
-    "rillet.astream_events.v2.aiohttp",
-    "rillet astream_events v2 (httpx-aiohttp)",
-    "rillet",
-    is_async=True,
-)
-async def rillet_events_v2_aiohttp(base_url: str) -> AsyncRunner:
-    return _rillet_events(base_url, "v2", aiohttp=True)
 
 
 @approach("rillet.stream_events.v2", "rillet stream_events v2 (sync)", "rillet", is_async=False)
@@ -213,16 +192,6 @@ def _rillet_chain_events(base_url: str, *, aiohttp: bool) -> AsyncRunner:
 )
 async def rillet_chain_events(base_url: str) -> AsyncRunner:
     return _rillet_chain_events(base_url, aiohttp=False)
-
-
-@approach(
-    "rillet.chain.astream_events.v2.aiohttp",
-    "rillet prompt|llm|parser astream_events v2 (httpx-aiohttp)",
-    "rillet",
-    is_async=True,
-)
-async def rillet_chain_events_aiohttp(base_url: str) -> AsyncRunner:
-    return _rillet_chain_events(base_url, aiohttp=True)
 
 
 @approach(

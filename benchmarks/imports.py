@@ -1,23 +1,26 @@
 """Import time, each import in a fresh interpreter.
 
-``python -c "import x"`` is timed from outside and the median of ``python -c "pass"`` (the
-interpreter's own start, site and venv included) is subtracted. Targets are interleaved run by run,
-so a slow moment of the machine spreads over all of them. ``-X importtime`` gives the breakdown.
+``python -c "import x"`` is timed from outside and the best of ``python -c "pass"`` (the
+interpreter's own start, site and venv included) in the same round is subtracted. Within a round
+the targets are interleaved, so a slow moment of the machine spreads over all of them; ratios are
+taken within a round. ``-X importtime`` gives the breakdown.
 """
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 
-__all__ = ["IMPORT_TARGETS", "import_breakdown", "measure_imports"]
+__all__ = ["IMPORT_TARGETS", "PEER_TARGETS", "import_breakdown", "import_round", "warm_imports"]
 
 IMPORT_TARGETS: dict[str, str] = {
     "rillet": "import rillet",
     "httpx, msgspec": "import httpx, msgspec",
     "httpx, msgspec, httpx_aiohttp": "import httpx, msgspec, httpx_aiohttp",
+}
+# The peers' import times, for the record: slow (seconds), so only in --suites imports-peers.
+PEER_TARGETS: dict[str, str] = {
     "openai": "import openai",
     "langchain_openai": "import langchain_openai",
 }
@@ -29,25 +32,29 @@ def _time_once(code: str) -> float:
     return time.perf_counter() - start
 
 
-def measure_imports(reps: int) -> dict[str, object]:
-    """Median milliseconds per target, net of the interpreter's own start."""
-    codes = {"(interpreter start)": "pass", **IMPORT_TARGETS}
-    for code in codes.values():  # warm the page cache and write the .pyc files
+def warm_imports(targets: dict[str, str]) -> None:
+    """Warm the page cache and write the .pyc files once, before any round."""
+    for code in ["pass", *targets.values()]:
         _time_once(code)
-    samples: dict[str, list[float]] = {name: [] for name in codes}
-    for _ in range(reps):
-        for name, code in codes.items():
+
+
+def import_round(targets: dict[str, str], best_of: int, rotate: int = 0) -> dict[str, float]:
+    """One round: every target (and the bare interpreter) timed ``best_of`` times, interleaved
+    and in an order rotated by ``rotate``; the best of each, in ms, net of the interpreter's own
+    start measured in the same round."""
+    codes = list({"(interpreter start)": "pass", **targets}.items())
+    shift = rotate % len(codes)
+    codes = codes[shift:] + codes[:shift]
+    samples: dict[str, list[float]] = {name: [] for name, _ in codes}
+    for _ in range(best_of):
+        for name, code in codes:
             samples[name].append(_time_once(code))
-    base = statistics.median(samples["(interpreter start)"])
+    base = min(samples["(interpreter start)"])
     return {
-        "reps": reps,
-        "interpreter_start_ms": base * 1000,
-        "ms": {
-            name: (statistics.median(values) - base) * 1000
-            for name, values in samples.items()
-            if name != "(interpreter start)"
-        },
-    }
+        name: (min(values) - base) * 1000
+        for name, values in samples.items()
+        if name != "(interpreter start)"
+    } | {"(interpreter start)": base * 1000}
 
 
 def import_breakdown(module: str, top: int = 12) -> dict[str, object]:

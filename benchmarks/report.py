@@ -1,158 +1,88 @@
-"""The acceptance ratios of issue 6, and the tables (plain text for stdout, Markdown for RESULTS.md)."""
+"""Per-round ratios, their medians and spreads, the acceptance lines, and the tables.
+
+Every figure a table shows is a median over rounds with its min-max spread; every ratio is formed
+inside a round first (two measurements seconds apart) and only then summarized over rounds.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import statistics
 from typing import Any
 
-__all__ = ["acceptance", "format_report", "markdown_report"]
+from approaches import APPROACHES
+from suites import CRITERIA, Criterion
 
-# What rillet would score over the httpx-aiohttp transport: these keys stand in for the defaults.
-AIOHTTP_STANDINS = {
-    "rillet.astream": "rillet.astream.aiohttp",
-    "rillet.astream_events.v2": "rillet.astream_events.v2.aiohttp",
-    "rillet.chain.astream_events.v2": "rillet.chain.astream_events.v2.aiohttp",
-}
+__all__ = ["acceptance", "format_report", "markdown_report", "summarize"]
 
 
-@dataclass(frozen=True)
-class Figures:
-    """The measured figures an acceptance ratio is computed from."""
-
-    us: dict[str, float]  # per-chunk µs by approach key
-    growth: dict[str, float]  # linearity: µs/chunk at the large N over the small N
-    chunks_per_s: dict[str, float]  # concurrent throughput
-    rss_mb: dict[str, float]  # concurrent peak RSS
-    import_ms: dict[str, float]
-
-    @classmethod
-    def of(cls, results: dict[str, Any]) -> Figures:
-        return cls(
-            us={r["key"]: r["us_per_chunk"] for r in results["per_chunk"] if r["us_per_chunk"]},
-            growth={r["key"]: r["growth"] for r in results["linearity"] if r["growth"]},
-            chunks_per_s={
-                r["key"]: r["chunks_per_s"] for r in results["concurrent"] if r["chunks_per_s"]
-            },
-            rss_mb={r["key"]: r["max_rss_mb"] for r in results["concurrent"] if r["max_rss_mb"]},
-            import_ms=dict(results.get("imports", {}).get("ms", {})),
-        )
-
-    def with_aiohttp(self) -> Figures:
-        def swap(values: dict[str, float]) -> dict[str, float]:
-            swapped = dict(values)
-            for key, standin in AIOHTTP_STANDINS.items():
-                if standin in values:
-                    swapped[key] = values[standin]
-                else:
-                    swapped.pop(key, None)
-            return swapped
-
-        return Figures(
-            swap(self.us), self.growth, swap(self.chunks_per_s), swap(self.rss_mb), self.import_ms
-        )
+# -- statistics over rounds ----------------------------------------------------------------------
 
 
-def _ratio(values: dict[str, float], top: str, bottom: str) -> float | None:
-    if top in values and bottom in values and values[bottom]:
-        return values[top] / values[bottom]
-    return None
+def spread(values: list[float]) -> dict[str, float] | None:
+    """Median, min and max of the rounds' values (None when no round has one)."""
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-@dataclass(frozen=True)
-class Criterion:
-    name: str
-    formula: str
-    op: str  # ">=" or "<="
-    threshold: float
-    value: Callable[[Figures], float | None]
-    transport_sensitive: bool = True  # worth recomputing with the httpx-aiohttp transport
+def round_values(suite: dict[str, Any], key: str, field: str = "value") -> list[float]:
+    return [
+        r["rows"][key][field]
+        for r in suite["rounds"]
+        if key in r["rows"] and r["rows"][key].get(field) is not None
+    ]
 
 
-CRITERIA = [
-    Criterion(
-        "astream ≥ 25× faster than langchain-openai astream",
-        "langchain.astream / rillet.astream",
-        ">=",
-        25,
-        lambda f: _ratio(f.us, "langchain.astream", "rillet.astream"),
-    ),
-    Criterion(
-        "astream ≥ 20× faster than openai-python",
-        "openai.async / rillet.astream",
-        ">=",
-        20,
-        lambda f: _ratio(f.us, "openai.async", "rillet.astream"),
-    ),
-    Criterion(
-        "astream ≥ 3× faster than the naive httpx line loop",
-        "httpx.async / rillet.astream",
-        ">=",
-        3,
-        lambda f: _ratio(f.us, "httpx.async", "rillet.astream"),
-    ),
-    Criterion(
-        "astream within 2.5× of the bare-socket floor",
-        "rillet.astream / floor.socket",
-        "<=",
-        2.5,
-        lambda f: _ratio(f.us, "rillet.astream", "floor.socket"),
-    ),
-    Criterion(
-        "astream_events v2 ≤ 2× rillet's own astream",
-        "rillet.astream_events.v2 / rillet.astream",
-        "<=",
-        2,
-        lambda f: _ratio(f.us, "rillet.astream_events.v2", "rillet.astream"),
-    ),
-    Criterion(
-        "astream_events v2 linear from 1k to 10k chunks (µs/chunk grows ≤ 1.25×)",
-        "µs/chunk(10k) / µs/chunk(1k)",
-        "<=",
-        1.25,
-        lambda f: f.growth.get("rillet.astream_events.v2"),
-        transport_sensitive=False,
-    ),
-    Criterion(
-        "3-step chain v2 events ≥ 30× faster than LangChain's",
-        "langchain.chain.astream_events.v2 / rillet.chain.astream_events.v2",
-        ">=",
-        30,
-        lambda f: _ratio(
-            f.us, "langchain.chain.astream_events.v2", "rillet.chain.astream_events.v2"
-        ),
-    ),
-    Criterion(
-        "sync stream ≤ 1.15× the naive httpx sync line loop",
-        "rillet.stream / httpx.sync",
-        "<=",
-        1.15,
-        lambda f: _ratio(f.us, "rillet.stream", "httpx.sync"),
-        transport_sensitive=False,
-    ),
-    Criterion(
-        "100 concurrent streams ≥ 10× LangChain's total chunks/s",
-        "chunks/s rillet.astream / langchain.astream",
-        ">=",
-        10,
-        lambda f: _ratio(f.chunks_per_s, "rillet.astream", "langchain.astream"),
-    ),
-    Criterion(
-        "100 concurrent streams: peak RSS no higher than LangChain's",
-        "peak RSS rillet.astream / langchain.astream",
-        "<=",
-        1.0,
-        lambda f: _ratio(f.rss_mb, "rillet.astream", "langchain.astream"),
-    ),
-    Criterion(
-        "import rillet ≤ 1.2× import httpx, msgspec",
-        "import ms rillet / httpx, msgspec",
-        "<=",
-        1.2,
-        lambda f: _ratio(f.import_ms, "rillet", "httpx, msgspec"),
-        transport_sensitive=False,
-    ),
-]
+def round_ratios(
+    suite: dict[str, Any], top: str, bottom: str | None, field: str = "value"
+) -> list[float]:
+    """``top / bottom`` inside each round where both were measured (``top`` alone if no bottom)."""
+    ratios = []
+    for r in suite["rounds"]:
+        a = r["rows"].get(top, {}).get(field)
+        if bottom is None:
+            if a is not None:
+                ratios.append(a)
+            continue
+        b = r["rows"].get(bottom, {}).get(field)
+        if a is not None and b:
+            ratios.append(a / b)
+    return ratios
+
+
+def summarize(suite: dict[str, Any]) -> dict[str, Any]:
+    """Per key: the value's spread, the spread of its ratio to the suite's reference; and the
+    machine's state over the rounds."""
+    keys = list(suite["rounds"][0]["rows"]) if suite["rounds"] else []
+    keys = suite["keys"] or keys
+    reference = suite["settings"].get("reference")
+    rows: dict[str, Any] = {}
+    for key in keys:
+        row: dict[str, Any] = {"value": spread(round_values(suite, key))}
+        for field in ("cpu_us", "median_us", "us_small", "us_large", "rss_mb"):
+            found = spread(round_values(suite, key, field))
+            if found is not None:
+                row[field] = found
+        if reference and reference in keys:
+            row["ratio"] = spread(round_ratios(suite, key, reference))
+        errors = [r["rows"][key]["error"] for r in suite["rounds"] if r["rows"][key].get("error")]
+        row["errors"] = errors
+        rows[key] = row
+    machine = [r["machine"] for r in suite["rounds"]]
+
+    def field_spread(name: str) -> dict[str, float] | None:
+        return spread([m[name] for m in machine if m.get(name) is not None])
+
+    return {
+        "rows": rows,
+        "machine": {
+            name: field_spread(name)
+            for name in ("load_1min", "runnable", "steal", "busy", "mhz_start", "speed_probe_ms")
+        },
+    }
+
+
+# -- acceptance -------------------------------------------------------------------------------
 
 
 def _passes(op: str, value: float | None, threshold: float) -> bool | None:
@@ -161,130 +91,180 @@ def _passes(op: str, value: float | None, threshold: float) -> bool | None:
     return value >= threshold if op == ">=" else value <= threshold
 
 
+def judge(criterion: Criterion, suite: dict[str, Any]) -> dict[str, Any]:
+    field = "rss_mb" if criterion.metric == "rss" else "value"
+    ratios = round_ratios(suite, criterion.top, criterion.bottom, field)
+    cpu = spread(round_ratios(suite, criterion.top, criterion.bottom, "cpu_us"))
+    summary = spread(ratios)
+    passed = _passes(criterion.op, summary and summary["median"], criterion.threshold)
+    if passed and criterion.spread and summary:
+        worst = summary["max"] if criterion.op == "<=" else summary["min"]
+        passed = _passes(criterion.op, worst, criterion.threshold)
+    return {
+        "criterion": criterion.name,
+        "issue": criterion.issue,
+        "suite": criterion.suite,
+        "formula": f"{criterion.top} / {criterion.bottom}" if criterion.bottom else criterion.top,
+        "op": criterion.op,
+        "threshold": criterion.threshold,
+        "spread_judged": criterion.spread,
+        "rounds": len(ratios),
+        "ratios": ratios,
+        "value": summary,
+        "cpu_value": cpu,  # the same ratio of the clients' own CPU time, for the record
+        "pass": passed,
+    }
+
+
 def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
-    figures = Figures.of(results)
-    alternative = figures.with_aiohttp()
-    rows = []
-    for criterion in CRITERIA:
-        value = criterion.value(figures)
-        row: dict[str, Any] = {
-            "criterion": criterion.name,
-            "formula": criterion.formula,
-            "op": criterion.op,
-            "threshold": criterion.threshold,
-            "value": value,
-            "pass": _passes(criterion.op, value, criterion.threshold),
-        }
-        if criterion.transport_sensitive:
-            other = criterion.value(alternative)
-            row["value_with_aiohttp_transport"] = other
-            row["pass_with_aiohttp_transport"] = _passes(criterion.op, other, criterion.threshold)
-        rows.append(row)
-    return rows
+    by_name = {s["suite"]: s for s in results["suites"]}
+    return [judge(c, by_name[c.suite]) for c in CRITERIA if c.suite in by_name]
 
 
 # -- formatting ----------------------------------------------------------------------------------
 
 
-def _num(value: float | None, digits: int = 2, suffix: str = "") -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}{suffix}"
+def _num(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def _spread_text(s: dict[str, float] | None, digits: int = 2, suffix: str = "") -> str:
+    """``2.39 (2.10–2.80)``: the median over rounds and the min–max."""
+    if s is None:
+        return "n/a"
+    return (
+        f"{s['median']:,.{digits}f}{suffix} ({s['min']:,.{digits}f}–{s['max']:,.{digits}f}{suffix})"
+    )
 
 
 def _verdict(passed: bool | None) -> str:
     return {True: "PASS", False: "FAIL", None: "n/a"}[passed]
 
 
-def _per_chunk_rows(results: dict[str, Any]) -> list[list[str]]:
-    figures = Figures.of(results)
-    base = figures.us.get("rillet.astream")
-    floor = figures.us.get("floor.socket")
+def _label(key: str) -> str:
+    return APPROACHES[key].label if key in APPROACHES else key
+
+
+def _chunk_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    ref = suite["settings"].get("reference")
+    summary = suite["summary"]["rows"]
+    head = ["approach", "N", "µs/chunk", "CPU µs/chunk", f"× {_label(ref)}" if ref else "×"]
     rows = []
-    for r in results["per_chunk"]:
-        us = r["us_per_chunk"]
-        if us is None:
-            rows.append([r["label"], f"{r['n']:,}", "n/a (error)", "", "", ""])
+    for key, row in summary.items():
+        ns = {r["rows"][key].get("n") for r in suite["rounds"] if key in r["rows"]}
+        n = next(iter(ns)) if len(ns) == 1 else None
+        rows.append(
+            [
+                _label(key),
+                f"{n:,}" if n else "",
+                _spread_text(row["value"]),
+                _num(row.get("cpu_us", {}).get("median")),
+                _spread_text(row.get("ratio"), 2, "×"),
+            ]
+        )
+    return head, rows
+
+
+def _linearity_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["approach", "N", "µs/chunk small", "µs/chunk large", "growth"]
+    rows = []
+    for key, row in suite["summary"]["rows"].items():
+        first = next((r["rows"][key] for r in suite["rounds"] if key in r["rows"]), {})
+        rows.append(
+            [
+                _label(key),
+                f"{first.get('n_small', 0):,} → {first.get('n_large', 0):,}",
+                _num(row.get("us_small", {}).get("median")),
+                _num(row.get("us_large", {}).get("median")),
+                _spread_text(row["value"], 2, "×"),
+            ]
+        )
+    return head, rows
+
+
+def _concurrent_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    ref = suite["settings"].get("reference")
+    head = ["approach", "chunks/s", f"× {_label(ref)}" if ref else "×", "peak RSS MB"]
+    rows = []
+    for key, row in suite["summary"]["rows"].items():
+        rows.append(
+            [
+                _label(key),
+                _spread_text(row["value"], 0),
+                _spread_text(row.get("ratio"), 1, "×"),
+                _spread_text(row.get("rss_mb"), 1),
+            ]
+        )
+    return head, rows
+
+
+def _import_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["import", "ms", "× httpx, msgspec"]
+    names = list(suite["rounds"][0]["rows"]) if suite["rounds"] else []
+    rows = []
+    for name in names:
+        if name == "(interpreter start)":
             continue
         rows.append(
             [
-                r["label"],
-                f"{r['n']:,}",
-                _num(us),
-                _num(r.get("cpu_us_per_chunk")),
-                _num(us / base if base else None, 2, "×"),
-                _num(us / floor if floor else None, 1, "×"),
+                f"import {name}",
+                _spread_text(spread(round_values(suite, name)), 0),
+                _spread_text(spread(round_ratios(suite, name, "httpx, msgspec")), 2, "×"),
             ]
         )
-    return rows
+    return head, rows
 
 
-def _linearity_rows(results: dict[str, Any]) -> list[list[str]]:
-    return [
+TABLES = {
+    "chunk": _chunk_rows,
+    "linearity": _linearity_rows,
+    "concurrent": _concurrent_rows,
+    "imports": _import_rows,
+}
+
+
+def _acceptance_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["criterion", "issue", "target", "median (min–max) over rounds", "rounds", "result"]
+    head.append("by CPU time")
+    rows = [
         [
-            r["label"],
-            f"{r['n_small']:,} → {r['n_large']:,}",
-            _num(r["us_per_chunk_small"]),
-            _num(r["us_per_chunk_large"]),
-            _num(r["growth"], 2, "×"),
+            a["criterion"],
+            f"#{a['issue']}",
+            f"{a['op']} {a['threshold']:g}" + (" every round" if a["spread_judged"] else ""),
+            _spread_text(a["value"]),
+            str(a["rounds"]),
+            _verdict(a["pass"]),
+            _spread_text(a.get("cpu_value")) if a.get("cpu_value") else "",
         ]
-        for r in results["linearity"]
+        for a in results["acceptance"]
     ]
+    return head, rows
 
 
-def _concurrent_rows(results: dict[str, Any]) -> list[list[str]]:
-    figures = Figures.of(results)
-    lc = figures.chunks_per_s.get("langchain.astream")
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+def _machine_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["suite", "round", "load 1-min", "runnable", "steal", "busy", "MHz", "probe ms", "s"]
     rows = []
-    for r in results["concurrent"]:
-        if r["chunks_per_s"] is None:
-            rows.append([r["label"], "n/a (error)", "", "", ""])
-            continue
-        rows.append(
-            [
-                r["label"],
-                _num(r["chunks_per_s"], 0),
-                _num(r["chunks_per_s"] / lc if lc else None, 1, "×"),
-                _num(r["rss_start_mb"], 1),
-                _num(r["max_rss_mb"], 1),
-            ]
-        )
-    return rows
-
-
-def _import_rows(results: dict[str, Any]) -> list[list[str]]:
-    ms = results.get("imports", {}).get("ms", {})
-    base = ms.get("httpx, msgspec")
-    return [
-        [f"import {name}", _num(value, 0), _num(value / base if base else None, 2, "×")]
-        for name, value in ms.items()
-    ]
-
-
-def _acceptance_rows(results: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    for a in results["acceptance"]:
-        alt = ""
-        if "value_with_aiohttp_transport" in a:
-            alt = (
-                f"{_num(a['value_with_aiohttp_transport'])} "
-                f"{_verdict(a['pass_with_aiohttp_transport'])}"
+    for suite in results["suites"]:
+        for r in suite["rounds"]:
+            m = r["machine"]
+            rows.append(
+                [
+                    suite["suite"],
+                    str(r["round"]),
+                    _num(m.get("load_1min")),
+                    str(m.get("runnable") or "n/a"),
+                    _pct(m.get("steal")),
+                    _pct(m.get("busy")),
+                    _num(m.get("mhz_start"), 0),
+                    _num(m.get("speed_probe_ms"), 1),
+                    _num(m.get("round_s"), 1),
+                ]
             )
-        rows.append(
-            [
-                a["criterion"],
-                f"{a['op']} {a['threshold']:g}",
-                _num(a["value"]),
-                _verdict(a["pass"]),
-                alt,
-            ]
-        )
-    return rows
-
-
-PER_CHUNK_HEAD = ["approach", "N", "µs/chunk", "CPU µs/chunk", "× rillet astream", "× floor"]
-LINEARITY_HEAD = ["approach", "N", "µs/chunk small", "µs/chunk large", "growth"]
-CONCURRENT_HEAD = ["approach", "chunks/s", "× LangChain", "RSS start MB", "peak RSS MB"]
-IMPORT_HEAD = ["import", "ms", "× httpx, msgspec"]
-ACCEPTANCE_HEAD = ["criterion", "target", "value", "result", "with httpx-aiohttp transport"]
+    return head, rows
 
 
 def _text_table(head: list[str], rows: list[list[str]]) -> str:
@@ -305,50 +285,74 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [escaped[0], align, *escaped[1:]])
 
 
-def _errors(results: dict[str, Any]) -> list[str]:
-    """One line per failed measurement: what broke, as the worker reported it."""
-    rows = [*results["per_chunk"], *results["linearity"], *results["concurrent"]]
-    return [f"{r['key']}: {r['error']}" for r in rows if r.get("error")]
+def _suite_title(suite: dict[str, Any]) -> str:
+    s = suite["settings"]
+    parts = [f"{s['rounds']} rounds"]
+    if suite["mode"] in ("chunk", "linearity"):
+        parts.append(f"best of {s['runs']} runs per worker after {s['warmup']} warm-up")
+    if suite["mode"] == "concurrent":
+        parts.append(f"{s['streams']} streams × {s['n']:,} chunks, best of {s['runs']}")
+    if suite["mode"] == "imports":
+        parts.append(f"best of {s['runs']} per round")
+    parts.append(f"{suite['elapsed_s']:.0f} s")
+    return f"{suite['suite']}: {suite['title']} ({'; '.join(parts)})"
 
 
 def _sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
-    s = results["settings"]
-    return [
-        (
-            f"Per chunk (one stream, median of {s['runs']} after {s['warmup']} warm-up)",
-            PER_CHUNK_HEAD,
-            _per_chunk_rows(results),
-        ),
-        ("Linearity (µs/chunk at two sizes)", LINEARITY_HEAD, _linearity_rows(results)),
-        (
-            f"{s['streams']} concurrent streams × {s['concurrent_n']:,} chunks "
-            f"(median of {s['concurrent_runs']}; fresh process each)",
-            CONCURRENT_HEAD,
-            _concurrent_rows(results),
-        ),
-        ("Import time (fresh interpreter, net of its start)", IMPORT_HEAD, _import_rows(results)),
-        ("Acceptance (issue 6)", ACCEPTANCE_HEAD, _acceptance_rows(results)),
-    ]
+    sections = []
+    for suite in results["suites"]:
+        head, rows = TABLES[suite["mode"]](suite)
+        sections.append((_suite_title(suite), head, rows))
+    sections.append(("Acceptance (judged on per-round ratios)", *_acceptance_rows(results)))
+    return sections
+
+
+def _errors(results: dict[str, Any]) -> list[str]:
+    """One line per failed measurement: what broke, as the worker reported it."""
+    found = []
+    for suite in results["suites"]:
+        for r in suite["rounds"]:
+            for key, row in r["rows"].items():
+                if row.get("error"):
+                    found.append(f"{suite['suite']} round {r['round']} {key}: {row['error']}")
+    return found
 
 
 def _server_share(results: dict[str, Any]) -> str:
-    rows = [*results["per_chunk"], *results["concurrent"]]
-    server = sum(r.get("server_cpu_s") or 0.0 for r in rows)
-    client = sum(r.get("worker_wall_s") or 0.0 for r in rows)
-    return f"server CPU {server:.2f} s in all, over {client:.0f} s of client runs"
+    server = client = 0.0
+    for suite in results["suites"]:
+        for r in suite["rounds"]:
+            for row in r["rows"].values():
+                server += row.get("server_cpu_s") or 0.0
+                client += row.get("worker_wall_s") or 0.0
+    return f"server CPU {server:.2f} s in all, over {client:.0f} s of client processes"
+
+
+def _machine_line(results: dict[str, Any]) -> str:
+    machine = [r["machine"] for s in results["suites"] for r in s["rounds"]]
+
+    def rng(name: str, fmt: str, scale: float = 1) -> str:
+        values = [m[name] * scale for m in machine if m.get(name) is not None]
+        return f"{min(values):{fmt}}–{max(values):{fmt}}" if values else "n/a"
+
+    return (
+        f"per round: 1-min load {rng('load_1min', '.2f')}, CPU steal {rng('steal', '.1f', 100)}%,"
+        f" machine busy {rng('busy', '.0f', 100)}%, clock {rng('mhz_start', '.0f')} MHz,"
+        f" speed probe {rng('speed_probe_ms', '.1f')} ms (a fixed loop; higher = slower machine)"
+    )
 
 
 def _header(results: dict[str, Any]) -> list[str]:
     m, v = results["machine"], results["versions"]
     peers = ", ".join(f"{k} {v[k]}" for k in v if v[k])
-    loads = [r["load_before"] for r in results["per_chunk"] if r.get("load_before") is not None]
-    load = f"; 1-min load average {min(loads):.2f}–{max(loads):.2f}" if loads else ""
     return [
-        f"date: {results['date']}; rillet revision: {results.get('rillet_revision')}"
-        f" (measured: a snapshot of src/rillet taken at the start, digest"
-        f" {results.get('rillet_source_digest')}"
+        f"date: {results['date']}; {results['elapsed_s'] / 60:.1f} min; rillet revision:"
+        f" {results.get('rillet_revision')} (measured: a snapshot of src/rillet taken at the"
+        f" start, digest {results.get('rillet_source_digest')}"
         f"{'; src/rillet changed later' if results.get('rillet_source_changed_during_run') else ''})",
-        f"machine: {m['cores']} cores, {m['implementation']} {m['python']}, {m['platform']}{load}",
+        f"machine: {m['cores']} cores, shared with other work; {m['implementation']} {m['python']},"
+        f" {m['platform']}",
+        _machine_line(results),
         f"versions: {peers}",
         f"the server is not the bottleneck: {_server_share(results)}",
     ]
@@ -365,30 +369,36 @@ def format_report(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+EXPLAINER = """\
+The last full `make bench` run (`python benchmarks/run.py`); every run writes its JSON, every
+round of it, to `benchmarks/results/latest.json`. Every approach streams the same bytes from the
+same local server process and its full text is checked.
+
+How to read it: the machine is shared with other work and its speed drifts, so the approaches of
+a suite are measured in interleaved rounds: every round runs each approach once, in a fresh
+process, in an order rotated by one each round; a worker does one warm-up and a few timed runs,
+and the best of them is the round's figure. Ratios are formed inside each round. Every cell is
+`median (min–max)` over the rounds; the acceptance lines judge the median of the per-round ratios
+(and, where marked, every round); "by CPU time" is the same ratio of the clients' own CPU time,
+for the record. `CPU µs/chunk` is the client's own CPU time (median over rounds). The machine table shows each round's load, CPU steal, how busy the whole machine was,
+the clock, and a fixed pure-Python probe (higher = a slower machine in that round)."""
+
+
 def markdown_report(results: dict[str, Any]) -> str:
-    lines = [
-        "# Benchmark results",
-        "",
-        "The last full `make bench` run (`python benchmarks/run.py`); the JSON of every run is",
-        "written to `benchmarks/results/latest.json`. Every approach streams the same bytes from the",
-        "same local server process and its full text is checked. `× rillet astream` and `× floor`",
-        "are how many times slower than rillet's `astream` and the bare-socket floor. `CPU µs/chunk`",
-        "is the client process's own CPU time; well below the wall time, it would mean the client",
-        "waited (for a busy machine, or the server). The last column of the acceptance table",
-        "recomputes a ratio with rillet over the httpx-aiohttp transport, the one DESIGN.md",
-        "decision 8 chooses: `OpenAI(http_async_client=httpx.AsyncClient(transport=AiohttpTransport()))`.",
-        "",
-        *(f"- {line}" for line in _header(results)),
-    ]
+    lines = ["# Benchmark results", "", EXPLAINER, "", *(f"- {line}" for line in _header(results))]
     for title, head, rows in _sections(results):
         if rows:
             lines += ["", f"## {title}", "", _md_table(head, rows)]
-    notes = [r for r in results["per_chunk"] if r["note"]]
+    notes = [f"{s['suite']}: {s['note']}" for s in results["suites"] if s.get("note")]
+    notes += [
+        f"{APPROACHES[key].label}: {APPROACHES[key].note}"
+        for key in sorted({k for s in results["suites"] for k in s["keys"]})
+        if APPROACHES[key].note
+    ]
     if notes:
-        lines += ["", "Notes:", ""]
-        lines += [f"- {r['label']}: {r['note']}" for r in notes]
+        lines += ["", "Notes:", "", *(f"- {note}" for note in notes)]
+    lines += ["", "## The machine, round by round", "", _md_table(*_machine_rows(results))]
     errors = _errors(results)
     if errors:
-        lines += ["", "Errors (n/a above):", ""]
-        lines += [f"- `{error}`" for error in errors]
+        lines += ["", "Errors (n/a above):", "", *(f"- `{error}`" for error in errors)]
     return "\n".join(lines) + "\n"

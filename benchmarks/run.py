@@ -1,14 +1,22 @@
-"""``make bench``: rillet against LangChain, openai-python, naive httpx and the bare-socket floor.
+"""``make bench``: rillet against its transport, the bare-socket floor, LangChain and openai-python.
 
-One local server process (``server.py``, precomputed bodies) serves every approach the same bytes.
-Each measurement runs in a fresh worker process (``worker.py``): warm-up, then the median of
-several runs; every run's full text is checked. Then 100 concurrent streams with peak RSS, import
-times, and the acceptance ratios of issue 6. Prints tables, writes JSON (``--out``) and, after a
-full run, ``benchmarks/RESULTS.md``.
+Interleaved rounds (see ``suites.py``): each suite runs in rounds; every round runs each of the
+suite's approaches once, each in a fresh worker process (``worker.py``: warm-up, then a few timed
+runs of which the best counts), in an order rotated by one each round. Ratios are computed within
+a round, and the report gives each ratio's median over the rounds with its min-max spread; the
+acceptance lines judge those medians. Every round records the machine's load, CPU steal, clock
+and a fixed speed probe (``probes.py``): the machine is shared, its speed drifts by up to 2x
+within minutes, and a ratio of two figures taken minutes apart would measure that drift.
 
-    python benchmarks/run.py            # the full run (several minutes)
-    python benchmarks/run.py --quick    # a short run, for checking the harness
-    python benchmarks/run.py --only rillet.astream,floor.socket
+One local server process (``server.py``, precomputed bodies) serves every approach the same bytes;
+every run's full text is checked. Prints tables, writes JSON (``--out``) and, after a full run,
+``benchmarks/RESULTS.md``.
+
+    python benchmarks/run.py                        # every suite (about 10 minutes)
+    python benchmarks/run.py --rounds 3             # fewer rounds everywhere
+    python benchmarks/run.py --quick                # small N, 3 rounds: checks the harness
+    python benchmarks/run.py --suites core          # one suite (see --list)
+    python benchmarks/run.py --suites core --only rillet.astream,floor.socket
 """
 
 from __future__ import annotations
@@ -25,14 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from approaches import APPROACHES
-from imports import import_breakdown, measure_imports
-from report import acceptance, format_report, markdown_report
+from imports import IMPORT_TARGETS, PEER_TARGETS, import_breakdown, import_round, warm_imports
+from probes import RoundProbe
+from report import acceptance, format_report, markdown_report, summarize
+from suites import SUITES, Suite
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -40,47 +50,6 @@ WORKER = HERE / "worker.py"
 SERVER = HERE / "server.py"
 RESULT_PREFIX = "BENCH_RESULT "
 
-# Per-chunk measurements, in table order.
-CHUNK_APPROACHES = [
-    "rillet.astream",
-    "rillet.stream",
-    "rillet.astream_events.v1",
-    "rillet.astream_events.v2",
-    "rillet.stream_events.v2",
-    "rillet.chain.astream_events.v2",
-    "rillet.chain.stream_events.v2",
-    "rillet.astream.aiohttp",
-    "rillet.astream_events.v2.aiohttp",
-    "rillet.chain.astream_events.v2.aiohttp",
-    "langchain.astream",
-    "langchain.stream",
-    "langchain.astream_events.v1",
-    "langchain.astream_events.v2",
-    "langchain.chain.astream_events.v2",
-    "openai.async",
-    "openai.sync",
-    "httpx.async",
-    "httpx.sync",
-    "httpx.async.aiohttp",
-    "httpx.bytes",
-    "httpx.bytes.aiohttp",
-    "floor.socket",
-]
-# Per-chunk cost at two sizes: flat means linear total time.
-LINEARITY = {
-    "rillet.astream_events.v2": (1000, 10000),
-    "rillet.astream": (1000, 10000),
-    "langchain.astream_events.v1": (1000, 2000),
-}
-CONCURRENT_APPROACHES = [
-    "rillet.astream",
-    "rillet.astream.aiohttp",
-    "langchain.astream",
-    "openai.async",
-    "httpx.async",
-    "httpx.async.aiohttp",
-    "floor.socket",
-]
 PACKAGES = [
     "rillet",
     "httpx",
@@ -98,15 +67,12 @@ PACKAGES = [
 
 @dataclass(frozen=True)
 class Settings:
-    n: int
-    runs: int
+    rounds: int | None  # None: each suite's own default
+    n: int | None  # None: each suite's own N
     warmup: int
-    streams: int
-    concurrent_n: int
-    concurrent_runs: int
-    import_reps: int
     timeout: float
     quick: bool
+    only: frozenset[str] | None
 
 
 class Server:
@@ -173,131 +139,153 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def per_chunk(result: dict[str, Any], n: int, field: str = "times") -> float | None:
-    """Median µs per chunk at ``n`` (wall time, or CPU time with ``field="cpu_times"``)."""
-    times = result.get(field, {}).get(str(n))
-    return statistics.median(times) / n * 1e6 if times else None
+def rotated(keys: list[str], by: int) -> list[str]:
+    if not keys:
+        return keys
+    by %= len(keys)
+    return keys[by:] + keys[:by]
 
 
-def load_average() -> float | None:
-    """The 1-minute load average before a measurement: other work on the machine skews it."""
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
+def _best(values: list[float]) -> float:
+    return min(values)
 
 
-def measure_chunks(server: Server, settings: Settings, keys: list[str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for i, key in enumerate(keys, 1):
-        approach = APPROACHES[key]
-        n = min(approach.n or settings.n, settings.n)
-        args = ["--n", str(n), "--runs", str(settings.runs), "--warmup", str(settings.warmup)]
-        load = load_average()
-        result = run_worker(server, key, args, settings.timeout)
-        us = per_chunk(result, n)
-        times = result.get("times", {}).get(str(n))
-        row = {
-            "key": key,
-            "label": approach.label,
-            "group": approach.group,
-            "sync": not approach.is_async,
-            "n": n,
-            "runs": settings.runs,
-            "times_s": times,
-            "us_per_chunk": us,
-            "cpu_us_per_chunk": per_chunk(result, n, "cpu_times"),
-            "min_us_per_chunk": min(times) / n * 1e6 if times else None,
-            "cpu_times_s": result.get("cpu_times", {}).get(str(n)),
-            "load_before": load,
-            "server_cpu_s": result.get("server_cpu_s"),
-            "worker_wall_s": result.get("wall_s"),
-            "note": approach.note,
-            "rillet_file": result.get("rillet_file"),
-            "error": result.get("error"),
-        }
-        rows.append(row)
-        shown = f"{us:.2f} µs/chunk" if us is not None else f"n/a ({row['error']})"
-        progress(f"[{i}/{len(keys)}] {key} N={n}: {shown}")
-    return rows
+def measure_chunk(server: Server, suite: Suite, key: str, settings: Settings) -> dict[str, Any]:
+    n = min(APPROACHES[key].n or suite.n, suite.n)
+    args = ["--n", str(n), "--runs", str(suite.runs), "--warmup", str(settings.warmup)]
+    result = run_worker(server, key, args, settings.timeout)
+    times = result.get("times", {}).get(str(n))
+    cpu = result.get("cpu_times", {}).get(str(n))
+    return {
+        "n": n,
+        "value": _best(times) / n * 1e6 if times else None,  # µs/chunk, best run
+        "median_us": statistics.median(times) / n * 1e6 if times else None,
+        "cpu_us": _best(cpu) / n * 1e6 if cpu else None,
+        "times_s": times,
+        "cpu_times_s": cpu,
+        "nivcsw": (result.get("nivcsw") or {}).get(str(n)),
+        "server_cpu_s": result.get("server_cpu_s"),
+        "worker_wall_s": result.get("wall_s"),
+        "error": result.get("error"),
+    }
 
 
-def measure_linearity(server: Server, settings: Settings, keys: list[str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for key in keys:
-        small, large = LINEARITY[key]
-        if settings.quick:
-            small, large = small // 2, large // 2
-        args = [
-            "--n",
-            f"{small},{large}",
-            "--runs",
-            str(settings.runs),
-            "--warmup",
-            str(settings.warmup),
-        ]
-        result = run_worker(server, key, args, settings.timeout)
-        us_small, us_large = per_chunk(result, small), per_chunk(result, large)
-        growth = us_large / us_small if us_small and us_large else None
-        rows.append(
-            {
-                "key": key,
-                "label": APPROACHES[key].label,
-                "n_small": small,
-                "n_large": large,
-                "us_per_chunk_small": us_small,
-                "us_per_chunk_large": us_large,
-                "growth": growth,
-                "error": result.get("error"),
+def measure_linearity(server: Server, suite: Suite, key: str, settings: Settings) -> dict[str, Any]:
+    small, large = suite.linear_ns[key]
+    if settings.quick:
+        small, large = small // 2, large // 2
+    args = ["--n", f"{small},{large}", "--runs", str(suite.runs), "--warmup", str(settings.warmup)]
+    result = run_worker(server, key, args, settings.timeout)
+    times = result.get("times", {})
+    us_small = _best(times[str(small)]) / small * 1e6 if times.get(str(small)) else None
+    us_large = _best(times[str(large)]) / large * 1e6 if times.get(str(large)) else None
+    return {
+        "n_small": small,
+        "n_large": large,
+        "us_small": us_small,
+        "us_large": us_large,
+        "value": us_large / us_small if us_small and us_large else None,  # growth
+        "worker_wall_s": result.get("wall_s"),
+        "error": result.get("error"),
+    }
+
+
+def measure_concurrent(
+    server: Server, suite: Suite, key: str, settings: Settings
+) -> dict[str, Any]:
+    n = settings.n or suite.n
+    args = ["--mode", "concurrent", "--n", str(n), "--streams", str(suite.streams)]
+    args += ["--runs", str(suite.runs)]
+    result = run_worker(server, key, args, settings.timeout)
+    times = result.get("times")
+    total = suite.streams * n
+    return {
+        "n": n,
+        "streams": suite.streams,
+        "value": total / _best(times) if times else None,  # chunks/s
+        "rss_mb": result["max_rss_kb"] / 1024 if "max_rss_kb" in result else None,
+        "rss_start_mb": (result.get("rss_start_kb") or 0) / 1024 or None,
+        "times_s": times,
+        "cpu_times_s": result.get("cpu_times"),
+        "nivcsw": result.get("nivcsw"),
+        "server_cpu_s": result.get("server_cpu_s"),
+        "worker_wall_s": result.get("wall_s"),
+        "error": result.get("error"),
+    }
+
+
+MEASURE = {
+    "chunk": measure_chunk,
+    "linearity": measure_linearity,
+    "concurrent": measure_concurrent,
+}
+
+
+def _shown(mode: str, row: dict[str, Any]) -> str:
+    value = row.get("value")
+    if value is None:
+        return f"n/a ({row.get('error')})"
+    if mode == "chunk":
+        return f"{value:.2f}"
+    if mode == "linearity":
+        return f"×{value:.2f}"
+    if mode == "concurrent":
+        return f"{value:,.0f}/s"
+    return f"{value:.0f} ms"
+
+
+def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[str, Any]:
+    if suite.mode == "imports":
+        keys: list[str] = []
+    else:
+        keys = [k for k in suite.keys if settings.only is None or k in settings.only]
+    rounds_wanted = settings.rounds or suite.rounds
+    started = time.perf_counter()
+    rounds: list[dict[str, Any]] = []
+    targets = IMPORT_TARGETS | (PEER_TARGETS if suite.name == "imports-peers" else {})
+    if suite.mode == "imports":
+        warm_imports(targets)
+    for r in range(rounds_wanted):
+        order = rotated(keys, r)
+        probe = RoundProbe.start()
+        rows: dict[str, dict[str, Any]] = {}
+        if suite.mode == "imports":
+            rows = {
+                name: {"value": ms} for name, ms in import_round(targets, suite.runs, r).items()
             }
+        else:
+            assert server is not None
+            for key in order:
+                rows[key] = MEASURE[suite.mode](server, suite, key, settings)
+        machine_state = probe.finish()
+        rounds.append({"round": r + 1, "order": order, "machine": machine_state, "rows": rows})
+        figures = ", ".join(f"{k} {_shown(suite.mode, row)}" for k, row in rows.items())
+        load = machine_state["load_1min"]
+        progress(
+            f"[{suite.name} {r + 1}/{rounds_wanted}] load {load if load is None else f'{load:.2f}'},"
+            f" probe {machine_state['speed_probe_ms']:.1f} ms: {figures}"
         )
-        shown = f"×{growth:.2f}" if growth is not None else f"n/a ({result.get('error')})"
-        progress(f"[linearity] {key} N={small}→{large}: µs/chunk {shown}")
-    return rows
-
-
-def measure_concurrent(server: Server, settings: Settings, keys: list[str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    total = settings.streams * settings.concurrent_n
-    for key in keys:
-        args = [
-            "--mode",
-            "concurrent",
-            "--n",
-            str(settings.concurrent_n),
-            "--streams",
-            str(settings.streams),
-            "--runs",
-            str(settings.concurrent_runs),
-        ]
-        result = run_worker(server, key, args, settings.timeout)
-        times = result.get("times")
-        median = statistics.median(times) if times else None
-        rows.append(
-            {
-                "key": key,
-                "label": APPROACHES[key].label,
-                "streams": settings.streams,
-                "n": settings.concurrent_n,
-                "runs": settings.concurrent_runs,
-                "times_s": times,
-                "cpu_times_s": result.get("cpu_times"),
-                "chunks_per_s": total / median if median else None,
-                "max_rss_mb": result["max_rss_kb"] / 1024 if "max_rss_kb" in result else None,
-                "rss_start_mb": (result.get("rss_start_kb") or 0) / 1024 or None,
-                "rss_ready_mb": (result.get("rss_ready_kb") or 0) / 1024 or None,
-                "server_cpu_s": result.get("server_cpu_s"),
-                "worker_wall_s": result.get("wall_s"),
-                "error": result.get("error"),
-            }
-        )
-        shown = (
-            f"{total / median:,.0f} chunks/s, peak RSS {rows[-1]['max_rss_mb']:.1f} MB"
-            if median
-            else f"n/a ({result.get('error')})"
-        )
-        progress(f"[concurrent] {key} {settings.streams}×{settings.concurrent_n}: {shown}")
-    return rows
+    result: dict[str, Any] = {
+        "suite": suite.name,
+        "title": suite.title,
+        "mode": suite.mode,
+        "keys": keys,
+        "settings": {
+            "rounds": rounds_wanted,
+            "n": settings.n or suite.n,
+            "runs": suite.runs,
+            "warmup": settings.warmup,
+            "streams": suite.streams,
+            "reference": suite.reference,
+        },
+        "note": suite.note,
+        "rounds": rounds,
+        "elapsed_s": time.perf_counter() - started,
+    }
+    if suite.name == "imports":
+        result["rillet_breakdown"] = import_breakdown("rillet")
+    result["summary"] = summarize(result)
+    return result
 
 
 def versions() -> dict[str, str | None]:
@@ -365,99 +353,86 @@ def machine() -> dict[str, object]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short run (smaller N, fewer runs)")
+    names = ", ".join(s.name for s in SUITES)
+    parser.add_argument("--quick", action="store_true", help="small N and 3 rounds everywhere")
+    parser.add_argument("--rounds", type=int, help="rounds per suite (default: the suite's own)")
+    parser.add_argument("--n", type=int, help="chunks per stream for every chunk suite")
+    parser.add_argument("--suites", help=f"comma-separated suites (default all: {names})")
+    parser.add_argument("--skip", default="", help="comma-separated suites to leave out")
+    parser.add_argument("--only", help="comma-separated approach keys (within the suites)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs per worker (1)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per worker process")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
-    parser.add_argument("--n", type=int, help="chunks per stream (default 20000; quick 2000)")
-    parser.add_argument("--runs", type=int, help="timed runs per measurement (default 5; quick 3)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
-    parser.add_argument("--streams", type=int, default=100, help="concurrent streams (100)")
-    parser.add_argument("--concurrent-n", type=int, help="chunks per concurrent stream (2000)")
-    parser.add_argument("--concurrent-runs", type=int, help="timed concurrent rounds (3)")
-    parser.add_argument("--import-reps", type=int, help="fresh interpreters per import (9)")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per worker process")
-    parser.add_argument("--only", help="comma-separated approach keys (default: all)")
-    parser.add_argument(
-        "--skip", default="", help="comma-separated parts: chunk,linearity,concurrent,imports"
-    )
-    parser.add_argument("--list", action="store_true", help="list the approaches and exit")
+    parser.add_argument("--list", action="store_true", help="list suites and approaches, exit")
     return parser.parse_args()
+
+
+def quick_suite(suite: Suite) -> Suite:
+    if suite.mode == "concurrent":
+        return replace(suite, n=200)
+    if suite.mode == "chunk":
+        return replace(suite, n=min(suite.n, 2000), runs=min(suite.runs, 2))
+    return replace(suite, runs=min(suite.runs, 2))
 
 
 def main() -> None:
     args = parse_args()
     if args.list:
-        for key, approach in APPROACHES.items():
-            print(f"{key:36} {approach.label}")
+        for suite in SUITES:
+            extra = "" if suite.default else " [only with --suites]"
+            print(f"{suite.name} ({suite.mode}, {suite.rounds} rounds){extra}: {suite.title}")
+            for key in suite.keys:
+                print(f"    {key:38} {APPROACHES[key].label}")
         return
-    quick = bool(args.quick)
-    settings = Settings(
-        n=args.n or (2000 if quick else 20000),
-        runs=args.runs or (3 if quick else 5),
-        warmup=args.warmup,
-        streams=args.streams,
-        concurrent_n=args.concurrent_n or (200 if quick else 2000),
-        concurrent_runs=args.concurrent_runs or (1 if quick else 3),
-        import_reps=args.import_reps or (3 if quick else 9),
-        timeout=args.timeout,
-        quick=quick,
-    )
-    only = set(args.only.split(",")) if args.only else None
-    unknown = (only or set()) - set(APPROACHES)
+    wanted = set(args.suites.split(",")) if args.suites else {s.name for s in SUITES if s.default}
+    wanted -= set(filter(None, args.skip.split(",")))
+    unknown_suites = wanted - {s.name for s in SUITES}
+    if unknown_suites:
+        raise SystemExit(f"unknown suites: {', '.join(sorted(unknown_suites))} (see --list)")
+    only = frozenset(args.only.split(",")) if args.only else None
+    unknown = (only or frozenset()) - set(APPROACHES)
     if unknown:
         raise SystemExit(f"unknown approaches: {', '.join(sorted(unknown))} (see --list)")
-    skip = set(filter(None, args.skip.split(",")))
-
-    def selected(keys: list[str] | dict[str, Any]) -> list[str]:
-        return [key for key in keys if only is None or key in only]
-
+    settings = Settings(
+        rounds=args.rounds or (3 if args.quick else None),
+        n=args.n,
+        warmup=args.warmup,
+        timeout=args.timeout,
+        quick=bool(args.quick),
+        only=only,
+    )
+    suites = [s for s in SUITES if s.name in wanted]
+    if args.quick:
+        suites = [quick_suite(s) for s in suites]
+    if args.n:
+        suites = [replace(s, n=args.n) if s.mode == "chunk" else s for s in suites]
     prebuild = sorted(
-        {settings.n, settings.concurrent_n, 2000, *(n for pair in LINEARITY.values() for n in pair)}
+        {s.n for s in suites if s.mode in ("chunk", "concurrent")}
+        | {n for s in suites for pair in s.linear_ns.values() for n in pair}
+        | {20}  # the concurrent warm-up
     )
     started = time.perf_counter()
-    load = load_average()
-    if load is not None and load > 1.0:
-        progress(f"warning: 1-min load average {load:.2f}: other work may skew the figures")
+    out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rillet-bench-") as snapshot:
         digest = snapshot_rillet(Path(snapshot))
         server = Server(prebuild)
-        progress(f"server at {server.base_url}; rillet snapshot {digest}; {settings}")
+        progress(f"server at {server.base_url}; rillet snapshot {digest}; suites {sorted(wanted)}")
         try:
-            chunks = (
-                []
-                if "chunk" in skip
-                else measure_chunks(server, settings, selected(CHUNK_APPROACHES))
-            )
-            linearity = (
-                []
-                if "linearity" in skip
-                else measure_linearity(server, settings, selected(LINEARITY))
-            )
-            concurrent = (
-                []
-                if "concurrent" in skip
-                else measure_concurrent(server, settings, selected(CONCURRENT_APPROACHES))
-            )
+            for suite in suites:
+                out.append(run_suite(server, suite, settings))
         finally:
             server.stop()
-        imports: dict[str, Any] = {}
-        if "imports" not in skip:
-            progress("[imports] timing fresh interpreters ...")
-            imports = measure_imports(settings.import_reps)
-            imports["rillet_breakdown"] = import_breakdown("rillet")
 
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "quick": quick,
+        "quick": settings.quick,
         "machine": machine(),
         "versions": versions(),
         "rillet_revision": git_revision(),
         "rillet_source_digest": digest,
         "rillet_source_changed_during_run": source_digest() != digest,
-        "settings": settings.__dict__,
-        "per_chunk": chunks,
-        "linearity": linearity,
-        "concurrent": concurrent,
-        "imports": imports,
+        "warmup": settings.warmup,
+        "suites": out,
     }
     results["acceptance"] = acceptance(results)
     results["elapsed_s"] = time.perf_counter() - started
@@ -468,11 +443,15 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     progress(f"wrote {args.out}")
-    if quick or only is not None or skip:
-        return
-    markdown = HERE / "RESULTS.md"
-    markdown.write_text(markdown_report(results))
-    progress(f"wrote {markdown}")
+    failed = [a["criterion"] for a in results["acceptance"] if a["pass"] is False]
+    complete = not (settings.quick or only or args.suites or args.skip or args.n or args.rounds)
+    if complete:
+        markdown = HERE / "RESULTS.md"
+        markdown.write_text(markdown_report(results))
+        progress(f"wrote {markdown}")
+    if failed:
+        progress(f"{len(failed)} acceptance line(s) FAIL: " + "; ".join(failed))
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -61,31 +61,38 @@ def max_rss_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB on Linux
 
 
-Timing = tuple[float, float]  # (wall seconds, this process's CPU seconds)
+# (wall seconds, this process's CPU seconds, involuntary context switches: times the kernel took
+# the CPU away from this process for another one; a sign of a busy machine)
+Timing = tuple[float, float, int]
+
+
+def _nivcsw() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
 
 
 def _timed_sync(runner: SyncRunner, n: int) -> Timing:
     gc.collect()
-    start, cpu = time.perf_counter(), time.process_time()
+    switches, start, cpu = _nivcsw(), time.perf_counter(), time.process_time()
     text = runner.run(n)
-    timing = (time.perf_counter() - start, time.process_time() - cpu)
+    timing = (time.perf_counter() - start, time.process_time() - cpu, _nivcsw() - switches)
     check(text, n)
     return timing
 
 
 async def _timed_async(runner: AsyncRunner, n: int) -> Timing:
     gc.collect()
-    start, cpu = time.perf_counter(), time.process_time()
+    switches, start, cpu = _nivcsw(), time.perf_counter(), time.process_time()
     text = await runner.run(n)
-    timing = (time.perf_counter() - start, time.process_time() - cpu)
+    timing = (time.perf_counter() - start, time.process_time() - cpu, _nivcsw() - switches)
     check(text, n)
     return timing
 
 
 def _split(timings: dict[str, list[Timing]]) -> dict[str, Any]:
     return {
-        "times": {n: [wall for wall, _ in ts] for n, ts in timings.items()},
-        "cpu_times": {n: [cpu for _, cpu in ts] for n, ts in timings.items()},
+        "times": {n: [t[0] for t in ts] for n, ts in timings.items()},
+        "cpu_times": {n: [t[1] for t in ts] for n, ts in timings.items()},
+        "nivcsw": {n: [t[2] for t in ts] for n, ts in timings.items()},
     }
 
 
@@ -123,9 +130,9 @@ async def concurrent(approach: Approach, base_url: str, n: int, streams: int, ru
 
     async def one_round(size: int) -> Timing:
         gc.collect()
-        start, cpu = time.perf_counter(), time.process_time()
+        switches, start, cpu = _nivcsw(), time.perf_counter(), time.process_time()
         texts = await asyncio.gather(*(runner.run(size) for _ in range(streams)))
-        timing = (time.perf_counter() - start, time.process_time() - cpu)
+        timing = (time.perf_counter() - start, time.process_time() - cpu, _nivcsw() - switches)
         for text in texts:
             check(text, size)
         return timing
@@ -137,8 +144,9 @@ async def concurrent(approach: Approach, base_url: str, n: int, streams: int, ru
     finally:
         await runner.close()
     return {
-        "times": [wall for wall, _ in timings],
-        "cpu_times": [cpu for _, cpu in timings],
+        "times": [t[0] for t in timings],
+        "cpu_times": [t[1] for t in timings],
+        "nivcsw": [t[2] for t in timings],
         "rss_start_kb": rss_start,
         "rss_ready_kb": rss_ready,
         "max_rss_kb": max_rss_kb(),

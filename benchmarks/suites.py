@@ -1,0 +1,290 @@
+"""Which approaches are measured together (suites) and the acceptance lines judged on them.
+
+A suite is a set of rows interleaved round by round: every round runs each of its approaches
+once, each in a fresh process, in an order rotated by one each round. A ratio (``top / bottom``)
+is computed inside each round, from two measurements taken seconds apart, and the report gives
+its median over the rounds with the min-max spread. An acceptance line judges that median (and,
+with ``spread=True``, the spread's far end too).
+
+Adding a row (e.g. a chat model):
+
+1. ``approaches.py``: register the approach with ``@approach("rillet.chat.astream", ...)``; its
+   setup returns a runner whose ``run(n)`` streams ``n`` tokens and returns the full text.
+2. Here: put its key into a suite (a new ``Suite(...)`` in ``SUITES`` if it should be compared
+   with different rows), next to whatever it is compared with; ratios are only formed within a
+   suite's rounds.
+3. Here: add a ``Criterion`` naming the suite and the two keys of the ratio.
+
+``python benchmarks/run.py --suites chat --rounds 3`` then measures just that suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["CRITERIA", "SUITES", "Criterion", "Suite"]
+
+Mode = Literal["chunk", "linearity", "concurrent", "imports"]
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    title: str
+    mode: Mode
+    keys: tuple[str, ...] = ()
+    rounds: int = 7  # default; --rounds overrides every suite, --quick uses 3
+    n: int = 20_000  # chunks per stream (chunk mode; an approach's own n caps it)
+    runs: int = 3  # timed runs per worker; the round's figure is their best (min)
+    reference: str | None = None  # the row the "×" column divides by
+    linear_ns: dict[str, tuple[int, int]] = field(default_factory=dict)  # linearity mode
+    streams: int = 100  # concurrent mode
+    note: str = ""
+    default: bool = True  # part of a plain `make bench`
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite(
+        "core",
+        "rillet astream against its transport and the floor",
+        "chunk",
+        ("rillet.astream", "httpx.async.aiohttp", "httpx.bytes.aiohttp", "floor.socket"),
+        rounds=15,
+        runs=7,
+        reference="rillet.astream",
+        note="all four over the same connection type: httpx-aiohttp for the three httpx clients",
+    ),
+    Suite(
+        "events",
+        "events and chains (async)",
+        "chunk",
+        (
+            "rillet.astream",
+            "rillet.astream_events.v1",
+            "rillet.astream_events.v2",
+            "rillet.chain.astream_events.v2",
+        ),
+        rounds=7,
+        reference="rillet.astream",
+    ),
+    Suite(
+        "sync",
+        "sync streams",
+        "chunk",
+        ("rillet.stream", "httpx.sync", "rillet.stream_events.v2", "rillet.chain.stream_events.v2"),
+        rounds=7,
+        reference="rillet.stream",
+    ),
+    Suite(
+        "peers",
+        "rillet against LangChain, openai-python and httpx's own transport",
+        "chunk",
+        (
+            "rillet.astream",
+            "rillet.chain.astream_events.v2",
+            "langchain.astream",
+            "langchain.stream",
+            "langchain.astream_events.v1",
+            "langchain.astream_events.v2",
+            "langchain.chain.astream_events.v2",
+            "openai.async",
+            "openai.sync",
+            "httpx.async",
+            "httpx.bytes",
+        ),
+        rounds=5,
+        n=5_000,
+        runs=2,
+        reference="rillet.astream",
+        note="N=5000 so a round of the slow peers stays short; every row of a round at one N",
+    ),
+    Suite(
+        "linearity",
+        "linearity (µs/chunk at the large N over the small N, same process)",
+        "linearity",
+        ("rillet.astream", "rillet.astream_events.v2", "langchain.astream_events.v1"),
+        rounds=5,
+        runs=3,
+        linear_ns={
+            "rillet.astream": (1000, 10000),
+            "rillet.astream_events.v2": (1000, 10000),
+            "langchain.astream_events.v1": (1000, 2000),
+        },
+    ),
+    Suite(
+        "concurrent",
+        "100 concurrent streams (asyncio.gather), fresh process each",
+        "concurrent",
+        (
+            "rillet.astream",
+            "langchain.astream",
+            "openai.async",
+            "httpx.async",
+            "httpx.async.aiohttp",
+            "floor.socket",
+        ),
+        rounds=4,
+        n=1000,
+        runs=1,
+        reference="langchain.astream",
+    ),
+    Suite(
+        "imports",
+        "import time (fresh interpreter, net of its start)",
+        "imports",
+        rounds=5,
+        runs=3,
+    ),
+    Suite(
+        "imports-peers",
+        "import time with openai and langchain_openai (seconds each)",
+        "imports",
+        rounds=3,
+        runs=2,
+        default=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """``metric(top) / metric(bottom)`` per round in ``suite``, judged ``op threshold``.
+
+    The metric is the suite's: µs/chunk (chunk), growth (linearity: ``top`` only), chunks/s or
+    peak RSS (concurrent: ``metric="rss"``), net import ms (imports). With ``spread``, the worst
+    round must pass as well as the median.
+    """
+
+    name: str
+    suite: str
+    top: str
+    bottom: str | None
+    op: Literal["<=", ">="]
+    threshold: float
+    issue: int
+    spread: bool = False
+    metric: Literal["default", "rss"] = "default"
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "astream ≤ 1.0× the naive httpx-aiohttp aiter_lines + msgspec loop",
+        "core",
+        "rillet.astream",
+        "httpx.async.aiohttp",
+        "<=",
+        1.0,
+        16,
+    ),
+    Criterion(
+        "astream ≤ 1.6× the lean httpx-aiohttp aiter_bytes loop",
+        "core",
+        "rillet.astream",
+        "httpx.bytes.aiohttp",
+        "<=",
+        1.6,
+        16,
+    ),
+    Criterion(
+        "astream ≤ 2.5× the bare-socket floor (every round)",
+        "core",
+        "rillet.astream",
+        "floor.socket",
+        "<=",
+        2.5,
+        16,
+        spread=True,
+    ),
+    Criterion(
+        "astream ≥ 25× faster than langchain-openai astream",
+        "peers",
+        "langchain.astream",
+        "rillet.astream",
+        ">=",
+        25,
+        6,
+    ),
+    Criterion(
+        "astream ≥ 20× faster than openai-python",
+        "peers",
+        "openai.async",
+        "rillet.astream",
+        ">=",
+        20,
+        6,
+    ),
+    Criterion(
+        "astream ≥ 3× faster than the naive httpx line loop (httpx's own transport)",
+        "peers",
+        "httpx.async",
+        "rillet.astream",
+        ">=",
+        3,
+        6,
+    ),
+    Criterion(
+        "3-step chain v2 events ≥ 30× faster than LangChain's",
+        "peers",
+        "langchain.chain.astream_events.v2",
+        "rillet.chain.astream_events.v2",
+        ">=",
+        30,
+        6,
+    ),
+    Criterion(
+        "astream_events v2 ≤ 2× rillet's own astream",
+        "events",
+        "rillet.astream_events.v2",
+        "rillet.astream",
+        "<=",
+        2,
+        6,
+    ),
+    Criterion(
+        "astream_events v2 linear from 1k to 10k chunks (µs/chunk grows ≤ 1.25×)",
+        "linearity",
+        "rillet.astream_events.v2",
+        None,
+        "<=",
+        1.25,
+        6,
+    ),
+    Criterion(
+        "sync stream ≤ 1.15× the naive httpx sync line loop",
+        "sync",
+        "rillet.stream",
+        "httpx.sync",
+        "<=",
+        1.15,
+        6,
+    ),
+    Criterion(
+        "100 concurrent streams ≥ 10× LangChain's total chunks/s",
+        "concurrent",
+        "rillet.astream",
+        "langchain.astream",
+        ">=",
+        10,
+        6,
+    ),
+    Criterion(
+        "100 concurrent streams: peak RSS no higher than LangChain's",
+        "concurrent",
+        "rillet.astream",
+        "langchain.astream",
+        "<=",
+        1.0,
+        6,
+        metric="rss",
+    ),
+    Criterion(
+        "import rillet ≤ 1.2× import httpx, msgspec",
+        "imports",
+        "rillet",
+        "httpx, msgspec",
+        "<=",
+        1.2,
+        6,
+    ),
+)
