@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ._async.stream import AsyncStream as AsyncStream
 from ._facade.composition import (
+    ChatPromptTemplate as ChatPromptTemplate,
     JsonOutputParser as JsonOutputParser,
     PromptTemplate as PromptTemplate,
     RunnableBinding as RunnableBinding,
@@ -28,7 +29,11 @@ from ._facade.fakes import (
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
 from ._facade.runnable import Runnable as Runnable
 from ._parsers import OutputParserError as OutputParserError
-from ._prompts import StringPromptValue as StringPromptValue
+from ._prompts import (
+    ChatPromptValue as ChatPromptValue,
+    MessagesPlaceholder as MessagesPlaceholder,
+    StringPromptValue as StringPromptValue,
+)
 from ._providers.openai.models import (
     OpenAI as OpenAI,
     OpenAIChat as OpenAIChat,
@@ -165,6 +170,8 @@ __all__ = [
     "ChainEndEvent",
     "ChainStartEvent",
     "ChainStreamEvent",
+    "ChatPromptTemplate",
+    "ChatPromptValue",
     "ConfigError",
     "ConflictError",
     "ContentBlock",
@@ -197,6 +204,7 @@ __all__ = [
     "LanguageModelInput",
     "Logprobs",
     "MessageLike",
+    "MessagesPlaceholder",
     "NoRunError",
     "NotFoundError",
     "Ollama",

@@ -75,3 +75,18 @@ def constructing() -> None:
     except ToolCallParseError as exc:
         assert_type(exc.tool_args, object)
     del like
+
+
+def chat_prompts() -> None:
+    from rillet import ChatPromptTemplate, ChatPromptValue, MessagesPlaceholder
+
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are {persona}."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    value = prompt.invoke({"persona": "a poet", "history": [], "question": "sky?"})
+    assert_type(value, ChatPromptValue)
+    assert_type(value.to_messages(), list[AnyMessage])
+    assert_type(value.to_string(), str)
+    assert_type(prompt.partial(persona="x"), ChatPromptTemplate)
+    assert_type(ChatPromptTemplate.from_template("{x}").input_variables, list[str])
+    ChatPromptTemplate.from_messages([("human", 3)])  # type: ignore[list-item]  # templates are str

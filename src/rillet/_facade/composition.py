@@ -8,13 +8,20 @@ the twins of its parts; nothing here does I/O.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._parsers import JsonParse, StrParse
-from .._prompts import StringPromptValue, Template
+from .._prompts import (
+    ChatPromptValue,
+    ChatTemplate,
+    ChatTemplateLike,
+    StringPromptValue,
+    Template,
+)
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError
+from .._values.messages import AnyMessage
 from .runnable import Runnable
 
 if TYPE_CHECKING:
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
     from .._sync.runnable import SyncRunnable
 
 __all__ = [
+    "ChatPromptTemplate",
     "JsonOutputParser",
     "PromptTemplate",
     "RunnableBinding",
@@ -248,6 +256,72 @@ class PromptTemplate(Runnable[Mapping[str, object], StringPromptValue]):
 
     def get_name(self) -> str:
         return self.name or "PromptTemplate"
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.parsers import SyncPromptTemplate
+
+        return SyncPromptTemplate(self.template, name=self.name)
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.parsers import AsyncPromptTemplate
+
+        return AsyncPromptTemplate(self.template, name=self.name)
+
+
+class ChatPromptTemplate(Runnable[Mapping[str, object], ChatPromptValue]):
+    """A chat prompt: a dict in, a ``ChatPromptValue`` (a message list) out.
+
+    ``ChatPromptTemplate.from_messages([("system", "You are {persona}."),
+    MessagesPlaceholder("history"), ("human", "{question}")])``. Messages are ``(role, template)``
+    tuples (``system``, ``human``/``user``, ``ai``/``assistant``, ``placeholder``), template
+    strings (human), ``{"role": ..., "content": ...}`` dicts, ``MessagesPlaceholder``s, or
+    message structs (used verbatim). Into a string LLM it flattens as LangChain's does
+    (``"System: ...\nHuman: ..."``).
+    """
+
+    def __init__(
+        self,
+        messages: Sequence[ChatTemplateLike],
+        *,
+        name: str | None = None,
+        _template: ChatTemplate | None = None,
+    ) -> None:
+        self.template = _template if _template is not None else ChatTemplate.parse(messages)
+        self.name = name
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[ChatTemplateLike]) -> ChatPromptTemplate:
+        return cls(messages)
+
+    @classmethod
+    def from_template(cls, template: str) -> ChatPromptTemplate:
+        """One human message from a template string."""
+        return cls([("human", template)])
+
+    @property
+    def input_variables(self) -> list[str]:
+        return self.template.input_variables
+
+    @property
+    def optional_variables(self) -> list[str]:
+        return self.template.optional_variables
+
+    def partial(self, **values: object) -> ChatPromptTemplate:
+        """This prompt with some variables filled in now."""
+        return ChatPromptTemplate((), name=self.name, _template=self.template.partial(values))
+
+    def format_prompt(self, **values: object) -> ChatPromptValue:
+        return self.template.format(values)
+
+    def format_messages(self, **values: object) -> list[AnyMessage]:
+        return self.template.format(values).to_messages()
+
+    def format(self, **values: object) -> str:
+        """The messages flattened to one string, as an LLM would read them."""
+        return self.template.format(values).to_string()
+
+    def get_name(self) -> str:
+        return self.name or "ChatPromptTemplate"
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.parsers import SyncPromptTemplate

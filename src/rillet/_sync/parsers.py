@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from .._aggregate import aggregate
 from .._parsers import NOTHING
-from .._prompts import StringPromptValue, Template
+from .._prompts import ChatPromptValue, ChatTemplate, StringPromptValue, Template
 from .._values.config import RunnableConfig
 from .._values.events import UNSET, BaseEvent, RunScope
 from .runnable import RunContext, SyncRunnable
@@ -18,18 +18,24 @@ from .stream import closing_iter
 __all__ = ["SyncOutputParser", "SyncPromptTemplate"]
 
 
-class SyncPromptTemplate(SyncRunnable[Any, StringPromptValue]):
+class SyncPromptTemplate(SyncRunnable[Any, StringPromptValue | ChatPromptValue]):
+    """A string template (``Template``) or a chat template (``ChatTemplate``) as a runnable."""
+
     run_kind = "prompt"
     streams_when_nested = False
 
-    def __init__(self, template: Template, *, name: str | None = None) -> None:
+    def __init__(self, template: Template | ChatTemplate, *, name: str | None = None) -> None:
         self.template = template
         self.name = name
 
     def get_name(self) -> str:
-        return self.name or "PromptTemplate"
+        if self.name:
+            return self.name
+        return "ChatPromptTemplate" if isinstance(self.template, ChatTemplate) else "PromptTemplate"
 
-    def _ainvoke(self, input: object, config: RunnableConfig, scope: RunScope) -> StringPromptValue:
+    def _ainvoke(
+        self, input: object, config: RunnableConfig, scope: RunScope
+    ) -> StringPromptValue | ChatPromptValue:
         return self.template.format(input)
 
 
