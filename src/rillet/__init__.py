@@ -28,7 +28,7 @@ from ._facade.fakes import (
 )
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
 from ._facade.runnable import Runnable as Runnable
-from ._parsers import OutputParserError as OutputParserError
+from ._facade.tool import Tool as Tool, tool as tool
 from ._prompts import (
     ChatPromptValue as ChatPromptValue,
     MessagesPlaceholder as MessagesPlaceholder,
@@ -53,6 +53,7 @@ from ._values.errors import (
     IncompleteStreamError as IncompleteStreamError,
     InternalServerError as InternalServerError,
     NotFoundError as NotFoundError,
+    OutputParserError as OutputParserError,
     PermissionDeniedError as PermissionDeniedError,
     RateLimitError as RateLimitError,
     RilletError as RilletError,
@@ -63,8 +64,11 @@ from ._values.errors import (
     StreamInterruptedError as StreamInterruptedError,
     StreamProviderError as StreamProviderError,
     StreamTimeoutError as StreamTimeoutError,
+    StructuredOutputError as StructuredOutputError,
     ToolCallParseError as ToolCallParseError,
+    ToolDefinitionError as ToolDefinitionError,
     UnexpectedContentTypeError as UnexpectedContentTypeError,
+    UnexpectedToolCallError as UnexpectedToolCallError,
     UnknownEventWarning as UnknownEventWarning,
     UnprocessableEntityError as UnprocessableEntityError,
 )
@@ -92,6 +96,9 @@ from ._values.events import (
     StartData as StartData,
     StreamData as StreamData,
     StreamEvent as StreamEvent,
+    ToolEndEvent as ToolEndEvent,
+    ToolStartEvent as ToolStartEvent,
+    ToolStreamEvent as ToolStreamEvent,
     adispatch_custom_event as adispatch_custom_event,
     dispatch_custom_event as dispatch_custom_event,
 )
@@ -131,6 +138,8 @@ from ._values.outputs import (
     TokenUsage as TokenUsage,
 )
 from ._values.secret import Secret as Secret
+from ._values.structured import StructuredOutput as StructuredOutput
+from ._values.tools import ToolSpec as ToolSpec
 
 __version__ = "0.1.0"
 
@@ -246,17 +255,27 @@ __all__ = [
     "StreamProviderError",
     "StreamTimeoutError",
     "StringPromptValue",
+    "StructuredOutput",
+    "StructuredOutputError",
     "SystemMessage",
     "TextBlock",
     "TokenUsage",
+    "Tool",
     "ToolCall",
     "ToolCallChunk",
     "ToolCallParseError",
+    "ToolDefinitionError",
+    "ToolEndEvent",
     "ToolMessage",
+    "ToolSpec",
+    "ToolStartEvent",
+    "ToolStreamEvent",
     "UnexpectedContentTypeError",
+    "UnexpectedToolCallError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
     "UsageMetadata",
     "adispatch_custom_event",
     "dispatch_custom_event",
+    "tool",
 ]

@@ -7,21 +7,12 @@ from typing import Final, Generic, TypeVar
 import jiter
 import msgspec
 
-from ._values.errors import RilletError
+from ._values.errors import OutputParserError
 from ._values.inputs import InvalidInputError
 
 __all__ = ["NOTHING", "JsonParse", "OutputParserError", "StrParse", "text_of"]
 
 T = TypeVar("T")
-
-
-class OutputParserError(RilletError, ValueError):
-    """The model's output could not be parsed. ``text`` is the whole output."""
-
-    def __init__(self, message: str, *, text: str) -> None:
-        super().__init__(message)
-        self.text = text
-        self.partial_text = text
 
 
 class _Nothing:

@@ -26,7 +26,10 @@
     │           └── StreamTimeoutError           a read or the total timeout expired mid-stream
     │                                            (also an APITimeoutError)
     ├── StreamClosedError (also RuntimeError)     a closed stream was used again
-    └── ToolCallParseError (also ValueError)      a tool call's arguments do not fit the type asked
+    ├── ToolCallParseError (also ValueError)      a tool call's arguments do not fit the type asked
+    ├── OutputParserError (also ValueError)       a model's output could not be parsed
+    │   └── StructuredOutputError                 ... into the structured-output schema
+    └── UnexpectedToolCallError                   a string LLM's model answered with a tool call
 
     UnknownEventWarning (a UserWarning)          a stream event of a type rillet does not know
 
@@ -56,6 +59,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "NotFoundError",
+    "OutputParserError",
     "PermissionDeniedError",
     "RateLimitError",
     "RilletError",
@@ -66,8 +70,11 @@ __all__ = [
     "StreamInterruptedError",
     "StreamProviderError",
     "StreamTimeoutError",
+    "StructuredOutputError",
     "ToolCallParseError",
+    "ToolDefinitionError",
     "UnexpectedContentTypeError",
+    "UnexpectedToolCallError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
     "error_message",
@@ -107,6 +114,39 @@ class ToolCallParseError(RilletError, ValueError):
         super().__init__(message)
         self.name = name
         self.tool_args = args
+
+
+class ToolDefinitionError(ConfigError):
+    """A tool could not be described to a model (no schema, a bad name, an unsupported type).
+
+    The message names the tool and says what to change."""
+
+
+class OutputParserError(RilletError, ValueError):
+    """The model's output could not be parsed. ``text`` is the whole output."""
+
+    def __init__(self, message: str, *, text: str) -> None:
+        super().__init__(message)
+        self.text = text
+        self.partial_text = text
+
+
+class StructuredOutputError(OutputParserError):
+    """The model's structured output did not decode into the schema (or the model did not call
+    the tool that carries it). ``text`` is the raw output, ``schema`` the type it had to fit."""
+
+    def __init__(self, message: str, *, text: str, schema: object) -> None:
+        super().__init__(message, text=text)
+        self.schema = schema
+
+
+class UnexpectedToolCallError(RilletError):
+    """A string LLM (``OpenAIChat``) got a tool call back, which a string cannot carry: use a
+    chat model (``ChatOpenAI(...).bind_tools([...])``). ``tool_name`` is the call's name."""
+
+    def __init__(self, message: str, *, tool_name: str | None) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
 
 
 class APIError(RilletError):

@@ -40,11 +40,14 @@ __all__ = [
     "RunKind",
     "RunScope",
     "StreamEvent",
+    "ToolEndEvent",
+    "ToolStartEvent",
+    "ToolStreamEvent",
     "adispatch_custom_event",
     "dispatch_custom_event",
 ]
 
-RunKind: TypeAlias = Literal["llm", "chain", "prompt", "parser"]
+RunKind: TypeAlias = Literal["llm", "chain", "prompt", "parser", "tool"]
 Version: TypeAlias = Literal["v1", "v2"]
 UNSET: Final = msgspec.UNSET
 
@@ -152,6 +155,20 @@ class ParserEndEvent(BaseEvent, tag="on_parser_end", kw_only=True, frozen=True):
     data: EndData
 
 
+class ToolStartEvent(BaseEvent, tag="on_tool_start", kw_only=True, frozen=True):
+    data: StartData
+
+
+class ToolStreamEvent(BaseEvent, tag="on_tool_stream", kw_only=True, frozen=True):
+    """v1 only: LangChain's v1 reports a tool's result as a stream event too."""
+
+    data: StreamData
+
+
+class ToolEndEvent(BaseEvent, tag="on_tool_end", kw_only=True, frozen=True):
+    data: EndData
+
+
 class CustomEvent(BaseEvent, tag="on_custom_event", kw_only=True, frozen=True):
     """Dispatched by user code with ``dispatch_custom_event(name, data)`` (v2 only)."""
 
@@ -171,16 +188,30 @@ StreamEvent: TypeAlias = (
     | ParserStartEvent
     | ParserStreamEvent
     | ParserEndEvent
+    | ToolStartEvent
+    | ToolStreamEvent
+    | ToolEndEvent
     | CustomEvent
 )
 
-_START: Final = {"chain": ChainStartEvent, "prompt": PromptStartEvent, "parser": ParserStartEvent}
+_START: Final = {
+    "chain": ChainStartEvent,
+    "prompt": PromptStartEvent,
+    "parser": ParserStartEvent,
+    "tool": ToolStartEvent,
+}
 _STREAM: Final = {
     "chain": ChainStreamEvent,
     "prompt": PromptStreamEvent,
     "parser": ParserStreamEvent,
+    "tool": ToolStreamEvent,
 }
-_END: Final = {"chain": ChainEndEvent, "prompt": PromptEndEvent, "parser": ParserEndEvent}
+_END: Final = {
+    "chain": ChainEndEvent,
+    "prompt": PromptEndEvent,
+    "parser": ParserEndEvent,
+    "tool": ToolEndEvent,
+}
 
 
 def check_version(version: str) -> Version:

@@ -3,6 +3,6 @@
 ``FakeServer`` needs the ``server`` extra (uvicorn): ``pip install 'rillet[server]'``.
 """
 
-from rillet.testing._server import SONG_TOKENS, FakeServer, RecordedRequest, Reply
+from rillet.testing._server import SONG_TOKENS, FakeServer, RecordedRequest, Reply, ToolCallReply
 
-__all__ = ["SONG_TOKENS", "FakeServer", "RecordedRequest", "Reply"]
+__all__ = ["SONG_TOKENS", "FakeServer", "RecordedRequest", "Reply", "ToolCallReply"]

@@ -19,6 +19,7 @@ The layers, one module each, from the socket up:
   Anthropic Messages (``/v1/messages``) and Ollama's generate (``/api/generate``, NDJSON). A
   protocol parses its request and renders a script into a plan; it knows nothing about sockets or
   timing. ``protocol.py`` holds the base class and the rendering helpers they share.
+* ``tools.py``: `ToolCallReply` (a scripted tool call) and how each protocol streams tool calls.
 * ``script.py``: `Reply`, the protocol-neutral script (tokens, pacing, status, headers, raw bodies),
   compiled once into a `Script` when queued so that per-request rendering is only byte
   concatenation; `RecordedRequest`.
@@ -28,5 +29,6 @@ A new protocol is a new `Protocol` subclass in its own module, added to `app.ROU
 
 from .script import SONG_TOKENS as SONG_TOKENS, RecordedRequest as RecordedRequest, Reply as Reply
 from .server import FakeServer as FakeServer
+from .tools import ToolCallReply as ToolCallReply
 
-__all__ = ["SONG_TOKENS", "FakeServer", "RecordedRequest", "Reply"]
+__all__ = ["SONG_TOKENS", "FakeServer", "RecordedRequest", "Reply", "ToolCallReply"]

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     pass
 from .protocol import BadRequest, Protocol, decode_call, stream_plan, usage_counts, whole_plan
 from .script import Meta, Plan, RecordedRequest, Script, encode
+from .tools import anthropic_tool_blocks, anthropic_tool_events
 
 # ---- Anthropic Messages
 
@@ -53,6 +54,38 @@ class _MessagesCall(msgspec.Struct):
 _messages_decoder: Final = msgspec.json.Decoder(_MessagesCall)
 
 
+def _blocks(message: _AnthropicMessageIn, kind: str) -> list[dict[str, object]]:
+    if isinstance(message.content, str):
+        return []
+    return [block for block in message.content if block.get("type") == kind]
+
+
+def _check_tool_turns(messages: list[_AnthropicMessageIn]) -> None:
+    """As the API does: the user turn after an assistant turn with ``tool_use`` blocks answers
+    each of them with a ``tool_result`` block (by ``tool_use_id``), and a ``tool_result``
+    answers a ``tool_use`` of the turn just before."""
+    pending: set[object] = set()
+    for i, message in enumerate(messages):
+        results = {block.get("tool_use_id") for block in _blocks(message, "tool_result")}
+        if message.role != "user" and results:
+            raise BadRequest(f"messages.{i}: tool_result blocks belong in a user turn")
+        unknown = results - pending
+        if unknown:
+            raise BadRequest(
+                f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                f"{sorted(map(str, unknown))}. Each `tool_result` block must have a corresponding "
+                "`tool_use` block in the previous message."
+            )
+        missing = pending - results
+        if missing:
+            raise BadRequest(
+                f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                f"immediately after: {sorted(map(str, missing))}. Each `tool_use` block must have "
+                "a corresponding `tool_result` block in the next message."
+            )
+        pending = {block.get("id") for block in _blocks(message, "tool_use")}
+
+
 def _sse_event(name: bytes, data: bytes) -> bytes:
     return b"event: " + name + b"\ndata: " + data + b"\n\n"
 
@@ -79,13 +112,15 @@ class AnthropicMessages(Protocol[_MessagesCall]):
         call = decode_call(_messages_decoder, request)
         if not call.messages:
             raise BadRequest("messages: at least one message is required")
+        _check_tool_turns(call.messages)
         return call
 
     def render(self, script: Script, call: _MessagesCall, meta: Meta) -> Plan:
         prompt_text = " ".join(message.text() for message in call.messages)
         input_tokens, output_tokens = usage_counts(script, prompt_text)
-        reason = script.reply.finish_reason
+        reason = script.finish_reason("tool_use")
         stop_reason = _ANTHROPIC_STOP_REASONS.get(reason, reason)
+        calls = script.tool_calls
         message_id = f"msg_fake{meta.seq}"
         if not call.stream:
             body = encode(
@@ -94,7 +129,14 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                     "type": "message",
                     "role": "assistant",
                     "model": call.model,
-                    "content": [{"type": "text", "text": script.text}],
+                    "content": [
+                        *(
+                            [{"type": "text", "text": script.text}]
+                            if script.text or not calls
+                            else []
+                        ),
+                        *anthropic_tool_blocks(calls, meta.seq),
+                    ],
                     "stop_reason": stop_reason,
                     "stop_sequence": None,
                     "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
@@ -115,12 +157,15 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                 "usage": {"input_tokens": input_tokens, "output_tokens": 1},
             },
         }
+        has_text = bool(script.tokens) or not calls
+        text_start = _sse_event(
+            b"content_block_start",
+            b'{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+        )
+        text_stop = _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
         prefix = (
             _sse_event(b"message_start", encode(start))
-            + _sse_event(
-                b"content_block_start",
-                b'{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
-            )
+            + (text_start if has_text else b"")
             + _sse_event(b"ping", b'{"type": "ping"}')
         )
         tokens = [
@@ -132,13 +177,17 @@ class AnthropicMessages(Protocol[_MessagesCall]):
             )
             for json_token in script.json_tokens
         ]
+        if calls:
+            if tokens:
+                tokens[-1] += text_stop  # the text block ends before the tool_use blocks
+            tokens.extend(anthropic_tool_events(calls, meta.seq, first_block=int(has_text)))
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": None},
             "usage": {"output_tokens": output_tokens},
         }
         tail = [
-            _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+            (text_stop if has_text and not calls else b"")
             + _sse_event(b"message_delta", encode(delta))
             + _sse_event(b"message_stop", b'{"type":"message_stop"}')
         ]

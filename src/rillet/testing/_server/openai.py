@@ -22,6 +22,7 @@ from .protocol import (
     whole_plan,
 )
 from .script import Meta, Plan, RecordedRequest, Script, encode, latin1
+from .tools import openai_message_tool_calls, openai_tool_deltas
 
 
 def openai_status_error(status: int, message: str, param: str | None = None) -> bytes:
@@ -177,9 +178,22 @@ class Completions(_OpenAIProtocol[_CompletionsCall]):
 # ---- OpenAI chat completions
 
 
+class _FunctionIn(msgspec.Struct):
+    name: str
+    arguments: str
+
+
+class _ToolCallIn(msgspec.Struct):
+    id: str
+    function: _FunctionIn
+    type: str = "function"
+
+
 class _ChatMessageIn(msgspec.Struct):
     role: str
     content: str | list[dict[str, object]] | None = None
+    tool_calls: list[_ToolCallIn] | None = None
+    tool_call_id: str | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):  # content parts: count the text ones
@@ -200,6 +214,37 @@ class _ChatCall(msgspec.Struct):
 _chat_decoder: Final = msgspec.json.Decoder(_ChatCall)
 
 
+def _check_tool_turns(messages: list[_ChatMessageIn]) -> None:
+    """As the API does: a ``tool`` message answers a call of the assistant message before it
+    (by ``tool_call_id``), and every call of an assistant message is answered before the next
+    non-tool message."""
+    pending: set[str] = set()
+    for i, message in enumerate(messages):
+        if message.role == "tool":
+            if message.tool_call_id is None or message.tool_call_id not in pending:
+                raise BadRequest(
+                    "Invalid parameter: messages with role 'tool' must be a response to a "
+                    f"preceeding message with 'tool_calls' (tool_call_id {message.tool_call_id!r})",
+                    f"messages.[{i}].tool_call_id",
+                )
+            pending.discard(message.tool_call_id)
+            continue
+        if pending:
+            raise BadRequest(
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                f"responding to each 'tool_call_id'. Missing: {sorted(pending)}",
+                f"messages.[{i}].role",
+            )
+        if message.role == "assistant" and message.tool_calls:
+            pending = {tool_call.id for tool_call in message.tool_calls}
+    if pending:
+        raise BadRequest(
+            "An assistant message with 'tool_calls' must be followed by tool messages "
+            f"responding to each 'tool_call_id'. Missing: {sorted(pending)}",
+            "messages",
+        )
+
+
 class ChatCompletions(_OpenAIProtocol[_ChatCall]):
     """OpenAI chat completions (wire.md section 2.2): a role chunk per choice, one content chunk
     per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk when asked
@@ -209,6 +254,7 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
         call = decode_call(_chat_decoder, request)
         if not call.messages:
             raise BadRequest("messages must not be empty", "messages")
+        _check_tool_turns(call.messages)
         return call
 
     def render(self, script: Script, call: _ChatCall, meta: Meta) -> Plan:
@@ -220,14 +266,22 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
             "total_tokens": prompt_tokens + completion_tokens,
         }
         chat_id = f"chatcmpl-fake{meta.seq}"
-        finish_reason = encode(script.reply.finish_reason)
+        reason = script.finish_reason("tool_calls")
+        finish_reason = encode(reason)
         if not call.stream:
+            message: dict[str, object] = {
+                "role": "assistant",
+                "content": script.text if script.text or not script.tool_calls else None,
+                "refusal": None,
+            }
+            if script.tool_calls:
+                message["tool_calls"] = openai_message_tool_calls(script.tool_calls, meta.seq)
             choices = [
                 {
                     "index": index,
-                    "message": {"role": "assistant", "content": script.text, "refusal": None},
+                    "message": message,
                     "logprobs": None,
-                    "finish_reason": script.reply.finish_reason,
+                    "finish_reason": reason,
                 }
                 for index in range(call.n)
             ]
@@ -271,6 +325,13 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
             for json_token in script.json_tokens
             for opening in opens
         ]
+        tokens.extend(
+            opening + delta + b',"logprobs":null,"finish_reason":null}' + close
+            for delta in openai_tool_deltas(
+                script.tool_calls, meta.seq, interleave=script.reply.interleave_tool_calls
+            )
+            for opening in opens
+        )
         tail = [
             opening + b'{},"logprobs":null,"finish_reason":' + finish_reason + b"}" + close
             for opening in opens

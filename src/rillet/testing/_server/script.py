@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import msgspec
 
+from .tools import CompiledToolCall, ToolCallReply, compile_tool_calls
+
 if TYPE_CHECKING:
     pass
 
@@ -79,6 +81,13 @@ class Reply:
     """Piece sizes for `body`, cycled; None sends one piece per SSE event (split after blank lines)."""
     random_chunks: int | None = None
     """Seed for reproducibly random `body` piece sizes of 1 to 64 bytes; overrides `chunk_sizes`."""
+    tool_calls: Sequence[ToolCallReply] = ()
+    """Tool calls the model makes after its text (`tokens`, often none: ``tokens=()``), streamed
+    in fragments (see `ToolCallReply`). The finish reason becomes ``tool_calls`` (OpenAI) /
+    ``tool_use`` (Anthropic) unless `finish_reason` says otherwise."""
+    interleave_tool_calls: bool = False
+    """Stream the fragments of parallel calls alternately (all calls open first), as some
+    OpenAI-compatible servers do; OpenAI itself sends one call after the other."""
     content_type: str | None = None
     """Replaces the reply's content type (by default the protocol's stream type for a stream,
     ``application/json`` otherwise): e.g. ``"text/html"`` on a stream, a wrong content type."""
@@ -106,6 +115,10 @@ class Reply:
     """The message of the `error_after` event."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.tool_calls, ToolCallReply) or not all(
+            isinstance(call, ToolCallReply) for call in self.tool_calls
+        ):
+            raise TypeError("Reply.tool_calls must be a sequence of ToolCallReply")
         if isinstance(self.tokens, (str, bytes)):
             raise TypeError("Reply.tokens must be a sequence of strings, not a single string")
         if self.delay < 0:
@@ -188,12 +201,22 @@ def _random_sizes(seed: int) -> Iterator[int]:
 class Script:
     """A `Reply` compiled once, when queued, into what rendering needs per request."""
 
-    __slots__ = ("headers", "json_tokens", "line_pieces", "pieces", "reply", "text", "tokens")
+    __slots__ = (
+        "headers",
+        "json_tokens",
+        "line_pieces",
+        "pieces",
+        "reply",
+        "text",
+        "tokens",
+        "tool_calls",
+    )
 
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
         self.tokens: tuple[str, ...] = tuple(reply.tokens)
         self.text = "".join(self.tokens)
+        self.tool_calls: tuple[CompiledToolCall, ...] = compile_tool_calls(reply.tool_calls)
         self.json_tokens: tuple[bytes, ...] = tuple(encode(token) for token in self.tokens)
         self.headers: list[tuple[bytes, bytes]] = [
             (latin1(name.lower()), latin1(value)) for name, value in reply.headers.items()
@@ -214,6 +237,12 @@ class Script:
             self.pieces = tuple(pieces)
             if self.line_pieces is None:
                 self.line_pieces = self.pieces
+
+    def finish_reason(self, for_tool_calls: str) -> str:
+        """`Reply.finish_reason`, or the protocol's tool-call reason when the reply calls tools
+        and keeps the default "stop"."""
+        reason = self.reply.finish_reason
+        return for_tool_calls if self.tool_calls and reason == "stop" else reason
 
     def body_pieces(self, framing: Framing) -> tuple[bytes, ...] | None:
         """`Reply.body` in pieces for a protocol of this framing (None: no raw body)."""

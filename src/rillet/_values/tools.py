@@ -1,0 +1,571 @@
+"""Tool specs (pure): what a tool is called, what it does, and the JSON schema of its arguments,
+made from a msgspec Struct type, a typed function or a JSON-schema dict; and each provider's
+wire shape for tools and ``tool_choice``.
+
+Schemas come from ``msgspec.json.schema`` only: a function's signature becomes a Struct with
+``msgspec.defstruct`` (its Google-style ``Args:`` docstring lines become ``Meta`` descriptions),
+and that Struct's schema is the tool's. There is no hand-written schema generator here; this
+module only reshapes what msgspec produces (the root ``$ref`` resolved, non-recursive refs
+inlined, ``title`` keys dropped, OpenAI's ``strict`` rules applied).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+import typing
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, Final, Protocol, TypeAlias
+
+import msgspec
+
+from .errors import ConfigError, ToolCallParseError, ToolDefinitionError
+from .inputs import InvalidInputError
+from .messages import ContentBlock, ToolCall, ToolMessage
+
+__all__ = [
+    "ToolChoice",
+    "ToolLike",
+    "ToolRun",
+    "ToolSpec",
+    "anthropic_tool",
+    "anthropic_tool_choice",
+    "function_struct",
+    "ollama_tool",
+    "ollama_tool_choice",
+    "openai_tool",
+    "openai_tool_choice",
+    "parse_docstring",
+    "strict_schema",
+    "tool_spec",
+    "tool_specs",
+]
+
+JsonSchema: TypeAlias = dict[str, Any]
+
+
+class ToolSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A tool as a model sees it: ``name``, ``description`` and the JSON schema of its
+    arguments (``parameters``, always an object schema).
+
+    ``args_type`` is the Struct type the arguments decode into (the Struct itself, or the one
+    built from a function's signature); None for a tool given as a JSON-schema dict.
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, object]
+    args_type: type[msgspec.Struct] | None = None
+
+
+class HasToolSpec(Protocol):
+    """Anything that knows its tool spec (a ``@tool``)."""
+
+    @property
+    def tool_spec(self) -> ToolSpec: ...
+
+
+ToolLike: TypeAlias = (
+    type[msgspec.Struct] | Callable[..., object] | Mapping[str, object] | ToolSpec | HasToolSpec
+)
+"""What ``bind_tools`` accepts: a Struct type, a typed function, a ``@tool``, a JSON-schema
+dict (an OpenAI tool or function, an Anthropic tool, or a schema with a top-level ``title``),
+or a ``ToolSpec``."""
+
+ToolChoice: TypeAlias = str | bool | Mapping[str, object] | None
+"""``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (some tool must be called), a tool
+name (that tool must be called), or a provider's own dict (sent as is)."""
+
+# OpenAI: ^[a-zA-Z0-9_-]{1,64}$ (Anthropic allows up to 128 characters; the stricter rule wins so
+# that one tool list works with every provider).
+_NAME: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def _check_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ToolDefinitionError(
+            f"{what}: the tool name {name!r} is not valid; a tool name is 1 to 64 letters, digits, "
+            "'_' or '-' (rename the function or class, or give name=...)"
+        )
+    return name
+
+
+# -- docstrings ---------------------------------------------------------------------------------
+
+_SECTION: Final = re.compile(
+    r"^(Args|Arguments|Parameters|Params|Returns|Return|Yields|Raises|Examples?|Notes?|"
+    r"Attributes|See Also|Warnings?|Todo|References?)\s*:\s*$"
+)
+_ARG_LINE: Final = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """A Google-style docstring's summary (paragraphs joined with a space, as LangChain does)
+    and its ``Args:`` descriptions by parameter name (continuation lines joined)."""
+    if not doc:
+        return "", {}
+    lines = inspect.cleandoc(doc).splitlines()
+    summary: list[str] = []
+    args: dict[str, list[str]] = {}
+    section: str | None = None
+    current: str | None = None
+    arg_indent = -1
+    for line in lines:
+        stripped = line.strip()
+        header = _SECTION.match(stripped)
+        if header and (line == stripped):
+            section = header.group(1)
+            current = None
+            arg_indent = -1
+            continue
+        if section is None:
+            summary.append(stripped)
+            continue
+        if section not in ("Args", "Arguments", "Parameters", "Params") or not stripped:
+            continue
+        indent = len(line) - len(line.lstrip())
+        match = _ARG_LINE.match(stripped)
+        if match and (arg_indent < 0 or indent <= arg_indent):
+            arg_indent = indent
+            current = match.group(1)
+            args[current] = [match.group(2).strip()] if match.group(2).strip() else []
+        elif current is not None:
+            args[current].append(stripped)
+    paragraphs = " ".join(p for p in summary if p)
+    return paragraphs, {name: " ".join(words) for name, words in args.items()}
+
+
+# -- schemas ------------------------------------------------------------------------------------
+
+# Keys of a JSON schema whose values are schemas (or maps/lists of schemas); everything else
+# (``enum``, ``default``, ``const``, ``examples``...) is data and is never rewritten.
+_SCHEMA_MAPS: Final = ("properties", "patternProperties", "$defs", "definitions")
+_SCHEMA_LISTS: Final = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_ONE: Final = ("items", "additionalProperties", "not", "contains")
+_REF_PREFIX: Final = "#/$defs/"
+
+
+def _inline_refs(schema: JsonSchema) -> JsonSchema:
+    """The root ``$ref`` resolved, every non-recursive ref inlined, ``title`` keys dropped; a
+    recursive type keeps its ``$ref`` with the ``$defs`` it needs (OpenAI and Anthropic accept
+    that)."""
+    defs: JsonSchema = schema.get("$defs", {})
+    needed: dict[str, JsonSchema] = {}
+    pending: list[str] = []
+
+    def walk(node: object, stack: tuple[str, ...]) -> object:
+        if isinstance(node, list):
+            return [walk(item, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+            name = ref[len(_REF_PREFIX) :]
+            siblings = {
+                k: walk_value(k, v, stack)
+                for k, v in node.items()
+                if k not in ("$ref", "$defs", "title")
+            }
+            if name in stack:
+                if name not in needed:
+                    needed[name] = {}
+                    pending.append(name)
+                return {"$ref": ref, **siblings}
+            target = walk(defs[name], (*stack, name))
+            assert isinstance(target, dict)
+            return {**target, **siblings}
+        return {k: walk_value(k, v, stack) for k, v in node.items() if k not in ("title", "$defs")}
+
+    def walk_value(key: str, value: object, stack: tuple[str, ...]) -> object:
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            return {name: walk(sub, stack) for name, sub in value.items()}
+        if key in _SCHEMA_LISTS or key in _SCHEMA_ONE:
+            return walk(value, stack)
+        return value
+
+    root = walk(schema, ())
+    assert isinstance(root, dict)
+    while pending:
+        name = pending.pop()
+        body = walk(defs[name], (name,))
+        assert isinstance(body, dict)
+        needed[name] = body
+    if needed:
+        root["$defs"] = needed
+    return root
+
+
+def _object_schema(struct: type[msgspec.Struct], what: str) -> tuple[JsonSchema, str]:
+    """The arguments schema of a Struct type (without its description) and that description."""
+    try:
+        raw = msgspec.json.schema(struct)
+    except TypeError as exc:
+        raise ToolDefinitionError(
+            f"{what}: msgspec cannot make a JSON schema of {struct.__name__} ({exc}); use types "
+            "msgspec supports (str, int, float, bool, list, dict, Literal, Struct, ...)"
+        ) from None
+    schema = _inline_refs(raw)
+    if schema.get("type") != "object":
+        raise ToolDefinitionError(
+            f"{what}: the arguments of a tool must be a JSON object, but {struct.__name__} "
+            f"encodes as {schema.get('type', 'something else')!r} (drop array_like=True or tag=...)"
+        )
+    description = schema.pop("description", "")
+    assert isinstance(description, str)
+    return schema, inspect.cleandoc(description)
+
+
+def function_struct(
+    fn: Callable[..., object], *, name: str | None = None
+) -> tuple[type[msgspec.Struct], str]:
+    """A Struct type whose fields are ``fn``'s parameters (types from its annotations, defaults,
+    ``Args:`` docstring descriptions as ``Meta``), and the docstring's summary.
+
+    ``fn`` must annotate every parameter and take no ``*args``/``**kwargs``.
+    """
+    what = f"the function {getattr(fn, '__qualname__', fn)!r}"
+    summary, arg_docs = parse_docstring(inspect.getdoc(fn))
+    try:
+        signature = inspect.signature(fn)
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except (TypeError, ValueError, NameError) as exc:
+        raise ToolDefinitionError(f"{what}: cannot read its signature ({exc})") from None
+    fields: list[tuple[str, object] | tuple[str, object, object]] = []
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ToolDefinitionError(
+                f"{what}: a tool cannot take *{parameter.name} or **{parameter.name}; "
+                "name every argument the model may pass"
+            )
+        if parameter.name not in hints:
+            raise ToolDefinitionError(
+                f"{what}: the parameter {parameter.name!r} has no type annotation; annotate it "
+                "(e.g. `city: str`) so the model knows what to send"
+            )
+        kind: object = hints[parameter.name]
+        described = arg_docs.get(parameter.name)
+        if described:
+            kind = typing.Annotated[kind, msgspec.Meta(description=described)]
+        if parameter.default is parameter.empty:
+            fields.append((parameter.name, kind))
+        else:
+            default = parameter.default
+            if isinstance(default, (list, dict, set)) and default:
+                default = msgspec.field(default_factory=partial(copy.deepcopy, default))
+            fields.append((parameter.name, kind, default))
+    struct_name = str(name or getattr(fn, "__name__", None) or "tool")
+    struct = msgspec.defstruct(struct_name, fields, kw_only=True)
+    return struct, summary
+
+
+def _is_struct_type(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, msgspec.Struct)
+
+
+def _from_struct(
+    struct: type[msgspec.Struct], name: str | None, description: str | None
+) -> ToolSpec:
+    what = f"the tool {struct.__name__}"
+    schema, doc = _object_schema(struct, what)
+    return ToolSpec(
+        name=_check_name(name or struct.__name__, what),
+        description=doc if description is None else description,
+        parameters=schema,
+        args_type=struct,
+    )
+
+
+def _from_function(
+    fn: Callable[..., object], name: str | None, description: str | None
+) -> ToolSpec:
+    struct, summary = function_struct(fn, name=name)
+    what = f"the function {getattr(fn, '__qualname__', fn)!r}"
+    schema, _ = _object_schema(struct, what)
+    return ToolSpec(
+        name=_check_name(name or getattr(fn, "__name__", None), what),
+        description=summary if description is None else description,
+        parameters=schema,
+        args_type=struct,
+    )
+
+
+def _from_dict(tool: Mapping[str, object]) -> ToolSpec:
+    what = "a tool dict"
+    body: Mapping[str, object] = tool
+    if tool.get("type") == "function" and isinstance(tool.get("function"), Mapping):
+        body = tool["function"]  # type: ignore[assignment]  # checked just above
+    if "name" in body and ("parameters" in body or "input_schema" in body or len(body) <= 2):
+        schema = body.get(
+            "parameters", body.get("input_schema", {"type": "object", "properties": {}})
+        )
+        name = body["name"]
+        description = body.get("description", "")
+    elif "title" in body and body.get("type") == "object":
+        schema = {k: v for k, v in body.items() if k not in ("title", "description")}
+        name = body["title"]
+        description = body.get("description", "")
+    else:
+        raise ToolDefinitionError(
+            f"{what} needs a name: give an OpenAI tool ({{'type': 'function', 'function': {{'name', "
+            "'description', 'parameters'}}}}), an Anthropic tool ({'name', 'description', "
+            f"'input_schema'}}) or a JSON schema with a top-level 'title'; got keys {sorted(tool)}"
+        )
+    if not isinstance(schema, Mapping) or schema.get("type", "object") != "object":
+        raise ToolDefinitionError(f"{what} {name!r}: the arguments schema must be an object schema")
+    if not isinstance(description, str):
+        raise ToolDefinitionError(f"{what} {name!r}: the description must be a str")
+    return ToolSpec(
+        name=_check_name(name, f"{what} {name!r}"),
+        description=description,
+        parameters=_inline_refs(dict(schema)),
+    )
+
+
+def tool_spec(
+    tool: ToolLike, *, name: str | None = None, description: str | None = None
+) -> ToolSpec:
+    """The spec of one tool (see ``ToolLike``); ``name``/``description`` override."""
+    if isinstance(tool, ToolSpec):
+        spec = tool
+    elif _is_struct_type(tool):
+        return _from_struct(tool, name, description)  # type: ignore[arg-type]  # a Struct type
+    elif isinstance(getattr(tool, "tool_spec", None), ToolSpec):
+        spec = tool.tool_spec  # type: ignore[union-attr]  # checked just above
+    elif isinstance(tool, Mapping):
+        spec = _from_dict(tool)
+    elif isinstance(tool, type):
+        raise ToolDefinitionError(
+            f"the class {tool.__name__} is not a tool: use a msgspec.Struct subclass (its fields "
+            "are the arguments), a typed function, or a JSON-schema dict"
+        )
+    elif callable(tool):
+        return _from_function(tool, name, description)
+    else:
+        raise ToolDefinitionError(
+            f"{tool!r} is not a tool: use a msgspec.Struct type, a typed function, a @tool or a "
+            "JSON-schema dict"
+        )
+    if name is None and description is None:
+        return spec
+    return msgspec.structs.replace(
+        spec,
+        name=_check_name(name, f"the tool {spec.name!r}") if name is not None else spec.name,
+        description=description if description is not None else spec.description,
+    )
+
+
+def tool_specs(tools: typing.Sequence[ToolLike]) -> list[ToolSpec]:
+    """Specs of several tools; two tools of the same name are an error (the model could not
+    tell them apart)."""
+    if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, typing.Sequence):
+        raise ToolDefinitionError(
+            f"tools must be a list of tools, got {type(tools).__name__}: wrap one tool in a list"
+        )
+    specs = [tool_spec(t) for t in tools]
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise ToolDefinitionError(
+                f"two tools are named {spec.name!r}: give one of them another name"
+            )
+        seen.add(spec.name)
+    return specs
+
+
+# -- provider wire shapes -----------------------------------------------------------------------
+
+
+def _strict_schema(node: object) -> object:
+    """OpenAI's strict mode: every object closed (``additionalProperties: false``) and every
+    property required (as LangChain's ``convert_to_openai_tool(strict=True)`` does)."""
+    if isinstance(node, list):
+        return [_strict_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: JsonSchema = {}
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {k: _strict_schema(v) for k, v in value.items()}
+        elif key in _SCHEMA_LISTS or key in _SCHEMA_ONE:
+            out[key] = _strict_schema(value)
+        else:
+            out[key] = value
+    if out.get("type") == "object":
+        properties = out.get("properties", {})
+        out["required"] = list(properties)
+        out["additionalProperties"] = False
+    return out
+
+
+def strict_schema(schema: Mapping[str, object]) -> dict[str, object]:
+    result = _strict_schema(dict(schema))
+    assert isinstance(result, dict)
+    return result
+
+
+def openai_tool(spec: ToolSpec, *, strict: bool | None = None) -> dict[str, object]:
+    """``{"type": "function", "function": {name, description, parameters, strict?}}``."""
+    function: dict[str, object] = {"name": spec.name}
+    if spec.description:
+        function["description"] = spec.description
+    function["parameters"] = strict_schema(spec.parameters) if strict else spec.parameters
+    if strict is not None:
+        function["strict"] = strict
+    return {"type": "function", "function": function}
+
+
+def _choice_name(choice: str, names: typing.Sequence[str], provider: str) -> str:
+    if choice not in names:
+        raise ConfigError(
+            f"tool_choice={choice!r} names no bound tool; expected 'auto', 'none', 'any', "
+            f"'required' or one of {list(names)} ({provider})"
+        )
+    return choice
+
+
+def openai_tool_choice(
+    choice: ToolChoice, names: typing.Sequence[str]
+) -> str | dict[str, object] | None:
+    """OpenAI's ``tool_choice``: ``"auto"``/``"none"``/``"required"`` (``"any"`` and ``True``
+    mean ``"required"``), a tool name -> ``{"type": "function", "function": {"name"}}``, a dict
+    as is."""
+    if choice is None or choice is False:
+        return None if choice is None else "none"
+    if choice is True or choice == "any":
+        return "required"
+    if isinstance(choice, str):
+        if choice in ("auto", "none", "required"):
+            return choice
+        return {"type": "function", "function": {"name": _choice_name(choice, names, "OpenAI")}}
+    if isinstance(choice, Mapping):
+        return dict(choice)
+    raise ConfigError(f"tool_choice must be a str, a bool or a dict, got {choice!r}")
+
+
+def anthropic_tool(spec: ToolSpec) -> dict[str, object]:
+    """``{name, description, input_schema}``."""
+    tool: dict[str, object] = {"name": spec.name}
+    if spec.description:
+        tool["description"] = spec.description
+    tool["input_schema"] = spec.parameters
+    return tool
+
+
+def anthropic_tool_choice(
+    choice: ToolChoice, names: typing.Sequence[str], *, parallel_tool_calls: bool | None
+) -> dict[str, object] | None:
+    """Anthropic's ``tool_choice``: ``{"type": "auto"|"any"|"none"}`` or ``{"type": "tool",
+    "name"}`` (``"required"`` and ``True`` mean ``any``); ``parallel_tool_calls=False`` adds
+    ``disable_parallel_tool_use: true`` (on ``auto`` when no choice was given)."""
+    out: dict[str, object] | None
+    if choice is None:
+        out = None
+    elif choice is False or choice == "none":
+        out = {"type": "none"}
+    elif choice is True or choice in ("any", "required"):
+        out = {"type": "any"}
+    elif choice == "auto":
+        out = {"type": "auto"}
+    elif isinstance(choice, str):
+        out = {"type": "tool", "name": _choice_name(choice, names, "Anthropic")}
+    elif isinstance(choice, Mapping):
+        out = dict(choice)
+    else:
+        raise ConfigError(f"tool_choice must be a str, a bool or a dict, got {choice!r}")
+    if parallel_tool_calls is False:
+        if out is None:
+            out = {"type": "auto"}
+        if out.get("type") == "none":
+            return out  # Anthropic rejects the flag on "none"; no call is parallel anyway
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def ollama_tool(spec: ToolSpec) -> dict[str, object]:
+    """Ollama's ``tools`` entries have OpenAI's function shape (no ``strict``)."""
+    return openai_tool(spec, strict=None)
+
+
+def ollama_tool_choice(choice: ToolChoice, *, parallel_tool_calls: bool | None) -> None:
+    """Ollama has no ``tool_choice`` and no parallel switch: only the defaults are accepted."""
+    if choice not in (None, "auto"):
+        raise ConfigError(
+            f"Ollama's /api/chat has no tool_choice, so tool_choice={choice!r} cannot be honoured; "
+            "leave it unset (the model chooses), or use with_structured_output to force a shape"
+        )
+    if parallel_tool_calls is not None:
+        raise ConfigError("Ollama's /api/chat has no parallel_tool_calls switch; leave it unset")
+
+
+# -- running a tool ------------------------------------------------------------------------------
+
+
+def _stringify(output: object) -> str | list[ContentBlock]:
+    """A tool's result as ToolMessage content: a str or content blocks as they are, anything
+    else as JSON (LangChain: ``json.dumps(..., ensure_ascii=False)``, else ``str``)."""
+    if isinstance(output, str):
+        return output
+    if isinstance(output, list) and output and all(isinstance(b, ContentBlock) for b in output):
+        return output
+    try:
+        return json.dumps(msgspec.to_builtins(output), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(output)
+
+
+class ToolRun:
+    """The pure half of running a tool: a call's arguments checked against the tool's Struct
+    and split into the function's positional/keyword arguments; the result, or a ToolMessage
+    answering the call."""
+
+    __slots__ = ("_positional", "spec")
+
+    def __init__(self, spec: ToolSpec, fn: Callable[..., object]) -> None:
+        self.spec = spec
+        self._positional = tuple(
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind is inspect.Parameter.POSITIONAL_ONLY
+        )
+
+    def arguments(self, input: object) -> tuple[tuple[object, ...], dict[str, object], str | None]:
+        """``(args, kwargs, call_id)`` from a dict of arguments or a ``ToolCall`` (or
+        LangChain's tool-call dict: ``{"name", "args", "id", "type": "tool_call"}``)."""
+        call_id: str | None = None
+        if isinstance(input, ToolCall):
+            raw: object = input.args
+            call_id = input.id
+        elif isinstance(input, Mapping) and input.get("type") == "tool_call" and "args" in input:
+            raw = input["args"]
+            found = input.get("id")
+            call_id = found if isinstance(found, str) else None
+        elif isinstance(input, Mapping):
+            raw = input
+        else:
+            raise InvalidInputError(
+                f"the tool {self.spec.name!r} takes a dict of arguments or a ToolCall, "
+                f"got {type(input).__name__}"
+            )
+        args_type = self.spec.args_type
+        assert args_type is not None  # a ToolRun is made from a function
+        try:
+            value = msgspec.convert(raw, args_type, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ToolCallParseError(
+                f"the arguments of tool {self.spec.name!r} do not fit its signature: {exc}; "
+                f"got {raw!r}",
+                name=self.spec.name,
+                args=raw,
+            ) from None
+        fields = {f: getattr(value, f) for f in args_type.__struct_fields__}
+        positional = tuple(fields.pop(name) for name in self._positional)
+        return positional, fields, call_id
+
+    def result(self, output: object, call_id: str | None) -> object:
+        """The function's result; for a ToolCall, a ``ToolMessage`` answering it."""
+        if call_id is None:
+            return output
+        return ToolMessage(_stringify(output), tool_call_id=call_id, name=self.spec.name)

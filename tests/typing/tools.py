@@ -1,0 +1,89 @@
+"""Tools and structured output as users' code sees them (type-checked, not run)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from typing_extensions import assert_type
+
+from rillet import (
+    OutputParserError,
+    StructuredOutput,
+    StructuredOutputError,
+    Tool,
+    ToolCall,
+    ToolDefinitionError,
+    ToolEndEvent,
+    ToolMessage,
+    ToolSpec,
+    ToolStartEvent,
+    ToolStreamEvent,
+    UnexpectedToolCallError,
+    tool,
+)
+from rillet.testing import Reply, ToolCallReply
+
+
+class GetWeather(msgspec.Struct):
+    """Get the current weather in a city."""
+
+    city: Annotated[str, msgspec.Meta(description="City name, e.g. Paris")]
+    unit: str = "celsius"
+
+
+class Joke(msgspec.Struct):
+    setup: str
+    punchline: str
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@tool(name="mul", description="Multiply.")
+def mul(a: int, b: int) -> int:
+    return a * b
+
+
+@tool
+async def aadd(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+async def tools_surface(call: ToolCall, raw: StructuredOutput[Joke]) -> None:
+    assert_type(add, Tool[int])
+    assert_type(mul, Tool[int])
+    assert_type(aadd, Tool[int])
+    assert_type(add.invoke({"a": 1, "b": 2}), int)
+    assert_type(add.invoke(call), ToolMessage)
+    assert_type(await add.ainvoke(call), ToolMessage)
+    assert_type(await aadd.ainvoke({"a": 1, "b": 2}), int)
+    spec = add.tool_spec
+    assert_type(spec, ToolSpec)
+    assert_type(spec.parameters, dict[str, object])
+    assert_type(add.args_schema, type[msgspec.Struct])
+    assert_type(call.parse(GetWeather), GetWeather)
+    assert_type(raw.parsed, Joke | None)
+    assert_type(raw["parsed"], Joke | None)
+    assert_type(raw["parsing_error"], StructuredOutputError | None)
+    async for event in add.astream_events({"a": 1, "b": 2}):
+        if isinstance(event, (ToolStartEvent, ToolStreamEvent, ToolEndEvent)):
+            assert_type(event.run_id, str)
+    errors: tuple[type[Exception], ...] = (
+        ToolDefinitionError,
+        StructuredOutputError,
+        OutputParserError,
+        UnexpectedToolCallError,
+    )
+    del errors
+    Reply(tokens=(), tool_calls=[ToolCallReply("add", {"a": 1, "b": 2}, fragments=[3])])
+
+
+def tools_rejected(call: ToolCall) -> None:
+    add.invoke("2+3")  # type: ignore[call-overload]  # a tool takes a dict or a ToolCall
+    raw: StructuredOutput[Joke] = StructuredOutput(ToolMessage("x", tool_call_id="c"), None, None)  # type: ignore[arg-type]  # raw is the AIMessage
+    raw["other"]  # type: ignore[call-overload]  # only raw / parsed / parsing_error
