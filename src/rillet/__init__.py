@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._async.stream import AsyncStream as AsyncStream
+from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
 from ._facade.composition import (
     ChatPromptTemplate as ChatPromptTemplate,
     JsonOutputParser as JsonOutputParser,
@@ -22,9 +23,12 @@ from ._facade.composition import (
     StrOutputParser as StrOutputParser,
 )
 from ._facade.fakes import (
+    FakeListChatModel as FakeListChatModel,
+    FakeListChatModelError as FakeListChatModelError,
     FakeListLLM as FakeListLLM,
     FakeListLLMError as FakeListLLMError,
     FakeStreamingListLLM as FakeStreamingListLLM,
+    GenericFakeChatModel as GenericFakeChatModel,
 )
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
 from ._facade.runnable import Runnable as Runnable
@@ -77,8 +81,16 @@ from ._values.events import (
     ChainEndEvent as ChainEndEvent,
     ChainStartEvent as ChainStartEvent,
     ChainStreamEvent as ChainStreamEvent,
+    ChatModelEndData as ChatModelEndData,
+    ChatModelEndEvent as ChatModelEndEvent,
+    ChatModelInput as ChatModelInput,
+    ChatModelStartData as ChatModelStartData,
+    ChatModelStartEvent as ChatModelStartEvent,
+    ChatModelStreamData as ChatModelStreamData,
+    ChatModelStreamEvent as ChatModelStreamEvent,
     CustomEvent as CustomEvent,
     EndData as EndData,
+    Event as Event,
     LLMEndData as LLMEndData,
     LLMEndEvent as LLMEndEvent,
     LLMInput as LLMInput,
@@ -128,6 +140,8 @@ from ._values.messages import (
     UsageMetadata as UsageMetadata,
 )
 from ._values.outputs import (
+    ChatGeneration as ChatGeneration,
+    ChatResult as ChatResult,
     Generation as Generation,
     GenerationChunk as GenerationChunk,
     GenerationInfo as GenerationInfo,
@@ -173,26 +187,41 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "BaseChatModel",
     "BaseEvent",
     "BaseLLM",
+    "BoundChatModel",
     "BoundLLM",
     "ChainEndEvent",
     "ChainStartEvent",
     "ChainStreamEvent",
+    "ChatGeneration",
+    "ChatModelEndData",
+    "ChatModelEndEvent",
+    "ChatModelInput",
+    "ChatModelStartData",
+    "ChatModelStartEvent",
+    "ChatModelStreamData",
+    "ChatModelStreamEvent",
     "ChatPromptTemplate",
     "ChatPromptValue",
+    "ChatResult",
     "ConfigError",
     "ConflictError",
     "ContentBlock",
     "CustomEvent",
     "EmptyStreamError",
     "EndData",
+    "Event",
+    "FakeListChatModel",
+    "FakeListChatModelError",
     "FakeListLLM",
     "FakeListLLMError",
     "FakeStreamingListLLM",
     "Generation",
     "GenerationChunk",
     "GenerationInfo",
+    "GenericFakeChatModel",
     "HumanMessage",
     "ImageBlock",
     "IncompleteStreamError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ._values.inputs import InvalidInputError
+from ._values.messages import AIMessageChunk, ChunkAccumulator
 from ._values.outputs import GenerationBuilder, GenerationChunk
 
 __all__ = ["aggregate"]
@@ -31,6 +32,13 @@ def aggregate(chunks: Sequence[object]) -> object:
             builder.add_chunk(0, chunk)  # type: ignore[arg-type]  # all GenerationChunk
         generation = builder.generations()[0]
         return GenerationChunk(generation.text, generation.generation_info)
+    if isinstance(first, AIMessageChunk) and all(isinstance(c, AIMessageChunk) for c in chunks):
+        accumulator = (
+            ChunkAccumulator()
+        )  # LangChain's + on message chunks, without a chunk per step
+        for chunk in chunks:
+            accumulator.add(chunk)  # type: ignore[arg-type]  # all AIMessageChunk
+        return accumulator.chunk()
     if isinstance(first, Mapping) and all(isinstance(c, Mapping) for c in chunks):
         grouped: dict[object, list[object]] = {}
         for chunk in chunks:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rillet import (
+    AIMessage,
+    AnyMessage,
     ChatPromptTemplate,
     ChatPromptValue,
     FakeListLLM,
@@ -67,3 +69,12 @@ async def test_chat_prompt_events_carry_the_prompt_value() -> None:
     assert (type(end).__name__, end.name) == ("PromptEndEvent", "ChatPromptTemplate")
     assert isinstance(end, PromptEndEvent)
     assert end.data.output == await PROMPT.ainvoke(INPUT)
+
+
+async def test_message_structs_into_a_string_llm_flatten_as_langchain() -> None:
+    # LangChain: FakeListLLM().invoke([SystemMessage("s"), HumanMessage("h"), AIMessage("a")])
+    # hands the LLM the prompt "System: s\nHuman: h\nAI: a".
+    llm = FakeListLLM(responses=["ok"])
+    messages: list[AnyMessage] = [SystemMessage("s"), HumanMessage("h"), AIMessage("a")]
+    starts = [e async for e in llm.astream_events(messages) if isinstance(e, LLMStartEvent)]
+    assert [s.data.input.prompts for s in starts] == [["System: s\nHuman: h\nAI: a"]]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from rillet import (
+    AIMessage,
+    AnyMessage,
     ChatPromptTemplate,
     ChatPromptValue,
     FakeListLLM,
@@ -69,3 +71,12 @@ def test_chat_prompt_events_carry_the_prompt_value() -> None:
     assert (type(end).__name__, end.name) == ("PromptEndEvent", "ChatPromptTemplate")
     assert isinstance(end, PromptEndEvent)
     assert end.data.output == PROMPT.invoke(INPUT)
+
+
+def test_message_structs_into_a_string_llm_flatten_as_langchain() -> None:
+    # LangChain: FakeListLLM().invoke([SystemMessage("s"), HumanMessage("h"), AIMessage("a")])
+    # hands the LLM the prompt "System: s\nHuman: h\nAI: a".
+    llm = FakeListLLM(responses=["ok"])
+    messages: list[AnyMessage] = [SystemMessage("s"), HumanMessage("h"), AIMessage("a")]
+    starts = [e for e in llm.stream_events(messages) if isinstance(e, LLMStartEvent)]
+    assert [s.data.input.prompts for s in starts] == [["System: s\nHuman: h\nAI: a"]]

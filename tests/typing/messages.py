@@ -11,6 +11,7 @@ from rillet import (
     AIMessage,
     AIMessageChunk,
     AnyMessage,
+    BaseChatModel,
     ContentBlock,
     HumanMessage,
     ImageBlock,
@@ -90,3 +91,52 @@ def chat_prompts() -> None:
     assert_type(prompt.partial(persona="x"), ChatPromptTemplate)
     assert_type(ChatPromptTemplate.from_template("{x}").input_variables, list[str])
     ChatPromptTemplate.from_messages([("human", 3)])  # type: ignore[list-item]  # templates are str
+
+
+async def chat_models(model: BaseChatModel) -> None:
+    from rillet import (
+        ChatModelEndEvent,
+        ChatModelStreamEvent,
+        ChatPromptTemplate,
+        ChatResult,
+        MessagesPlaceholder,
+        StrOutputParser,
+    )
+
+    chunks: list[AIMessageChunk] = []
+    for chunk in model.stream("what color is the sky?"):
+        assert_type(chunk, AIMessageChunk)
+        chunks.append(chunk)
+        print(chunk.content, end="|", flush=True)
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    assert_type(full, AIMessageChunk)
+    print(full.text, full.usage_metadata, full.response_metadata.finish_reason)
+    msg = model.invoke([SystemMessage("Be terse."), HumanMessage("hi")])
+    assert_type(msg, AIMessage)
+    msg = model.invoke([("system", "Be terse."), ("human", "hi")])
+    assert_type(await model.ainvoke("hi"), AIMessage)
+    assert_type(model.batch(["a", "b"]), list[AIMessage])
+    assert_type(model.generate([[("human", "a")]]), ChatResult)
+    async for achunk in model.astream("hi"):
+        assert_type(achunk, AIMessageChunk)
+
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are {persona}."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    chain = prompt | model | StrOutputParser()
+    assert_type(chain.invoke({"persona": "a poet", "history": [], "question": "sky?"}), str)
+    async for event in chain.astream_events({"persona": "a poet", "history": [], "question": "?"}):
+        # LangChain's loop compares event["event"]; a type checker narrows the union only on the
+        # attribute (or isinstance / match), so the typed spelling is:
+        if event.event == "on_chat_model_stream":
+            assert_type(event, ChatModelStreamEvent)
+            assert_type(event["data"]["chunk"], AIMessageChunk)
+            print(event["data"]["chunk"].content, end="|")
+        if isinstance(event, ChatModelEndEvent):
+            assert_type(event["data"]["output"], AIMessage | None)
+        assert_type(event["event"], str)
+        assert_type(event["tags"], list[str])
+        assert_type(event["metadata"], dict[str, object])
+        event["nope"]  # type: ignore[call-overload]  # only LangChain's keys

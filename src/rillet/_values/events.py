@@ -10,12 +10,23 @@ from __future__ import annotations
 import contextvars
 import uuid
 from collections.abc import Sequence
-from typing import Final, Literal, TypeAlias, cast
+from typing import (
+    TYPE_CHECKING,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import msgspec
 
 from .config import RunnableConfig
 from .errors import ConfigError, RilletError
+from .messages import AIMessage, AIMessageChunk, AnyMessage
 from .outputs import GenerationChunk, LLMResult
 
 __all__ = [
@@ -23,7 +34,15 @@ __all__ = [
     "ChainEndEvent",
     "ChainStartEvent",
     "ChainStreamEvent",
+    "ChatModelEndData",
+    "ChatModelEndEvent",
+    "ChatModelInput",
+    "ChatModelStartData",
+    "ChatModelStartEvent",
+    "ChatModelStreamData",
+    "ChatModelStreamEvent",
     "CustomEvent",
+    "Event",
     "EventData",
     "EventFilter",
     "LLMEndEvent",
@@ -47,9 +66,10 @@ __all__ = [
     "dispatch_custom_event",
 ]
 
-RunKind: TypeAlias = Literal["llm", "chain", "prompt", "parser", "tool"]
+RunKind: TypeAlias = Literal["llm", "chat_model", "chain", "prompt", "parser", "tool"]
 Version: TypeAlias = Literal["v1", "v2"]
 UNSET: Final = msgspec.UNSET
+D = TypeVar("D")
 
 
 class LLMInput(msgspec.Struct, frozen=True):
@@ -61,44 +81,144 @@ class LLMInput(msgspec.Struct, frozen=True):
 # -- data payloads -----------------------------------------------------------------------------
 
 
-class StartData(msgspec.Struct, frozen=True, omit_defaults=True):
+class _Keyed:
+    """``data["chunk"]`` reads the field ``chunk``, like LangChain's dict (an unset input is a
+    missing key); the typed overloads are declared on each class."""
+
+    __slots__ = ()
+
+    if not TYPE_CHECKING:  # each subclass declares its keys' types
+
+        def __getitem__(self, key: str) -> object:
+            value = getattr(self, key, UNSET) if key in self.__struct_fields__ else UNSET
+            if value is UNSET:
+                raise KeyError(key)
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        fields: tuple[str, ...] = self.__struct_fields__  # type: ignore[attr-defined]  # every subclass is a Struct
+        return isinstance(key, str) and key in fields and getattr(self, key) is not UNSET
+
+
+class StartData(_Keyed, msgspec.Struct, frozen=True, omit_defaults=True):
     """``input`` is unset when the run consumes a stream (known only at the end)."""
 
     input: object | msgspec.UnsetType = UNSET
 
+    if TYPE_CHECKING:
 
-class StreamData(msgspec.Struct, frozen=True):
+        def __getitem__(self, key: Literal["input"]) -> object: ...
+
+
+class StreamData(_Keyed, msgspec.Struct, frozen=True):
     chunk: object
 
+    if TYPE_CHECKING:
 
-class EndData(msgspec.Struct, frozen=True, omit_defaults=True):
+        def __getitem__(self, key: Literal["chunk"]) -> object: ...
+
+
+class EndData(_Keyed, msgspec.Struct, frozen=True, omit_defaults=True):
     output: object
     input: object | msgspec.UnsetType = UNSET
 
+    if TYPE_CHECKING:
 
-class LLMStartData(msgspec.Struct, frozen=True):
+        def __getitem__(self, key: Literal["output", "input"]) -> object: ...
+
+
+class LLMStartData(_Keyed, msgspec.Struct, frozen=True):
     input: LLMInput
 
+    if TYPE_CHECKING:
 
-class LLMStreamData(msgspec.Struct, frozen=True):
+        def __getitem__(self, key: Literal["input"]) -> LLMInput: ...
+
+
+class LLMStreamData(_Keyed, msgspec.Struct, frozen=True):
     chunk: GenerationChunk
 
+    if TYPE_CHECKING:
 
-class LLMEndData(msgspec.Struct, frozen=True):
+        def __getitem__(self, key: Literal["chunk"]) -> GenerationChunk: ...
+
+
+class LLMEndData(_Keyed, msgspec.Struct, frozen=True):
     """``output`` is None only in v1, for a run that failed (as LangChain's v1 reports it)."""
 
     output: LLMResult | None
     input: LLMInput
 
+    if TYPE_CHECKING:
 
-EventData: TypeAlias = StartData | StreamData | EndData | LLMStartData | LLMStreamData | LLMEndData
+        @overload
+        def __getitem__(self, key: Literal["output"]) -> LLMResult | None: ...
+        @overload
+        def __getitem__(self, key: Literal["input"]) -> LLMInput: ...
+        def __getitem__(self, key: str) -> object: ...
+
+
+class ChatModelInput(msgspec.Struct, frozen=True):
+    """What a chat model run was asked: LangChain's ``{"messages": [[...]]}`` (one list per
+    prompt of a batch; one list for a run)."""
+
+    messages: list[list[AnyMessage]]
+
+
+class ChatModelStartData(_Keyed, msgspec.Struct, frozen=True):
+    input: ChatModelInput
+
+    if TYPE_CHECKING:
+
+        def __getitem__(self, key: Literal["input"]) -> ChatModelInput: ...
+
+
+class ChatModelStreamData(_Keyed, msgspec.Struct, frozen=True):
+    chunk: AIMessageChunk
+
+    if TYPE_CHECKING:
+
+        def __getitem__(self, key: Literal["chunk"]) -> AIMessageChunk: ...
+
+
+class ChatModelEndData(_Keyed, msgspec.Struct, frozen=True):
+    """``output`` is the finished message; None only in v1, for a run that failed."""
+
+    output: AIMessage | None
+    input: ChatModelInput
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __getitem__(self, key: Literal["output"]) -> AIMessage | None: ...
+        @overload
+        def __getitem__(self, key: Literal["input"]) -> ChatModelInput: ...
+        def __getitem__(self, key: str) -> object: ...
+
+
+EventData: TypeAlias = (
+    StartData
+    | StreamData
+    | EndData
+    | LLMStartData
+    | LLMStreamData
+    | LLMEndData
+    | ChatModelStartData
+    | ChatModelStreamData
+    | ChatModelEndData
+)
 
 
 # -- events --------------------------------------------------------------------------------------
 
 
 class BaseEvent(msgspec.Struct, tag_field="event", kw_only=True, frozen=True):
-    """Fields every event has. ``parent_ids`` runs root first (always empty in v1)."""
+    """Fields every event has. ``parent_ids`` runs root first (always empty in v1).
+
+    An event reads like LangChain's dict too: ``event["event"]``, ``event["name"]``,
+    ``event["data"]["chunk"]``..., each key typed precisely; ``event.event`` is the event type
+    (a Literal per class, so ``if event.event == "on_chat_model_stream":`` narrows the union).
+    """
 
     name: str
     run_id: str
@@ -106,79 +226,138 @@ class BaseEvent(msgspec.Struct, tag_field="event", kw_only=True, frozen=True):
     metadata: dict[str, object]
     parent_ids: list[str]
 
+    event: ClassVar[str]
 
-class LLMStartEvent(BaseEvent, tag="on_llm_start", kw_only=True, frozen=True):
-    data: LLMStartData
-
-
-class LLMStreamEvent(BaseEvent, tag="on_llm_stream", kw_only=True, frozen=True):
-    data: LLMStreamData
-
-
-class LLMEndEvent(BaseEvent, tag="on_llm_end", kw_only=True, frozen=True):
-    data: LLMEndData
-
-
-class ChainStartEvent(BaseEvent, tag="on_chain_start", kw_only=True, frozen=True):
-    data: StartData
-
-
-class ChainStreamEvent(BaseEvent, tag="on_chain_stream", kw_only=True, frozen=True):
-    data: StreamData
+    @overload
+    def __getitem__(self, key: Literal["event", "name", "run_id"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["tags", "parent_ids"]) -> list[str]: ...
+    @overload
+    def __getitem__(self, key: Literal["metadata"]) -> dict[str, object]: ...
+    @overload
+    def __getitem__(self, key: Literal["data"]) -> object: ...
+    def __getitem__(self, key: str) -> object:
+        if key in _EVENT_KEYS:
+            return getattr(self, key)
+        raise KeyError(key)
 
 
-class ChainEndEvent(BaseEvent, tag="on_chain_end", kw_only=True, frozen=True):
-    data: EndData
+_EVENT_KEYS: Final = frozenset(
+    ("event", "name", "run_id", "tags", "metadata", "parent_ids", "data")
+)
 
 
-class PromptStartEvent(BaseEvent, tag="on_prompt_start", kw_only=True, frozen=True):
-    data: StartData
+class Event(BaseEvent, Generic[D], kw_only=True, frozen=True):
+    """An event whose ``data`` is a ``D``: ``event["data"]`` is typed ``D``."""
+
+    data: D
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __getitem__(self, key: Literal["event", "name", "run_id"]) -> str: ...
+        @overload
+        def __getitem__(self, key: Literal["tags", "parent_ids"]) -> list[str]: ...
+        @overload
+        def __getitem__(self, key: Literal["metadata"]) -> dict[str, object]: ...
+        @overload
+        def __getitem__(self, key: Literal["data"]) -> D: ...
+        def __getitem__(self, key: str) -> object: ...
 
 
-class PromptStreamEvent(BaseEvent, tag="on_prompt_stream", kw_only=True, frozen=True):
-    data: StreamData
+class LLMStartEvent(Event[LLMStartData], tag="on_llm_start", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_llm_start"]] = "on_llm_start"
 
 
-class PromptEndEvent(BaseEvent, tag="on_prompt_end", kw_only=True, frozen=True):
-    data: EndData
+class LLMStreamEvent(Event[LLMStreamData], tag="on_llm_stream", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_llm_stream"]] = "on_llm_stream"
 
 
-class ParserStartEvent(BaseEvent, tag="on_parser_start", kw_only=True, frozen=True):
-    data: StartData
+class LLMEndEvent(Event[LLMEndData], tag="on_llm_end", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_llm_end"]] = "on_llm_end"
 
 
-class ParserStreamEvent(BaseEvent, tag="on_parser_stream", kw_only=True, frozen=True):
-    data: StreamData
+class ChatModelStartEvent(
+    Event[ChatModelStartData], tag="on_chat_model_start", kw_only=True, frozen=True
+):
+    event: ClassVar[Literal["on_chat_model_start"]] = "on_chat_model_start"
 
 
-class ParserEndEvent(BaseEvent, tag="on_parser_end", kw_only=True, frozen=True):
-    data: EndData
+class ChatModelStreamEvent(
+    Event[ChatModelStreamData], tag="on_chat_model_stream", kw_only=True, frozen=True
+):
+    event: ClassVar[Literal["on_chat_model_stream"]] = "on_chat_model_stream"
 
 
-class ToolStartEvent(BaseEvent, tag="on_tool_start", kw_only=True, frozen=True):
-    data: StartData
+class ChatModelEndEvent(
+    Event[ChatModelEndData], tag="on_chat_model_end", kw_only=True, frozen=True
+):
+    event: ClassVar[Literal["on_chat_model_end"]] = "on_chat_model_end"
 
 
-class ToolStreamEvent(BaseEvent, tag="on_tool_stream", kw_only=True, frozen=True):
+class ChainStartEvent(Event[StartData], tag="on_chain_start", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_chain_start"]] = "on_chain_start"
+
+
+class ChainStreamEvent(Event[StreamData], tag="on_chain_stream", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_chain_stream"]] = "on_chain_stream"
+
+
+class ChainEndEvent(Event[EndData], tag="on_chain_end", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_chain_end"]] = "on_chain_end"
+
+
+class ToolStartEvent(Event[StartData], tag="on_tool_start", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_tool_start"]] = "on_tool_start"
+
+
+class ToolStreamEvent(Event[StreamData], tag="on_tool_stream", kw_only=True, frozen=True):
     """v1 only: LangChain's v1 reports a tool's result as a stream event too."""
 
-    data: StreamData
+    event: ClassVar[Literal["on_tool_stream"]] = "on_tool_stream"
 
 
-class ToolEndEvent(BaseEvent, tag="on_tool_end", kw_only=True, frozen=True):
-    data: EndData
+class ToolEndEvent(Event[EndData], tag="on_tool_end", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_tool_end"]] = "on_tool_end"
 
 
-class CustomEvent(BaseEvent, tag="on_custom_event", kw_only=True, frozen=True):
+class PromptStartEvent(Event[StartData], tag="on_prompt_start", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_prompt_start"]] = "on_prompt_start"
+
+
+class PromptStreamEvent(Event[StreamData], tag="on_prompt_stream", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_prompt_stream"]] = "on_prompt_stream"
+
+
+class PromptEndEvent(Event[EndData], tag="on_prompt_end", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_prompt_end"]] = "on_prompt_end"
+
+
+class ParserStartEvent(Event[StartData], tag="on_parser_start", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_parser_start"]] = "on_parser_start"
+
+
+class ParserStreamEvent(Event[StreamData], tag="on_parser_stream", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_parser_stream"]] = "on_parser_stream"
+
+
+class ParserEndEvent(Event[EndData], tag="on_parser_end", kw_only=True, frozen=True):
+    event: ClassVar[Literal["on_parser_end"]] = "on_parser_end"
+
+
+class CustomEvent(Event[object], tag="on_custom_event", kw_only=True, frozen=True):
     """Dispatched by user code with ``dispatch_custom_event(name, data)`` (v2 only)."""
 
-    data: object
+    event: ClassVar[Literal["on_custom_event"]] = "on_custom_event"
 
 
 StreamEvent: TypeAlias = (
     LLMStartEvent
     | LLMStreamEvent
     | LLMEndEvent
+    | ChatModelStartEvent
+    | ChatModelStreamEvent
+    | ChatModelEndEvent
     | ChainStartEvent
     | ChainStreamEvent
     | ChainEndEvent
@@ -324,6 +503,36 @@ class RunScope:
             data=LLMEndData(output, input),
         )
 
+    def chat_start(self, input: ChatModelInput) -> ChatModelStartEvent:
+        return ChatModelStartEvent(
+            name=self.name,
+            run_id=self.run_id,
+            tags=self.tags,
+            metadata=self.metadata,
+            parent_ids=self.parent_ids,
+            data=ChatModelStartData(input),
+        )
+
+    def chat_stream(self, chunk: AIMessageChunk) -> ChatModelStreamEvent:
+        return ChatModelStreamEvent(
+            name=self.name,
+            run_id=self.run_id,
+            tags=self.tags,
+            metadata=self.metadata,
+            parent_ids=self.parent_ids,
+            data=ChatModelStreamData(chunk),
+        )
+
+    def chat_end(self, output: AIMessage | None, input: ChatModelInput) -> ChatModelEndEvent:
+        return ChatModelEndEvent(
+            name=self.name,
+            run_id=self.run_id,
+            tags=self.tags,
+            metadata=self.metadata,
+            parent_ids=self.parent_ids,
+            data=ChatModelEndData(output, input),
+        )
+
     # -- custom events ------------------------------------------------------------------------
 
     def add_custom(self, name: str, data: object) -> None:
@@ -415,7 +624,7 @@ class EventFilter:
 def _run_type(event: BaseEvent) -> str:
     tag = type(event).__struct_config__.tag
     assert isinstance(tag, str)
-    return tag.split("_")[1]  # "on_llm_stream" -> "llm"
+    return tag[3 : tag.rindex("_")]  # "on_llm_stream" -> "llm", "on_chat_model_end" -> "chat_model"
 
 
 # -- custom events from user code -------------------------------------------------------------

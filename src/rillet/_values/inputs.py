@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, TypeAlias, TypedDict, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, runtime_checkable
 
 from .errors import RilletError
+
+if TYPE_CHECKING:
+    from .messages import AnyMessage, ContentBlock
 
 __all__ = [
     "ChatInput",
@@ -29,7 +32,9 @@ class PromptValue(Protocol):
     def to_string(self) -> str: ...
 
 
-MessageLike: TypeAlias = "tuple[str, str] | Mapping[str, str] | ChatMessage"
+MessageLike: TypeAlias = (
+    "AnyMessage | str | tuple[str, str | list[ContentBlock]] | Mapping[str, object] | ChatMessage"
+)
 LanguageModelInput: TypeAlias = "str | PromptValue | Sequence[MessageLike]"
 
 # LangChain's get_buffer_string prefixes, so a message list reads the same to the model.
@@ -37,6 +42,7 @@ _ROLE_PREFIX = {
     "human": "Human",
     "user": "Human",
     "ai": "AI",
+    "AIMessageChunk": "AI",
     "assistant": "AI",
     "system": "System",
     "developer": "System",
@@ -46,6 +52,11 @@ _ROLE_PREFIX = {
 
 
 def _role_and_content(message: object) -> tuple[str, str]:
+    text = getattr(message, "text", None)  # a message struct: its type is LangChain's role
+    if isinstance(text, str) and isinstance(getattr(message, "type", None), str):
+        return message.type, text  # type: ignore[attr-defined]  # checked just above
+    if isinstance(message, str):  # a bare string in a message list is a human turn
+        return "human", message
     if isinstance(message, tuple) and len(message) == 2:
         role, content = message
     elif isinstance(message, Mapping):
@@ -91,7 +102,7 @@ class ChatMessage(TypedDict):
 ChatInput: TypeAlias = "str | Sequence[MessageLike]"
 
 # LangChain's message types, as the chat APIs name their roles.
-_CHAT_ROLE = {"human": "user", "ai": "assistant"}
+_CHAT_ROLE = {"human": "user", "ai": "assistant", "aimessagechunk": "assistant"}
 
 
 def chat_messages(value: ChatInput) -> list[ChatMessage]:

@@ -50,6 +50,7 @@ __all__ = [
     "AIMessage",
     "AIMessageChunk",
     "AnyMessage",
+    "ChunkAccumulator",
     "ContentBlock",
     "HumanMessage",
     "ImageBlock",
@@ -749,6 +750,52 @@ class _View:
             copy_.parts = tool.parts[:n]
             source.work += n
             target.tools.append(copy_)
+
+
+class ChunkAccumulator:
+    """Adds up a stream's chunks without making a chunk per step: what ``+`` over the whole
+    stream gives, built on the same append-only accumulator (for runnables summing a stream)."""
+
+    __slots__ = ("_acc", "_id", "_metadata", "_name", "_position", "_usage")
+
+    def __init__(self) -> None:
+        self._acc: _Acc | None = None
+        self._usage: UsageMetadata | None = None
+        self._metadata = _NO_METADATA
+        self._name: str | None = None
+        self._id: str | None = None
+        self._position: Literal["last"] | None = None
+
+    def add(self, chunk: AIMessageChunk) -> None:
+        chunk._ready()
+        if self._acc is None:
+            self._acc = _Acc.start(chunk, None)
+        else:
+            self._acc.add(chunk.content, chunk.tool_call_chunks)
+        if chunk.usage_metadata is not None:
+            self._usage = _add_usage(self._usage, chunk.usage_metadata)
+        if chunk.response_metadata is not _NO_METADATA:
+            self._metadata = self._metadata.merge(chunk.response_metadata)
+        if self._name is None:
+            self._name = chunk.name
+        if chunk.id is not None and chunk.id != self._id:
+            self._id = _merge_id(self._id, chunk.id)
+        if chunk.chunk_position == "last":
+            self._position = "last"
+
+    def chunk(self) -> AIMessageChunk:
+        """The sum so far (an empty chunk before the first)."""
+        content: str | list[ContentBlock] = ""
+        tools: list[ToolCallChunk] = []
+        if self._acc is not None:
+            content, tools = self._acc.view().build()
+        return AIMessageChunk(
+            content, tools, self._usage, self._metadata, self._name, self._id, self._position
+        )
+
+    def message(self) -> AIMessage:
+        """The finished message the chunks add up to."""
+        return self.chunk().to_message()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,470 @@
+"""The chat-model runnable: messages in, an ``AIMessage`` out, streamed as ``AIMessageChunk``s.
+
+``AsyncBaseChatModel`` holds what every chat model shares: input coercion (a str, message
+structs, ``(role, content)`` tuples, role dicts, a prompt value -> a message list), the stream
+loop (chunk ids ``lc_run--<run id>``, a trailing ``chunk_position="last"`` chunk when the model
+sent none), the one-chunk fallback of a model that cannot stream, ``on_chat_model_*`` events with
+LangChain's ``ls_*`` metadata, invoke/batch/generate.
+
+Extension points (a provider's chat model subclasses it):
+
+- ``streams = True`` and ``_stream_reply(messages, stop, overrides, resources)``: the chunks of
+  one reply, usage as deltas, ``response_metadata`` where the provider says it. Chunks must be
+  fresh objects (the base sets a missing ``id`` in place).
+- ``_generate_reply(messages, stop, overrides) -> AIMessage``: one finished reply (a
+  non-streamed request). By default it drains ``_stream_reply``.
+- ``_ls_params()``: add ``ls_model_name``, ``ls_temperature``, ``ls_max_tokens``...; the class
+  attribute ``ls_provider`` names the provider (``"openai"``); default: the lower-cased name.
+- ``bind(stop, overrides)`` returns a copy with call arguments fixed (``bound_stop``,
+  ``bound_overrides``), as ``AsyncBaseLLM.bind`` does.
+
+``AsyncUserChatModel`` adapts a user's ``rillet.BaseChatModel`` subclass (one method: ``_stream``
+or ``_generate``, sync or async) to those hooks.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Literal, Protocol, overload
+
+import msgspec
+
+from .._abort import Resources
+from .._aggregate import aggregate
+from .._async_compat import gather_limited, iterate_blocking, run_blocking
+from .._values.config import RunnableConfig, ensure_config
+from .._values.errors import ConfigError, RilletError
+from .._values.events import BaseEvent, ChatModelInput, RunScope, Version
+from .._values.inputs import InvalidInputError, LanguageModelInput
+from .._values.messages import (
+    AIMessage,
+    AIMessageChunk,
+    AnyMessage,
+    ChunkAccumulator,
+    ToolCallChunk,
+    coerce_messages,
+)
+from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
+from .runnable import AsyncRunnable, RunContext, collect
+from .stream import AsyncStream, closing_iter
+
+__all__ = ["AsyncBaseChatModel", "AsyncUserChatModel"]
+
+Stop = list[str] | None
+_set = msgspec.structs.force_setattr
+
+
+class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
+    """A chat model: ``ainvoke``/``abatch``/``astream``/``agenerate`` (see the module docstring)."""
+
+    streams: bool = False
+    run_kind = "chat_model"
+    ls_provider: str | None = None
+
+    def __init__(self, *, name: str) -> None:
+        self.name = name
+        self.bound_stop: Stop = None
+        self.bound_overrides: Mapping[str, object] = {}
+
+    def bind(self, stop: Stop, overrides: Mapping[str, object]) -> AsyncBaseChatModel:
+        """A copy that runs with these call arguments (LangChain's ``model.bind(stop=[...])``)."""
+        clone = copy.copy(self)
+        clone.bound_stop = stop if stop is not None else self.bound_stop
+        clone.bound_overrides = {**self.bound_overrides, **overrides}
+        return clone
+
+    def _ls_params(self) -> dict[str, object]:
+        """LangSmith-style ``ls_*`` metadata of this model's runs."""
+        return {
+            "ls_provider": self.ls_provider or self.get_name().lower(),
+            "ls_model_type": "chat",
+        }
+
+    def _scope(
+        self, config: RunnableConfig, parents: tuple[str, ...], emit: bool, version: Version
+    ) -> RunScope:
+        scope = super()._scope(config, parents, emit, version)
+        if emit:
+            scope.metadata.update(self._ls_params())
+            if self.bound_stop:
+                scope.metadata["ls_stop"] = self.bound_stop
+        return scope
+
+    def _call_args(
+        self, stop: Stop, kwargs: Mapping[str, object]
+    ) -> tuple[Stop, Mapping[str, object]]:
+        """A call's ``stop`` replaces the bound one; its keyword arguments override bound ones."""
+        return (self.bound_stop if stop is None else stop), {**self.bound_overrides, **kwargs}
+
+    @staticmethod
+    def _messages(input: object) -> list[AnyMessage]:
+        return coerce_messages(input)
+
+    # -- provider hooks -------------------------------------------------------------------------
+
+    async def _generate_reply(
+        self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
+    ) -> AIMessage:
+        """One finished reply. The default drains the stream."""
+        if not self.streams:
+            raise NotImplementedError(f"{type(self).__name__} must implement _generate_reply")
+        accumulator = ChunkAccumulator()
+        async with closing_iter(
+            self._stream_reply(messages, stop, overrides, Resources())
+        ) as chunks:
+            async for chunk in chunks:
+                accumulator.add(chunk)
+        return accumulator.message()
+
+    def _stream_reply(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """The chunks of one reply (when ``streams``)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _stream_reply")
+
+    # -- the Runnable surface -------------------------------------------------------------------
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AIMessage:
+        conf = ensure_config(config)
+        stop, overrides = self._call_args(stop, kwargs)
+        message = await self._generate_reply(self._messages(input), stop, overrides)
+        return _identified(message, conf.get("run_id"))
+
+    async def _ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope
+    ) -> AIMessage:
+        message = await self._generate_reply(
+            self._messages(input), self.bound_stop, self.bound_overrides
+        )
+        return _identified(message, scope.run_id)
+
+    async def agenerate(
+        self,
+        messages: Sequence[Sequence[object]],
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> ChatResult:
+        """A reply to each message list: ``result.generations[i][0].message``; ``llm_output``
+        sums the usage."""
+        if isinstance(messages, str) or not all(
+            isinstance(m, Sequence) and not isinstance(m, str) for m in messages
+        ):
+            raise InvalidInputError(
+                f"generate() takes a list of message lists, got {messages!r}; "
+                "for a single conversation use invoke()"
+            )
+        stop, overrides = self._call_args(stop, kwargs)
+        lists = [self._messages(m) for m in messages]
+        replies = await gather_limited(
+            [partial(self._generate_reply, m, stop, overrides) for m in lists], limit=None
+        )
+        return _chat_result([_identified(reply, None) for reply in replies])
+
+    def astream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AsyncStream[AIMessageChunk]:
+        """Stream the reply as ``AIMessageChunk``s; ``+`` adds them up to ``invoke``'s message."""
+        conf = ensure_config(config)
+        messages = self._messages(input)
+        stop, overrides = self._call_args(stop, kwargs)
+        run_id = conf.get("run_id")
+        return AsyncStream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> list[AIMessage]: ...
+
+    @overload
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> list[AIMessage | Exception]: ...
+
+    async def abatch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> list[AIMessage] | list[AIMessage | Exception]:
+        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable."""
+        if return_exceptions:
+            return await super().abatch(inputs, config, return_exceptions=True)
+        return await super().abatch(inputs, config)
+
+    # -- streaming -----------------------------------------------------------------------------
+
+    def _source(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncIterator[AIMessageChunk]:
+        if self.streams:
+            return self._stream_reply(messages, stop, overrides, resources)
+        return self._one_chunk(messages, stop, overrides)
+
+    async def _one_chunk(
+        self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
+    ) -> AsyncIterator[AIMessageChunk]:
+        """LangChain's fallback for a model that cannot stream: one chunk, the whole reply."""
+        yield to_chunk(await self._generate_reply(messages, stop, overrides))
+
+    async def _stream_chunks(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        run_id: str,
+        resources: Resources,
+    ) -> AsyncGenerator[AIMessageChunk, None]:
+        chunk_id = f"lc_run--{run_id}"
+        last = False
+        async with closing_iter(self._source(messages, stop, overrides, resources)) as chunks:
+            async for chunk in chunks:
+                if chunk.id is None:
+                    _set(chunk, "id", chunk_id)
+                last = chunk.chunk_position == "last"
+                yield chunk
+        if not last:  # as LangChain: the stream ends with a chunk marked "last"
+            yield AIMessageChunk("", id=chunk_id, chunk_position="last")
+
+    async def _atransform(  # type: ignore[override]  # chunks, not messages: see astream
+        self,
+        inputs: AsyncIterator[LanguageModelInput | BaseEvent],
+        config: RunnableConfig,
+        context: RunContext,
+        parents: tuple[str, ...],
+    ) -> AsyncGenerator[AIMessageChunk | BaseEvent, None]:
+        """As a step (or under astream_events): collect the input, then stream the reply."""
+        values: list[object] = []
+        async for event in collect(inputs, values):
+            yield event
+        messages = self._messages(aggregate(values))
+        scope = self._scope(config, parents, context.emit, context.version)
+        chunks = self._stream_chunks(
+            messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources
+        )
+        if not scope.emit:
+            async with closing_iter(chunks) as items:
+                async for chunk in items:
+                    yield chunk
+            return
+        chat_input = ChatModelInput([messages])
+        yield scope.chat_start(chat_input)
+        accumulator = ChunkAccumulator()
+        try:
+            async with closing_iter(chunks) as items:
+                async for chunk in items:
+                    accumulator.add(chunk)
+                    yield scope.chat_stream(chunk)
+                    yield chunk
+        except Exception:
+            if scope.version == "v1":
+                yield scope.chat_end(None, chat_input)  # LangChain v1 ends a failed run too
+            raise
+        yield scope.chat_end(accumulator.message(), chat_input)
+
+
+def _run_id(run_id: object) -> str:
+    return str(run_id) if run_id is not None else str(uuid.uuid4())
+
+
+def _identified(message: AIMessage, run_id: object) -> AIMessage:
+    """The message with LangChain's ``lc_run--<run id>`` id when the provider gave none."""
+    if message.id is not None:
+        return message
+    return msgspec.structs.replace(message, id=f"lc_run--{_run_id(run_id)}")
+
+
+def to_chunk(message: AIMessage) -> AIMessageChunk:
+    """A finished message as one chunk (marked last); its tool calls become whole fragments."""
+    tool_call_chunks = [
+        ToolCallChunk(call.name, msgspec.json.encode(call.args).decode(), call.id, index)
+        for index, call in enumerate(message.tool_calls)
+    ]
+    tool_call_chunks += [
+        ToolCallChunk(call.name, call.args, call.id, len(tool_call_chunks) + index)
+        for index, call in enumerate(message.invalid_tool_calls)
+    ]
+    content = message.content if isinstance(message.content, str) else list(message.content)
+    return AIMessageChunk(
+        content,
+        tool_call_chunks,
+        message.usage_metadata,
+        message.response_metadata,
+        message.name,
+        message.id,
+        "last",
+    )
+
+
+def _chat_result(messages: list[AIMessage]) -> ChatResult:
+    usage = [m.usage_metadata for m in messages if m.usage_metadata is not None]
+    model_names = [m.response_metadata.model_name for m in messages]
+    llm_output = None
+    if usage or any(model_names):
+        token_usage = None
+        if usage:
+            token_usage = TokenUsage(
+                prompt_tokens=sum(u.input_tokens for u in usage),
+                completion_tokens=sum(u.output_tokens for u in usage),
+                total_tokens=sum(u.total_tokens for u in usage),
+            )
+        llm_output = LLMOutput(
+            token_usage=token_usage,
+            model_name=next((name for name in model_names if name), None),
+            system_fingerprint=next(
+                (
+                    m.response_metadata.system_fingerprint
+                    for m in messages
+                    if m.response_metadata.system_fingerprint
+                ),
+                None,
+            ),
+        )
+    return ChatResult([[ChatGeneration(m)] for m in messages], llm_output)
+
+
+# -- custom chat models: the user writes one method on rillet.BaseChatModel ---------------------
+
+Reply = AIMessage | str
+Piece = AIMessageChunk | str
+
+
+class GenerateHook(Protocol):
+    async def __call__(self, messages: list[AnyMessage], stop: Stop, /) -> Reply: ...
+
+
+class StreamHook(Protocol):
+    def __call__(self, messages: list[AnyMessage], stop: Stop, /) -> AsyncIterator[Piece]: ...
+
+
+class BlockingGenerateHook(Protocol):
+    def __call__(self, messages: list[AnyMessage], stop: Stop, /) -> Reply: ...
+
+
+class BlockingStreamHook(Protocol):
+    def __call__(self, messages: list[AnyMessage], stop: Stop, /) -> Iterator[Piece]: ...
+
+
+def _as_chunk(item: object, owner: str) -> AIMessageChunk:
+    if isinstance(item, str):
+        return AIMessageChunk(item)
+    if isinstance(item, AIMessageChunk):
+        return msgspec.structs.replace(item._ready())  # a copy: the base may set its id
+    raise InvalidInputError(
+        f"{owner}._stream must yield str or AIMessageChunk, got {type(item).__name__}"
+    )
+
+
+def _as_message(item: object, owner: str) -> AIMessage:
+    if isinstance(item, str):
+        return AIMessage(item)
+    if isinstance(item, AIMessage):
+        return item
+    if isinstance(item, AIMessageChunk):
+        return item.to_message()
+    raise InvalidInputError(
+        f"{owner}._generate must return an AIMessage or a str, got {type(item).__name__}"
+    )
+
+
+class AsyncUserChatModel(AsyncBaseChatModel):
+    """Runs a user's custom chat model from whichever methods it defines.
+
+    ``generate``/``stream`` are the user's methods native to this twin (``_agenerate``/
+    ``_astream`` here); ``blocking_generate``/``blocking_stream`` are the sync ones, run on a
+    worker thread when no native method exists. Streaming prefers the native stream, then the
+    blocking stream; with neither, the stream is one chunk: the whole reply.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        generate: GenerateHook | None,
+        stream: StreamHook | None,
+        blocking_generate: BlockingGenerateHook | None,
+        blocking_stream: BlockingStreamHook | None,
+    ) -> None:
+        super().__init__(name=name)
+        if (
+            generate is None
+            and stream is None
+            and blocking_generate is None
+            and blocking_stream is None
+        ):
+            raise ConfigError(
+                f"{name} implements none of _generate, _agenerate, _stream, _astream: "
+                "a custom chat model must implement at least _generate (or _stream)"
+            )
+        self._generate_hook = generate
+        self._stream_hook = stream
+        self._blocking_generate = blocking_generate
+        self._blocking_stream = blocking_stream
+        self.streams = stream is not None or blocking_stream is not None
+
+    async def _generate_reply(
+        self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
+    ) -> AIMessage:
+        if self._generate_hook is not None:
+            reply = await self._generate_hook(messages, stop)
+        elif self._blocking_generate is not None:
+            reply = await run_blocking(self._blocking_generate, messages, stop)
+        else:
+            return await super()._generate_reply(messages, stop, overrides)
+        return _as_message(reply, self.get_name())
+
+    async def _stream_reply(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncGenerator[AIMessageChunk, None]:
+        if self._stream_hook is not None:
+            items = self._stream_hook(messages, stop)
+        else:
+            assert self._blocking_stream is not None
+            items = iterate_blocking(self._blocking_stream(messages, stop))
+        seen: list[str] = []
+        try:
+            async with closing_iter(items) as pieces:
+                async for item in pieces:
+                    chunk = _as_chunk(item, self.get_name())
+                    seen.append(chunk.text)
+                    yield chunk
+        except RilletError as exc:
+            if not exc.partial_text:  # keep what the user's stream produced before failing
+                exc.partial_text = "".join(seen)
+            raise

@@ -1,0 +1,217 @@
+"""The chat-model facades: ``BaseChatModel`` (messages in, an ``AIMessage`` out, streamed as
+``AIMessageChunk``s) and ``BoundChatModel`` (call arguments fixed by ``bind``).
+
+One object serves both worlds: the sync verbs run the generated ``_sync`` twin, the ``a*``
+verbs the ``_async`` twin (``_async/chat_model.py``).
+
+- A custom chat model subclasses ``BaseChatModel`` and implements one method: ``_stream``
+  (yield ``str`` or ``AIMessageChunk``) or ``_generate`` (return an ``AIMessage`` or a ``str``),
+  or their async spellings ``_astream``/``_agenerate``.
+- A provider's chat model (``ChatOpenAI``...) subclasses ``BaseChatModel`` and overrides
+  ``_sync_twin``/``_async_twin`` to return its ``AsyncBaseChatModel`` subclasses (see the
+  extension points in ``_async/chat_model.py``), and ``close``/``aclose`` for its connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+from .._values.config import RunnableConfig
+from .._values.inputs import LanguageModelInput
+from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, MessageLike
+from .._values.outputs import ChatResult
+from .runnable import Runnable
+
+if TYPE_CHECKING:
+    from .._async.chat_model import AsyncBaseChatModel, AsyncUserChatModel
+    from .._async.stream import AsyncStream
+    from .._sync.chat_model import SyncBaseChatModel, SyncUserChatModel
+    from .._sync.stream import Stream
+
+__all__ = ["BaseChatModel", "BoundChatModel"]
+
+AnyChatModel = TypeVar("AnyChatModel", bound="BaseChatModel")
+Stop = list[str] | None
+
+
+class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
+    """A chat model: messages in (a str, message structs, ``(role, content)`` tuples, role dicts
+    or a prompt value), an ``AIMessage`` out, streamed as ``AIMessageChunk``s.
+
+    A custom chat model implements one method (sync or async):
+
+    - ``_stream(messages, stop) -> Iterator[str | AIMessageChunk]``: token by token;
+    - ``_generate(messages, stop) -> AIMessage | str``: the whole reply (``stream`` then gives
+      one chunk, LangChain's fallback);
+    - ``_astream`` / ``_agenerate``: the async counterparts, used by ``ainvoke``/``astream``
+      (without them the async methods run the sync ones on a worker thread).
+
+    Usable as ``with model:`` / ``async with model:``; ``close()``/``aclose()`` release
+    connections the model owns (never a client you passed in).
+    """
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name
+        self.__sync: SyncUserChatModel | None = None
+        self.__async: AsyncUserChatModel | None = None
+
+    # -- the one method of a custom chat model -------------------------------------------------
+
+    def _generate(self, messages: list[AnyMessage], stop: Stop = None) -> AIMessage | str:
+        raise NotImplementedError
+
+    async def _agenerate(self, messages: list[AnyMessage], stop: Stop = None) -> AIMessage | str:
+        raise NotImplementedError
+
+    def _stream(
+        self, messages: list[AnyMessage], stop: Stop = None
+    ) -> Iterator[AIMessageChunk | str]:
+        raise NotImplementedError
+
+    def _astream(
+        self, messages: list[AnyMessage], stop: Stop = None
+    ) -> AsyncIterator[AIMessageChunk | str]:
+        raise NotImplementedError
+
+    def _overrides(self, hook: str) -> bool:
+        return getattr(type(self), hook) is not getattr(BaseChatModel, hook)
+
+    def _sync_twin(self) -> SyncBaseChatModel:
+        from .._sync.chat_model import SyncUserChatModel
+
+        if self.__sync is None:
+            self.__sync = SyncUserChatModel(
+                name=self.get_name(),
+                generate=self._generate if self._overrides("_generate") else None,
+                stream=self._stream if self._overrides("_stream") else None,
+                blocking_generate=None,
+                blocking_stream=None,
+            )
+        return self.__sync
+
+    def _async_twin(self) -> AsyncBaseChatModel:
+        from .._async.chat_model import AsyncUserChatModel
+
+        if self.__async is None:
+            self.__async = AsyncUserChatModel(
+                name=self.get_name(),
+                generate=self._agenerate if self._overrides("_agenerate") else None,
+                stream=self._astream if self._overrides("_astream") else None,
+                blocking_generate=self._generate if self._overrides("_generate") else None,
+                blocking_stream=self._stream if self._overrides("_stream") else None,
+            )
+        return self.__async
+
+    # -- the Runnable surface -------------------------------------------------------------------
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AIMessage:
+        return self._sync_twin().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AIMessage:
+        return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> Stream[AIMessageChunk]:
+        return self._sync_twin().stream(input, config, stop=stop, **kwargs)
+
+    def astream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: Stop = None,
+        **kwargs: object,
+    ) -> AsyncStream[AIMessageChunk]:
+        return self._async_twin().astream(input, config, stop=stop, **kwargs)
+
+    def generate(
+        self, messages: Sequence[Sequence[MessageLike]], *, stop: Stop = None, **kwargs: object
+    ) -> ChatResult:
+        """A reply to each message list (``result.generations[i][0].message``)."""
+        return self._sync_twin().generate(messages, stop=stop, **kwargs)
+
+    async def agenerate(
+        self, messages: Sequence[Sequence[MessageLike]], *, stop: Stop = None, **kwargs: object
+    ) -> ChatResult:
+        return await self._async_twin().agenerate(messages, stop=stop, **kwargs)
+
+    def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundChatModel:
+        """This model with call arguments fixed (e.g. ``model.bind(stop=["\\n"])``)."""
+        return BoundChatModel(self, stop=stop, overrides=kwargs)
+
+    def close(self) -> None:
+        """Close the sync connections this model owns."""
+
+    async def aclose(self) -> None:
+        """Close the async connections this model owns (on the current event loop)."""
+
+    def __enter__(self: AnyChatModel) -> AnyChatModel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self: AnyChatModel) -> AnyChatModel:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class BoundChatModel(BaseChatModel):
+    """A chat model with call arguments fixed by ``bind``; shares the model's connections."""
+
+    def __init__(
+        self, model: BaseChatModel, *, stop: Stop, overrides: Mapping[str, object]
+    ) -> None:
+        super().__init__(name=model.name)
+        self.model = model
+        self._stop = stop
+        self._bound = dict(overrides)
+
+    def get_name(self) -> str:
+        return self.model.get_name()
+
+    def _sync_twin(self) -> SyncBaseChatModel:
+        return self.model._sync_twin().bind(self._stop, self._bound)
+
+    def _async_twin(self) -> AsyncBaseChatModel:
+        return self.model._async_twin().bind(self._stop, self._bound)
+
+    def close(self) -> None:
+        self.model.close()
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
