@@ -5,9 +5,16 @@ from rillet import OpenAI
 llm = OpenAI(model="gpt-3.5-turbo-instruct", temperature=0, max_tokens=512)
 for chunk in llm.stream("Write me a 1 verse song about sparkling water."):
     print(chunk, end="|", flush=True)
+
+This module only re-exports: every public name has one home in a private module and is listed
+once in ``__all__``; every public class and function reports ``rillet`` as its ``__module__``
+(so reprs and tracebacks show ``rillet.RateLimitError``, not the private path).
 """
 
-import importlib
+import builtins as _builtins
+import importlib as _importlib
+import inspect as _inspect
+import re as _re
 from typing import TYPE_CHECKING
 
 from ._async.stream import AsyncStream as AsyncStream
@@ -24,9 +31,7 @@ from ._facade.composition import (
 )
 from ._facade.fakes import (
     FakeListChatModel as FakeListChatModel,
-    FakeListChatModelError as FakeListChatModelError,
     FakeListLLM as FakeListLLM,
-    FakeListLLMError as FakeListLLMError,
     FakeStreamingListLLM as FakeStreamingListLLM,
     GenericFakeChatModel as GenericFakeChatModel,
 )
@@ -54,8 +59,12 @@ from ._values.errors import (
     ConfigError as ConfigError,
     ConflictError as ConflictError,
     EmptyStreamError as EmptyStreamError,
+    FakeListChatModelError as FakeListChatModelError,
+    FakeListLLMError as FakeListLLMError,
     IncompleteStreamError as IncompleteStreamError,
     InternalServerError as InternalServerError,
+    InvalidInputError as InvalidInputError,
+    NoRunError as NoRunError,
     NotFoundError as NotFoundError,
     OutputParserError as OutputParserError,
     PermissionDeniedError as PermissionDeniedError,
@@ -98,7 +107,6 @@ from ._values.events import (
     LLMStartEvent as LLMStartEvent,
     LLMStreamData as LLMStreamData,
     LLMStreamEvent as LLMStreamEvent,
-    NoRunError as NoRunError,
     ParserEndEvent as ParserEndEvent,
     ParserStartEvent as ParserStartEvent,
     ParserStreamEvent as ParserStreamEvent,
@@ -115,7 +123,6 @@ from ._values.events import (
     dispatch_custom_event as dispatch_custom_event,
 )
 from ._values.inputs import (
-    InvalidInputError as InvalidInputError,
     LanguageModelInput as LanguageModelInput,
     PromptValue as PromptValue,
 )
@@ -161,15 +168,45 @@ if TYPE_CHECKING:
     from ._providers.anthropic.models import Anthropic as Anthropic
     from ._providers.ollama.models import Ollama as Ollama
 
+_BUILTINS = frozenset(vars(_builtins))
+_NAME = _re.compile(r"[A-Za-z_]\w*")
+
 # Imported on first use: each pulls in its provider's wire structs.
 _LAZY = {"Anthropic": "._providers.anthropic.models", "Ollama": "._providers.ollama.models"}
+
+
+def _public(value: object) -> None:
+    """Report ``rillet`` as the home of a public class or function, not its private module.
+
+    A class keeps its own module when one of its field annotations (its own or a rillet base's)
+    names something that is not public here: ``typing.get_type_hints`` and msgspec resolve string
+    annotations in ``sys.modules[cls.__module__]``, and must still find ``ClassVar`` or ``Literal``
+    there (``tests/unit/test_public_api.py`` checks both).
+    """
+    if _inspect.isfunction(value) or (isinstance(value, type) and _resolvable_here(value)):
+        value.__module__ = "rillet"
+
+
+def _resolvable_here(cls: type) -> bool:
+    """Whether every name in the string annotations of ``cls`` and its rillet bases is public."""
+    namespace = globals()
+    for base in cls.__mro__:
+        if base.__module__.partition(".")[0] != "rillet":
+            continue
+        for annotation in _inspect.get_annotations(base).values():
+            if isinstance(annotation, str):
+                for name in _NAME.findall(annotation):
+                    if name not in namespace and name not in _BUILTINS:
+                        return False
+    return True
 
 
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'rillet' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value: object = getattr(_importlib.import_module(module, __name__), name)
+    _public(value)
     globals()[name] = value
     return value
 
@@ -308,3 +345,8 @@ __all__ = [
     "dispatch_custom_event",
     "tool",
 ]
+
+for _name in __all__:
+    if _name not in _LAZY:
+        _public(globals()[_name])
+del _name, TYPE_CHECKING

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._values.inputs import InvalidInputError
+from ._values.errors import InvalidInputError
 from ._values.messages import AIMessageChunk, ChunkAccumulator
 from ._values.outputs import GenerationBuilder, GenerationChunk
 

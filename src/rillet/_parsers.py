@@ -7,10 +7,9 @@ from typing import Final, Generic, TypeVar
 import jiter
 import msgspec
 
-from ._values.errors import OutputParserError
-from ._values.inputs import InvalidInputError
+from ._values.errors import InvalidInputError, OutputParserError
 
-__all__ = ["NOTHING", "JsonParse", "OutputParserError", "StrParse", "text_of"]
+__all__ = ["NOTHING", "JsonParse", "StrParse", "text_of"]
 
 T = TypeVar("T")
 

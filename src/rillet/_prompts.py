@@ -14,8 +14,7 @@ from typing import Literal, TypeAlias, Union
 
 import msgspec
 
-from ._values.errors import ConfigError
-from ._values.inputs import InvalidInputError
+from ._values.errors import ConfigError, InvalidInputError
 from ._values.messages import (
     AIMessage,
     AnyMessage,

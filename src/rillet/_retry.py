@@ -1,7 +1,8 @@
 """Retry decisions and backoff maths: pure functions (the I/O loop is ``_async/_http.py``'s
 ``send``, which calls them and sleeps).
 
-The policy is the official SDKs' (research/wire.md §4), with one deliberate difference:
+The policy is the official SDKs' (openai-python and anthropic-sdk-python, ``_base_client.py``:
+``_should_retry`` and ``_calculate_retry_timeout``), with one deliberate difference:
 
 * **When.** Only before a response is handed back: a connection error or timeout while sending
   (the I/O loop decides which transport errors qualify), or an error status. Once a 2xx response

@@ -1,5 +1,5 @@
 """Anthropic over real HTTP (the fake server's /v1/messages), and the event rules of
-research/wire.md §3.1 as synthetic streams."""
+https://docs.anthropic.com/en/api/messages-streaming as synthetic streams."""
 
 from __future__ import annotations
 

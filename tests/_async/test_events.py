@@ -1,5 +1,5 @@
 """astream_events (and its generated sync twin stream_events): sequences pinned against LangChain's
-(research/langchain.md §2.11), except the rows of the compatibility table in README."""
+(langchain-core's documented astream_events output), except the rows of the compatibility table in README."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Ollama over real HTTP (the fake server's NDJSON /api/generate), and the rules of
-research/wire.md §3.2 as synthetic streams."""
+Ollama's docs/api.md (generate, streaming) as synthetic streams."""
 
 from __future__ import annotations
 

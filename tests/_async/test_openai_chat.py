@@ -1,5 +1,5 @@
 """OpenAIChat over real HTTP (the fake server's /v1/chat/completions), and the quirks of the
-OpenAI-compatible servers (research/wire.md §2.4) as synthetic streams."""
+OpenAI-compatible servers (as recorded in tests/fixtures/) as synthetic streams."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from rillet import (
     ToolStreamEvent,
     tool,
 )
-from rillet._values.inputs import InvalidInputError
+from rillet._values.errors import InvalidInputError
 from rillet._values.tools import openai_tool
 
 pytestmark = pytest.mark.anyio

@@ -29,7 +29,7 @@ from rillet._providers.openai.chat import (
     completion_message,
     openai_messages,
 )
-from rillet._values.inputs import InvalidInputError
+from rillet._values.errors import InvalidInputError
 from rillet._values.messages import (
     AIMessage,
     AIMessageChunk,

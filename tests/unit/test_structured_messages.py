@@ -6,8 +6,7 @@ import msgspec
 import pytest
 
 from rillet._parsers import NOTHING
-from rillet._values.errors import StructuredOutputError
-from rillet._values.inputs import InvalidInputError
+from rillet._values.errors import InvalidInputError, StructuredOutputError
 from rillet._values.messages import AIMessage, AIMessageChunk, ToolCall, ToolCallChunk
 from rillet._values.structured import MessageParse, StructuredOutput, ToolCallsParse
 

@@ -16,11 +16,10 @@ from .._abort import Resources
 from .._aggregate import aggregate
 from .._async_compat import iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
-from .._values.errors import ConfigError, RilletError
+from .._values.errors import ConfigError, InvalidInputError, RilletError
 from .._values.events import BaseEvent, LLMInput, RunScope, Version
 from .._values.inputs import (
     ChatInput,
-    InvalidInputError,
     LanguageModelInput,
     PromptValue,
     chat_messages,

@@ -155,6 +155,7 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
     async def agenerate(
         self, messages: Sequence[Sequence[MessageLike]], *, stop: Stop = None, **kwargs: object
     ) -> ChatResult:
+        """A reply to each message list (async); see ``generate``."""
         return await self._async_twin().agenerate(messages, stop=stop, **kwargs)
 
     def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundChatModel:

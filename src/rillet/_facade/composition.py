@@ -76,10 +76,12 @@ class RunnableSequence(Runnable[Input, Output]):
 
     @property
     def first(self) -> Runnable[Any, Any]:
+        """The first step."""
         return self.steps[0]
 
     @property
     def last(self) -> Runnable[Any, Any]:
+        """The last step."""
         return self.steps[-1]
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
@@ -223,6 +225,7 @@ class RunnableBinding(Runnable[Input, Output]):
         self.name = self.config.get("run_name") or bound.name
 
     def get_name(self) -> str:
+        """``name`` if set, else the bound runnable's run name."""
         return self.name or self.bound.get_name()
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
@@ -249,12 +252,15 @@ class PromptTemplate(Runnable[Mapping[str, object], StringPromptValue]):
 
     @property
     def input_variables(self) -> list[str]:
+        """The ``{names}`` the template needs, in order of first use."""
         return list(self.template.input_variables)
 
     def format(self, **values: object) -> str:
+        """The template filled with ``values`` (each one by name)."""
         return self.template.format(values).text
 
     def get_name(self) -> str:
+        """``name`` if set, else ``PromptTemplate``."""
         return self.name or "PromptTemplate"
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
@@ -300,10 +306,12 @@ class ChatPromptTemplate(Runnable[Mapping[str, object], ChatPromptValue]):
 
     @property
     def input_variables(self) -> list[str]:
+        """The variables a call must supply, sorted (as LangChain lists them); partials excluded."""
         return self.template.input_variables
 
     @property
     def optional_variables(self) -> list[str]:
+        """The names of optional ``MessagesPlaceholder``s: ``[]`` when a call leaves them out."""
         return self.template.optional_variables
 
     def partial(self, **values: object) -> ChatPromptTemplate:
@@ -311,9 +319,11 @@ class ChatPromptTemplate(Runnable[Mapping[str, object], ChatPromptValue]):
         return ChatPromptTemplate((), name=self.name, _template=self.template.partial(values))
 
     def format_prompt(self, **values: object) -> ChatPromptValue:
+        """The messages filled with ``values``, as a ``ChatPromptValue``."""
         return self.template.format(values)
 
     def format_messages(self, **values: object) -> list[AnyMessage]:
+        """The messages filled with ``values``."""
         return self.template.format(values).to_messages()
 
     def format(self, **values: object) -> str:

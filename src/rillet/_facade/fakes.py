@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 import msgspec
 
 from .._async_compat import sleep as async_sleep
-from .._values.errors import ConfigError, RilletError
+from .._values.errors import ConfigError, FakeListChatModelError, FakeListLLMError
 from .._values.messages import (
     AIMessage,
     AIMessageChunk,
@@ -30,19 +30,12 @@ from .llm import LLM
 
 __all__ = [
     "FakeListChatModel",
-    "FakeListChatModelError",
     "FakeListLLM",
-    "FakeListLLMError",
     "FakeStreamingListLLM",
     "GenericFakeChatModel",
 ]
 
 Stop = list[str] | None
-
-
-class FakeListLLMError(RilletError):
-    """Raised by ``FakeStreamingListLLM`` at ``error_on_chunk_number``; ``partial_text`` holds
-    the characters streamed before it."""
 
 
 class FakeListLLM(LLM):
@@ -113,12 +106,6 @@ class FakeStreamingListLLM(FakeListLLM):
             if self.sleep:
                 await async_sleep(self.sleep)
             yield char
-
-
-class FakeListChatModelError(RilletError):
-    """Raised by the fake chat models: at ``error_on_chunk_number``, or when a
-    ``GenericFakeChatModel`` has no scripted message left. ``partial_text`` holds the text
-    streamed before it."""
 
 
 class FakeListChatModel(BaseChatModel):

@@ -47,6 +47,11 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> str:
+        """The whole completion of one prompt.
+
+        ``stop`` replaces the model's stop list for this call; other keywords override the model's
+        settings for this call (e.g. ``temperature=0``).
+        """
         return self._sync_twin().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(
@@ -57,6 +62,7 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> str:
+        """The whole completion of one prompt (async); arguments as in ``invoke``."""
         return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(
@@ -67,6 +73,11 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> Stream[str]:
+        """The completion of one prompt as ``str`` chunks, as the server sends them.
+
+        Arguments as in ``invoke``. Errors after the first chunk keep the text already streamed
+        in ``partial_text`` (see ``StreamError``).
+        """
         return self._sync_twin().stream(input, config, stop=stop, **kwargs)
 
     def astream(
@@ -77,14 +88,19 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> AsyncStream[str]:
+        """The completion of one prompt as ``str`` chunks (async); see ``stream``."""
         return self._async_twin().astream(input, config, stop=stop, **kwargs)
 
     def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
+        """Complete several prompts; an ``LLMResult`` with one list of generations per prompt, plus
+        usage and model name in ``llm_output``.
+        """
         return self._sync_twin().generate(prompts, stop=stop, **kwargs)
 
     async def agenerate(
         self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
     ) -> LLMResult:
+        """Complete several prompts (async); see ``generate``."""
         return await self._async_twin().agenerate(prompts, stop=stop, **kwargs)
 
     def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundLLM:
@@ -189,6 +205,7 @@ class BoundLLM(BaseLLM):
         self._overrides = dict(overrides)
 
     def get_name(self) -> str:
+        """The bound model's run name."""
         return self.model.get_name()
 
     def _sync_twin(self) -> SyncBaseLLM:

@@ -35,6 +35,7 @@ class Runnable(Generic[Input, Output]):
     name: str | None = None
 
     def get_name(self) -> str:
+        """The run name in events and traces: ``name`` if set, else the class name."""
         return self.name or type(self).__name__
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
@@ -78,6 +79,7 @@ class Runnable(Generic[Input, Output]):
     def pipe(
         self, *others: Runnable[Any, Any] | Callable[[Any], Any]
     ) -> RunnableSequence[Input, Any]:
+        """``self | others[0] | others[1] ...`` as one ``RunnableSequence``."""
         from .composition import RunnableSequence, coerce
 
         return RunnableSequence(self, *(coerce(o) for o in others))
@@ -146,17 +148,29 @@ class Runnable(Generic[Input, Output]):
         )
 
     def invoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        """Run on one input and return the whole output (the sync twin; no thread)."""
         output: Output = self._sync_twin().invoke(input, config)
         return output
 
     async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        """Run on one input and return the whole output (the async twin)."""
         output: Output = await self._async_twin().ainvoke(input, config)
         return output
 
     def stream(self, input: Input, config: RunnableConfig | None = None) -> Stream[Output]:
+        """Run on one input and yield the output in chunks as they come.
+
+        The ``Stream`` closes its HTTP responses when exhausted, closed (``with`` or ``close()``),
+        or dropped; chunks add up to what ``invoke`` returns.
+        """
         return self._sync_twin().stream(input, config)
 
     def astream(self, input: Input, config: RunnableConfig | None = None) -> AsyncStream[Output]:
+        """Run on one input and yield the output in chunks as they come (async).
+
+        The ``AsyncStream`` closes its HTTP responses when exhausted, closed (``async with`` or
+        ``aclose()``), cancelled or dropped; chunks add up to what ``ainvoke`` returns.
+        """
         return self._async_twin().astream(input, config)
 
     @overload
@@ -184,6 +198,12 @@ class Runnable(Generic[Input, Output]):
         *,
         return_exceptions: bool = False,
     ) -> list[Output] | list[Output | Exception]:
+        """Run on each input and return the outputs in input order.
+
+        ``config`` is one config for all or one per input; its ``max_concurrency`` bounds the runs
+        in flight. With ``return_exceptions=True`` a failed input's exception takes its place in
+        the list instead of being raised.
+        """
         if return_exceptions:
             return self._sync_twin().batch(inputs, config, return_exceptions=True)
         return self._sync_twin().batch(inputs, config)
@@ -213,6 +233,11 @@ class Runnable(Generic[Input, Output]):
         *,
         return_exceptions: bool = False,
     ) -> list[Output] | list[Output | Exception]:
+        """Run on each input concurrently and return the outputs in input order (async).
+
+        As ``batch``: one config or one per input, ``max_concurrency`` bounds the runs in flight,
+        ``return_exceptions=True`` puts a failed input's exception in its place.
+        """
         if return_exceptions:
             return await self._async_twin().abatch(inputs, config, return_exceptions=True)
         return await self._async_twin().abatch(inputs, config)

@@ -57,10 +57,12 @@ class Tool(Runnable[ToolInput, "R_co | ToolMessage"], Generic[R_co]):
 
     @property
     def tool_spec(self) -> ToolSpec:
+        """The tool as a model sees it: name, description and JSON schema of its arguments."""
         return self._spec
 
     @property
     def args_schema(self) -> type[msgspec.Struct]:
+        """The msgspec Struct its arguments decode into (built from the function's signature)."""
         args_type = self._spec.args_type
         assert args_type is not None  # made from a function
         return args_type

@@ -38,9 +38,9 @@ from .._abort import Resources
 from .._aggregate import aggregate
 from .._sync_compat import gather_limited, iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
-from .._values.errors import ConfigError, RilletError
+from .._values.errors import ConfigError, InvalidInputError, RilletError
 from .._values.events import BaseEvent, ChatModelInput, RunScope, Version
-from .._values.inputs import InvalidInputError, LanguageModelInput
+from .._values.inputs import LanguageModelInput
 from .._values.messages import (
     AIMessage,
     AIMessageChunk,

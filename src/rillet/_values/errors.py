@@ -2,6 +2,7 @@
 
     RilletError
     ├── ConfigError (also ValueError)           bad arguments: the caller must change the call
+    │   └── ToolDefinitionError                 a tool that cannot be described to a model
     ├── APIError                                 something went wrong talking to a provider
     │   ├── APIConnectionError                   no usable response (DNS, refused, reset, TLS...)
     │   │   └── APITimeoutError                  connect/read/write/pool timeout
@@ -26,10 +27,14 @@
     │           └── StreamTimeoutError           a read or the total timeout expired mid-stream
     │                                            (also an APITimeoutError)
     ├── StreamClosedError (also RuntimeError)     a closed stream was used again
+    ├── NoRunError (also RuntimeError)            a custom event was dispatched outside of a run
+    ├── InvalidInputError (also ValueError)       an input this runnable does not accept
     ├── ToolCallParseError (also ValueError)      a tool call's arguments do not fit the type asked
     ├── OutputParserError (also ValueError)       a model's output could not be parsed
     │   └── StructuredOutputError                 ... into the structured-output schema
-    └── UnexpectedToolCallError                   a string LLM's model answered with a tool call
+    ├── UnexpectedToolCallError                   a string LLM's model answered with a tool call
+    ├── FakeListLLMError                          FakeStreamingListLLM's scripted failure (tests)
+    └── FakeListChatModelError                    the fake chat models' scripted failure (tests)
 
     UnknownEventWarning (a UserWarning)          a stream event of a type rillet does not know
 
@@ -56,8 +61,12 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "EmptyStreamError",
+    "FakeListChatModelError",
+    "FakeListLLMError",
     "IncompleteStreamError",
     "InternalServerError",
+    "InvalidInputError",
+    "NoRunError",
     "NotFoundError",
     "OutputParserError",
     "PermissionDeniedError",
@@ -122,6 +131,14 @@ class ToolDefinitionError(ConfigError):
     The message names the tool and says what to change."""
 
 
+class NoRunError(RilletError, RuntimeError):
+    """A custom event was dispatched outside of a run (call it from inside a RunnableLambda)."""
+
+
+class InvalidInputError(RilletError, ValueError):
+    """The input is not something this runnable accepts; the message says what is."""
+
+
 class OutputParserError(RilletError, ValueError):
     """The model's output could not be parsed. ``text`` is the whole output."""
 
@@ -147,6 +164,17 @@ class UnexpectedToolCallError(RilletError):
     def __init__(self, message: str, *, tool_name: str | None) -> None:
         super().__init__(message)
         self.tool_name = tool_name
+
+
+class FakeListLLMError(RilletError):
+    """Raised by ``FakeStreamingListLLM`` at ``error_on_chunk_number``; ``partial_text`` holds
+    the characters streamed before it."""
+
+
+class FakeListChatModelError(RilletError):
+    """Raised by the fake chat models: at ``error_on_chunk_number``, or when a
+    ``GenericFakeChatModel`` has no scripted message left. ``partial_text`` holds the text
+    streamed before it."""
 
 
 class APIError(RilletError):

@@ -25,7 +25,7 @@ from typing import (
 import msgspec
 
 from .config import RunnableConfig
-from .errors import ConfigError, RilletError
+from .errors import ConfigError, NoRunError
 from .messages import AIMessage, AIMessageChunk, AnyMessage
 from .outputs import GenerationChunk, LLMResult
 
@@ -49,7 +49,6 @@ __all__ = [
     "LLMInput",
     "LLMStartEvent",
     "LLMStreamEvent",
-    "NoRunError",
     "ParserEndEvent",
     "ParserStartEvent",
     "ParserStreamEvent",
@@ -628,10 +627,6 @@ def _run_type(event: BaseEvent) -> str:
 
 
 # -- custom events from user code -------------------------------------------------------------
-
-
-class NoRunError(RilletError, RuntimeError):
-    """A custom event was dispatched outside of a run (call it from inside a RunnableLambda)."""
 
 
 current_run: contextvars.ContextVar[RunScope | None] = contextvars.ContextVar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, runtime_checkable
 
-from .errors import RilletError
+from .errors import InvalidInputError
 
 if TYPE_CHECKING:
     from .messages import AnyMessage, ContentBlock
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ChatInput",
     "ChatMessage",
-    "InvalidInputError",
     "LanguageModelInput",
     "PromptValue",
     "chat_messages",
@@ -21,15 +20,13 @@ __all__ = [
 ]
 
 
-class InvalidInputError(RilletError, ValueError):
-    """The input is not something this runnable accepts; the message says what is."""
-
-
 @runtime_checkable
 class PromptValue(Protocol):
     """Anything with ``to_string()``, e.g. what a ``PromptTemplate`` produces."""
 
-    def to_string(self) -> str: ...
+    def to_string(self) -> str:
+        """The prompt as the text a completion model sees."""
+        ...
 
 
 MessageLike: TypeAlias = (

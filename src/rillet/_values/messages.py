@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Un
 import jiter
 import msgspec
 
-from .errors import ToolCallParseError
-from .inputs import InvalidInputError, PromptValue
+from .errors import InvalidInputError, ToolCallParseError
+from .inputs import PromptValue
 
 __all__ = [
     "AIMessage",

@@ -31,6 +31,7 @@ class Secret:
         self._value = value
 
     def get_secret_value(self) -> str:
+        """The key in clear, for the one place that needs it: the request headers."""
         return self._value
 
     def __repr__(self) -> str:

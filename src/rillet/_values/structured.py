@@ -18,8 +18,7 @@ import jiter
 import msgspec
 
 from .._parsers import NOTHING
-from .errors import StructuredOutputError
-from .inputs import InvalidInputError
+from .errors import InvalidInputError, StructuredOutputError
 from .messages import AIMessage, AIMessageChunk, ToolCall
 
 __all__ = [

@@ -22,8 +22,7 @@ from typing import Any, Final, Protocol, TypeAlias
 
 import msgspec
 
-from .errors import ConfigError, ToolCallParseError, ToolDefinitionError
-from .inputs import InvalidInputError
+from .errors import ConfigError, InvalidInputError, ToolCallParseError, ToolDefinitionError
 from .messages import ContentBlock, ToolCall, ToolMessage
 
 __all__ = [

@@ -3,7 +3,7 @@
 Pure: no I/O. ``ChatMessagesApi`` is the endpoint as a ``ChatHTTPApi``; the I/O is
 ``_async/chat_provider.py``'s.
 
-Reading the stream (research/chat.md §4, wire.md §3.1):
+Reading the stream (https://docs.anthropic.com/en/api/messages-streaming):
 
 | event                                         | chunk                                           |
 | --------------------------------------------- | ----------------------------------------------- |

@@ -3,7 +3,7 @@
 Pure: no I/O. ``ChatApi`` is ``POST {base_url}/api/chat`` as a ``ChatHTTPApi``; the I/O is
 ``_async/chat_provider.py``'s.
 
-The stream is NDJSON (research/chat.md §5, wire.md §3.2): one object per line,
+The stream is NDJSON (Ollama's docs/api.md, "Generate a chat completion"): one object per line,
 ``{model, created_at, message: {role, content, thinking?, tool_calls?}, done}``; the line with
 ``"done": true`` ends it and carries ``done_reason`` and the eval counts (the usage; absent when
 zero). ``message.thinking`` is reasoning, never text. Tool calls arrive whole, their
@@ -19,7 +19,7 @@ from typing import Final
 
 import msgspec
 
-from ..._values.inputs import InvalidInputError
+from ..._values.errors import InvalidInputError
 from ..._values.messages import (
     AIMessage,
     AIMessageChunk,

@@ -4,7 +4,7 @@ Pure: no I/O. ``ChatCompletionsApi`` is the endpoint as a ``ChatHTTPApi``; the I
 ``_async/chat_provider.py``'s. Serves OpenAI and every compatible server (vLLM, llama.cpp, Groq,
 Together, OpenRouter, Novita, DeepSeek, Ollama's ``/v1``...).
 
-Reading a chunk (research/chat.md §2-3, wire.md §2.4):
+Reading a chunk (https://platform.openai.com/docs/api-reference/chat-streaming):
 
 | wire                                                   | chunk                                   |
 | ------------------------------------------------------ | --------------------------------------- |

@@ -5,7 +5,7 @@ Pure: no I/O. Every server quirk is absorbed in one of two places: the envelope 
 (``_schema.OpenAIPayload``: ignored vendor fields, ``reported_usage``) and
 ``OpenAIStreamReader.feed`` below:
 
-| quirk (research/wire.md §2.4)                          | handled                          |
+| quirk (seen in the recordings of tests/fixtures/)       | handled                          |
 | ------------------------------------------------------ | -------------------------------- |
 | ``data:`` without a space, ``:`` comment keep-alives    | the SSE decoder (WHATWG rules)   |
 | vLLM ``stop_reason`` / llama.cpp ``timings``             | ignored fields                   |
@@ -105,7 +105,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
 
     def feed(self, frame: ServerSentEvent) -> GenerationChunk | None:
         data = frame.data
-        if data == _DONE:  # exact match (wire.md §1.5); nothing after it is read
+        if data == _DONE:  # exact match, as the official SDKs compare it; nothing after it is read
             self.done = True
             return None
         try:

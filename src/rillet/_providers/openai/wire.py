@@ -4,7 +4,7 @@ OpenAI and every compatible server send them, with typed decoders.
 One generic envelope, ``OpenAIPayload[Choice]``, serves both endpoints, streamed chunks and whole
 responses alike: only the choice differs (``text`` for completions, ``delta.content`` in a chat
 chunk, ``message.content`` in a chat response). The vendor variations of the envelope are
-declared here, once (research/wire.md §2.4):
+declared here, once (as recorded from each server; tests/fixtures/SOURCES.md lists the recordings):
 
 - unknown fields are ignored: vLLM's ``stop_reason``, llama.cpp's ``timings``, OpenRouter's
   ``provider``/``native_finish_reason``, Novita's ``sla_metrics``, OpenAI's ``obfuscation``...;

@@ -91,7 +91,7 @@ def _sse_event(name: bytes, data: bytes) -> bytes:
 
 
 class AnthropicMessages(Protocol[_MessagesCall]):
-    """Anthropic Messages (wire.md section 3.1): ``message_start``, one text block (start, a
+    """Anthropic Messages (https://docs.anthropic.com/en/api/messages-streaming): ``message_start``, one text block (start, a
     ``ping``, one ``text_delta`` per token, stop), ``message_delta`` with the stop reason and
     cumulative usage, ``message_stop``. ``Reply.finish_reason`` "stop" is sent as ``end_turn``
     and "length" as ``max_tokens``; any other value as it is."""

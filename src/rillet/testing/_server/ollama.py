@@ -31,7 +31,7 @@ _generate_decoder: Final = msgspec.json.Decoder(_GenerateCall)
 
 
 class OllamaGenerate(Protocol[_GenerateCall]):
-    """Ollama's native ``/api/generate`` (wire.md section 3.2): one NDJSON line per token, then
+    """Ollama's native ``/api/generate`` (https://github.com/ollama/ollama/blob/main/docs/api.md): one NDJSON line per token, then
     a ``"done": true`` line with ``done_reason`` (``Reply.finish_reason``) and the eval counts."""
 
     framing = "ndjson"

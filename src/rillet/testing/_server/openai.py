@@ -64,7 +64,7 @@ _SSE_HEADERS: Final = (
 
 
 class Completions(_OpenAIProtocol[_CompletionsCall]):
-    """OpenAI legacy completions (wire.md section 2.1)."""
+    """OpenAI legacy completions (https://platform.openai.com/docs/api-reference/completions)."""
 
     def parse(self, request: RecordedRequest) -> _CompletionsCall:
         try:
@@ -246,7 +246,7 @@ def _check_tool_turns(messages: list[_ChatMessageIn]) -> None:
 
 
 class ChatCompletions(_OpenAIProtocol[_ChatCall]):
-    """OpenAI chat completions (wire.md section 2.2): a role chunk per choice, one content chunk
+    """OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat-streaming): a role chunk per choice, one content chunk
     per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk when asked
     for (``choices: []``), ``[DONE]``."""
 

@@ -1,0 +1,130 @@
+"""The public surface of ``rillet``: one ``__all__`` that is exactly the public names, classes
+that report ``rillet`` as their home, every error class in the errors module and its tree, and a
+docstring on every public method."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+import typing
+from pathlib import Path
+
+import msgspec
+import pytest
+
+import rillet
+from rillet._values import errors as errors_module
+
+SRC = Path(rillet.__file__).parent
+LAZY = frozenset(rillet._LAZY)
+
+
+def public_objects() -> dict[str, object]:
+    return {name: getattr(rillet, name) for name in rillet.__all__}
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    assert len(rillet.__all__) == len(set(rillet.__all__))
+    public = {
+        name
+        for name, value in vars(rillet).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    # a lazy name is public before its first use too
+    assert public | LAZY == set(rillet.__all__)
+    assert "TYPE_CHECKING" not in public
+    assert "importlib" not in public
+
+
+def test_every_name_in_all_resolves_lazy_ones_included() -> None:
+    for name, value in public_objects().items():
+        assert value is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        getattr(rillet, "Nope")  # noqa: B009  # the point: an unknown name raises
+
+
+def test_public_classes_and_functions_report_rillet() -> None:
+    """Every public class and function says ``rillet``, except a class whose field annotations
+    name something private (``ClassVar``, ``Literal``...): ``typing.get_type_hints`` and msgspec
+    resolve those in the class's own module, which it must then keep."""
+    kept = []
+    for name, value in public_objects().items():
+        if inspect.isfunction(value):
+            assert value.__module__ == "rillet", name
+        elif isinstance(value, type):
+            if value.__module__ != "rillet":
+                assert value.__module__.startswith("rillet._"), name
+                kept.append(name)
+                assert not rillet._resolvable_here(value), name
+            elif issubclass(value, BaseException):
+                assert repr(value) == f"<class 'rillet.{name}'>"
+    # the errors are what tracebacks show: all of them report rillet
+    for name in errors_module.__all__:
+        value = getattr(errors_module, name)
+        if isinstance(value, type):
+            assert value.__module__ == "rillet", name
+    assert "OpenAI" not in kept
+    assert "Stream" not in kept
+
+
+def test_type_hints_and_msgspec_still_resolve_after_the_rewrite() -> None:
+    for value in public_objects().values():
+        if isinstance(value, type):
+            typing.get_type_hints(value)
+            if issubclass(value, msgspec.Struct):
+                msgspec.json.Decoder(value)
+
+
+def _classes(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+
+
+def test_every_error_class_is_defined_in_the_errors_module() -> None:
+    errors_path = Path(errors_module.__file__ or "")
+    strays = [
+        f"{path.relative_to(SRC)}: {name}"
+        for path in sorted(SRC.rglob("*.py"))
+        if path != errors_path
+        for name in _classes(path)
+        if name.endswith(("Error", "Warning"))
+    ]
+    assert strays == [], "define error classes in rillet/_values/errors.py, in its tree"
+
+
+def test_the_errors_module_draws_every_error_class_in_its_tree() -> None:
+    doc = errors_module.__doc__ or ""
+    defined = {
+        name
+        for name in _classes(Path(errors_module.__file__ or ""))
+        if name.endswith(("Error", "Warning"))
+    }
+    drawn = {line.split("── ")[1].split()[0] for line in doc.splitlines() if "── " in line}
+    drawn |= {line.split()[0] for line in doc.splitlines() if "(a UserWarning)" in line}
+    drawn.add("RilletError")  # the root, drawn without a branch
+    assert defined - drawn == set()
+
+
+def test_every_public_method_has_a_docstring() -> None:
+    missing = []
+    for name, value in public_objects().items():
+        if not isinstance(value, type) or issubclass(value, (BaseException, msgspec.Struct)):
+            continue
+        for attr, member in vars(value).items():
+            if attr.startswith("_") or (not callable(member) and not isinstance(member, property)):
+                continue
+            if not inspect.getdoc(getattr(value, attr)):
+                missing.append(f"{name}.{attr}")
+    assert missing == []
+
+
+def test_the_package_cites_nothing_outside_the_repository() -> None:
+    """Docstrings and comments cite specs and provider docs, never the founders' research notes."""
+    cited = [
+        f"{path.relative_to(SRC)}:{number}"
+        for path in sorted(SRC.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(word in line for word in ("research/", "wire.md", "langchain.md", "/work/"))
+    ]
+    assert cited == []
