@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 import msgspec
@@ -140,3 +141,56 @@ async def chat_models(model: BaseChatModel) -> None:
         assert_type(event["tags"], list[str])
         assert_type(event["metadata"], dict[str, object])
         event["nope"]  # type: ignore[call-overload]  # only LangChain's keys
+
+
+class Custom(BaseChatModel):
+    def _stream(
+        self, messages: list[AnyMessage], stop: list[str] | None = None
+    ) -> Iterator[AIMessageChunk | str]:
+        yield messages[-1].text
+
+
+class WrongHook(BaseChatModel):
+    def _generate(self, messages: list[AnyMessage], stop: list[str] | None = None) -> int:  # type: ignore[override]  # a reply is an AIMessage or a str
+        return 3
+
+
+async def chat_fakes_and_events() -> None:
+    from rillet import (
+        BoundChatModel,
+        ChatGeneration,
+        ChatModelEndData,
+        ChatModelInput,
+        ChatModelStartData,
+        ChatModelStartEvent,
+        ChatModelStreamData,
+        FakeListChatModel,
+        FakeListChatModelError,
+        GenericFakeChatModel,
+    )
+
+    fake = GenericFakeChatModel(messages=[AIMessage("hi"), "there"])
+    assert_type(fake.invoke("x"), AIMessage)
+    listed = FakeListChatModel(responses=["a"], sleep=0.0, error_on_chunk_number=None)
+    bound = listed.bind(stop=["\n"])
+    assert_type(bound, BoundChatModel)
+    assert_type(bound.invoke("x"), AIMessage)
+    assert_type(Custom().invoke("x"), AIMessage)
+    GenericFakeChatModel(messages=[3])  # type: ignore[list-item]  # messages or str
+    FakeListChatModel(responses="a", sleep="1")  # type: ignore[arg-type]  # seconds
+    assert_type(listed.generate([["x"]]).generations[0][0], ChatGeneration)
+    try:
+        listed.invoke("x")
+    except FakeListChatModelError as exc:
+        assert_type(exc.partial_text, str)
+    for event in listed.stream_events("x", version="v1"):
+        if isinstance(event, ChatModelStartEvent):
+            assert_type(event.data, ChatModelStartData)
+            assert_type(event["data"]["input"], ChatModelInput)
+            assert_type(event["data"]["input"].messages, list[list[AnyMessage]])
+        elif event.event == "on_chat_model_stream":
+            assert_type(event.data, ChatModelStreamData)
+        elif event.event == "on_chat_model_end":
+            assert_type(event.data, ChatModelEndData)
+            assert_type(event["data"]["output"], AIMessage | None)
+            event["data"]["chunk"]  # type: ignore[call-overload]  # an end event has no chunk

@@ -756,9 +756,10 @@ class ChunkAccumulator:
     """Adds up a stream's chunks without making a chunk per step: what ``+`` over the whole
     stream gives, built on the same append-only accumulator (for runnables summing a stream)."""
 
-    __slots__ = ("_acc", "_id", "_metadata", "_name", "_position", "_usage")
+    __slots__ = ("_acc", "_first", "_id", "_metadata", "_name", "_position", "_usage")
 
     def __init__(self) -> None:
+        self._first: AIMessageChunk | None = None  # while it is the only one: the sum is itself
         self._acc: _Acc | None = None
         self._usage: UsageMetadata | None = None
         self._metadata = _NO_METADATA
@@ -767,24 +768,35 @@ class ChunkAccumulator:
         self._position: Literal["last"] | None = None
 
     def add(self, chunk: AIMessageChunk) -> None:
-        chunk._ready()
-        if self._acc is None:
-            self._acc = _Acc.start(chunk, None)
+        content = chunk.content  # joins a lazy sum first
+        acc = self._acc
+        if acc is None:
+            if self._first is None:
+                self._first = chunk
+            acc = self._acc = _Acc.start(chunk, None)
+        elif type(content) is str and acc.is_str and not chunk.tool_call_chunks:
+            acc.segs[0].parts.append(content)  # the common case: plain text after plain text
         else:
-            self._acc.add(chunk.content, chunk.tool_call_chunks)
-        if chunk.usage_metadata is not None:
-            self._usage = _add_usage(self._usage, chunk.usage_metadata)
+            acc.add(content, chunk.tool_call_chunks)
+        if chunk is not self._first:
+            self._first = None
+        usage = chunk.usage_metadata
+        if usage is not None:
+            self._usage = usage if self._usage is None else self._usage + usage
         if chunk.response_metadata is not _NO_METADATA:
             self._metadata = self._metadata.merge(chunk.response_metadata)
         if self._name is None:
             self._name = chunk.name
-        if chunk.id is not None and chunk.id != self._id:
-            self._id = _merge_id(self._id, chunk.id)
+        chunk_id = chunk.id
+        if chunk_id is not None and chunk_id != self._id:
+            self._id = _merge_id(self._id, chunk_id)
         if chunk.chunk_position == "last":
             self._position = "last"
 
     def chunk(self) -> AIMessageChunk:
         """The sum so far (an empty chunk before the first)."""
+        if self._first is not None:
+            return self._first
         content: str | list[ContentBlock] = ""
         tools: list[ToolCallChunk] = []
         if self._acc is not None:
