@@ -16,11 +16,13 @@ The layers, one module each, from the socket up:
 * ``faults.py``: `Reply` faults applied to a rendered plan (cut, error event, malformed event).
 * ``openai.py``, ``anthropic.py``, ``ollama.py``: one `Protocol` subclass per wire protocol —
   OpenAI completions (``/v1/completions``) and chat completions (``/v1/chat/completions``),
-  Anthropic Messages (``/v1/messages``) and Ollama's generate (``/api/generate``, NDJSON). A
+  Anthropic Messages (``/v1/messages``) and Ollama's generate and chat (``/api/generate``,
+  ``/api/chat``, NDJSON). A
   protocol parses its request and renders a script into a plan; it knows nothing about sockets or
   timing. ``protocol.py`` holds the base class and the rendering helpers they share.
 * ``tools.py``: `ToolCallReply` (a scripted tool call) and how each protocol streams tool calls.
-* ``script.py``: `Reply`, the protocol-neutral script (tokens, pacing, status, headers, raw bodies),
+* ``script.py``: `Reply`, the protocol-neutral script (tokens, reasoning, pacing, status, headers,
+  raw bodies),
   compiled once into a `Script` when queued so that per-request rendering is only byte
   concatenation; `RecordedRequest`.
 

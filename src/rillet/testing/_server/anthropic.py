@@ -91,9 +91,11 @@ def _sse_event(name: bytes, data: bytes) -> bytes:
 
 
 class AnthropicMessages(Protocol[_MessagesCall]):
-    """Anthropic Messages (https://docs.anthropic.com/en/api/messages-streaming): ``message_start``, one text block (start, a
-    ``ping``, one ``text_delta`` per token, stop), ``message_delta`` with the stop reason and
-    cumulative usage, ``message_stop``. ``Reply.finish_reason`` "stop" is sent as ``end_turn``
+    """Anthropic Messages (https://docs.anthropic.com/en/api/messages-streaming):
+    ``message_start``, with ``Reply.reasoning`` a thinking block (one ``thinking_delta`` per
+    piece, a ``signature_delta``, stop), one text block (start, a ``ping``, one ``text_delta`` per
+    token, stop), ``message_delta`` with the stop reason and cumulative usage, ``message_stop``.
+    ``Reply.finish_reason`` "stop" is sent as ``end_turn``
     and "length" as ``max_tokens``; any other value as it is."""
 
     stream_content_type = b"text/event-stream; charset=utf-8"
@@ -122,6 +124,7 @@ class AnthropicMessages(Protocol[_MessagesCall]):
         stop_reason = _ANTHROPIC_STOP_REASONS.get(reason, reason)
         calls = script.tool_calls
         message_id = f"msg_fake{meta.seq}"
+        signature = f"fake-signature-{meta.seq}"
         if not call.stream:
             body = encode(
                 {
@@ -130,6 +133,17 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                     "role": "assistant",
                     "model": call.model,
                     "content": [
+                        *(
+                            [
+                                {
+                                    "type": "thinking",
+                                    "thinking": script.reasoning,
+                                    "signature": signature,
+                                }
+                            ]
+                            if script.reasoning
+                            else []
+                        ),
                         *(
                             [{"type": "text", "text": script.text}]
                             if script.text or not calls
@@ -157,30 +171,67 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                 "usage": {"input_tokens": input_tokens, "output_tokens": 1},
             },
         }
+        # Blocks in order: thinking (with Reply.reasoning), text, then the tool_use blocks.
+        thinking = [
+            _sse_event(
+                b"content_block_delta",
+                b'{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta",'
+                b'"thinking":' + json_piece + b"}}",
+            )
+            for json_piece in script.json_reasoning
+        ]
+        index = b"1" if thinking else b"0"  # the text block's
         has_text = bool(script.tokens) or not calls
         text_start = _sse_event(
             b"content_block_start",
-            b'{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+            b'{"type":"content_block_start","index":'
+            + index
+            + b',"content_block":{"type":"text","text":""}}',
         )
-        text_stop = _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+        text_stop = _sse_event(
+            b"content_block_stop", b'{"type":"content_block_stop","index":' + index + b"}"
+        )
+        thinking_start = _sse_event(
+            b"content_block_start",
+            b'{"type":"content_block_start","index":0,"content_block":'
+            b'{"type":"thinking","thinking":"","signature":""}}',
+        )
         prefix = (
             _sse_event(b"message_start", encode(start))
-            + (text_start if has_text else b"")
+            + (thinking_start if thinking else text_start if has_text else b"")
             + _sse_event(b"ping", b'{"type": "ping"}')
         )
         tokens = [
             _sse_event(
                 b"content_block_delta",
-                b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":'
+                b'{"type":"content_block_delta","index":'
+                + index
+                + b',"delta":{"type":"text_delta","text":'
                 + json_token
                 + b"}}",
             )
             for json_token in script.json_tokens
         ]
-        if calls:
+        if calls and tokens:
+            tokens[-1] += text_stop  # the text block ends before the tool_use blocks
+        if thinking:
+            thinking_end = (
+                _sse_event(
+                    b"content_block_delta",
+                    b'{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta",'
+                    b'"signature":' + encode(signature) + b"}}",
+                )
+                + _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+                + (text_start if has_text else b"")
+            )
             if tokens:
-                tokens[-1] += text_stop  # the text block ends before the tool_use blocks
-            tokens.extend(anthropic_tool_events(calls, meta.seq, first_block=int(has_text)))
+                tokens[0] = thinking_end + tokens[0]
+            else:
+                thinking[-1] += thinking_end
+            tokens = thinking + tokens
+        if calls:
+            first = int(bool(thinking)) + int(has_text)
+            tokens.extend(anthropic_tool_events(calls, meta.seq, first_block=first))
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": None},

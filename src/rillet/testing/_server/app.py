@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import uvicorn
 from .anthropic import AnthropicMessages
 from .faults import faulty
-from .ollama import OllamaGenerate
+from .ollama import OllamaChat, OllamaGenerate
 from .openai import ChatCompletions, Completions, openai_status_error
 from .protocol import BadRequest, Protocol, json_plan, openai_error, status_phrase, with_headers
 from .script import Meta, Plan, RecordedRequest, Script, latin1
@@ -35,6 +35,7 @@ _ROUTES: Final[Mapping[str, Protocol[Any]]] = {
     "/v1/chat/completions": ChatCompletions(),
     "/v1/messages": AnthropicMessages(),
     "/api/generate": OllamaGenerate(),
+    "/api/chat": OllamaChat(),
 }
 
 

@@ -246,9 +246,11 @@ def _check_tool_turns(messages: list[_ChatMessageIn]) -> None:
 
 
 class ChatCompletions(_OpenAIProtocol[_ChatCall]):
-    """OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat-streaming): a role chunk per choice, one content chunk
-    per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk when asked
-    for (``choices: []``), ``[DONE]``."""
+    """OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat-streaming):
+    a role chunk per choice, one ``reasoning_content`` chunk per reasoning piece and choice, one
+    content chunk per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk
+    when asked for (``choices: []``; ``reasoning_tokens`` in its details when there was
+    reasoning), ``[DONE]``."""
 
     def parse(self, request: RecordedRequest) -> _ChatCall:
         call = decode_call(_chat_decoder, request)
@@ -260,11 +262,14 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
     def render(self, script: Script, call: _ChatCall, meta: Meta) -> Plan:
         prompt_text = " ".join(message.text() for message in call.messages)
         prompt_tokens, completion_tokens = usage_counts(script, prompt_text, call.n)
-        usage = {
+        usage: dict[str, object] = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         }
+        if script.json_reasoning:
+            reasoning_tokens = len(script.json_reasoning) * call.n
+            usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
         chat_id = f"chatcmpl-fake{meta.seq}"
         reason = script.finish_reason("tool_calls")
         finish_reason = encode(reason)
@@ -276,6 +281,8 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
             }
             if script.tool_calls:
                 message["tool_calls"] = openai_message_tool_calls(script.tool_calls, meta.seq)
+            if script.reasoning:
+                message["reasoning_content"] = script.reasoning
             choices = [
                 {
                     "index": index,
@@ -317,6 +324,15 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
             for opening in opens
         )
         tokens = [
+            opening
+            + b'{"reasoning_content":'
+            + json_piece
+            + b'},"logprobs":null,"finish_reason":null}'
+            + close
+            for json_piece in script.json_reasoning
+            for opening in opens
+        ]
+        tokens += [
             opening
             + b'{"content":'
             + json_token

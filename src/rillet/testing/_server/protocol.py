@@ -93,8 +93,9 @@ class Protocol(abc.ABC, Generic[CallT]):
 
 
 def usage_counts(script: Script, prompt_text: str, choices: int = 1) -> tuple[int, int]:
-    """(prompt tokens as whitespace-separated words, completion tokens as token events)."""
-    return len(prompt_text.split()), len(script.tokens) * choices
+    """(prompt tokens as whitespace-separated words, completion tokens as token events: text
+    and reasoning pieces)."""
+    return len(prompt_text.split()), (len(script.tokens) + len(script.json_reasoning)) * choices
 
 
 def whole_plan(script: Script, body: bytes, meta: Meta, token_events: int) -> Plan:

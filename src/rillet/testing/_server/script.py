@@ -66,6 +66,11 @@ class Reply:
 
     tokens: Sequence[str] = SONG_TOKENS
     """Text pieces; each becomes one event, sent as its own HTTP body chunk."""
+    reasoning: Sequence[str] = ()
+    """Reasoning pieces, streamed before the text, each its own event in the chat protocols:
+    OpenAI chat ``delta.reasoning_content`` (DeepSeek's field), an Anthropic ``thinking`` block
+    (``thinking_delta``s, then a ``signature_delta``), Ollama ``/api/chat`` ``message.thinking``.
+    They count as token events (pacing, faults) and as completion tokens."""
     delay: float = 0.0
     """Seconds slept before each token event (or each `body` piece)."""
     finish_reason: str = "stop"
@@ -119,8 +124,9 @@ class Reply:
             isinstance(call, ToolCallReply) for call in self.tool_calls
         ):
             raise TypeError("Reply.tool_calls must be a sequence of ToolCallReply")
-        if isinstance(self.tokens, (str, bytes)):
-            raise TypeError("Reply.tokens must be a sequence of strings, not a single string")
+        for name in ("tokens", "reasoning"):
+            if isinstance(getattr(self, name), (str, bytes)):
+                raise TypeError(f"Reply.{name} must be a sequence of strings, not a single string")
         if self.delay < 0:
             raise ValueError(f"Reply.delay must be >= 0, got {self.delay!r}")
         if not 200 <= self.status <= 599:
@@ -203,9 +209,11 @@ class Script:
 
     __slots__ = (
         "headers",
+        "json_reasoning",
         "json_tokens",
         "line_pieces",
         "pieces",
+        "reasoning",
         "reply",
         "text",
         "tokens",
@@ -218,6 +226,8 @@ class Script:
         self.text = "".join(self.tokens)
         self.tool_calls: tuple[CompiledToolCall, ...] = compile_tool_calls(reply.tool_calls)
         self.json_tokens: tuple[bytes, ...] = tuple(encode(token) for token in self.tokens)
+        self.reasoning = "".join(reply.reasoning)
+        self.json_reasoning: tuple[bytes, ...] = tuple(encode(piece) for piece in reply.reasoning)
         self.headers: list[tuple[bytes, bytes]] = [
             (latin1(name.lower()), latin1(value)) for name, value in reply.headers.items()
         ]

@@ -52,10 +52,16 @@ class FakeServer:
     ``/v1/chat/completions``    OpenAI chat completions  ``OpenAIChat(base_url=server.base_url)``
     ``/v1/messages``            Anthropic Messages       ``Anthropic(base_url=server.root_url)``
     ``/api/generate``           Ollama generate (NDJSON) ``Ollama(base_url=server.root_url)``
+    ``/api/chat``               Ollama chat (NDJSON)     ``ChatOllama(base_url=server.root_url)``
     ==========================  =======================  =========================================
 
+    The chat models speak the same routes: ``ChatOpenAI(base_url=server.base_url)``,
+    ``ChatAnthropic(base_url=server.root_url)``.
+
     Each renders `Reply.tokens` in its own format (chat: ``n`` choices interleaved by index, a
-    usage chunk when ``stream_options.include_usage``; Anthropic: ``finish_reason`` "stop" and
+    usage chunk when ``stream_options.include_usage``; `Reply.reasoning` before the text as
+    ``reasoning_content`` deltas, an Anthropic thinking block, Ollama ``message.thinking``;
+    Anthropic: ``finish_reason`` "stop" and
     "length" sent as ``end_turn`` and ``max_tokens``; Ollama: streamed unless ``"stream":
     false``). A raw `Reply.body` is split per SSE event, or per line on the NDJSON route.
     Anything else gets an OpenAI-style 404 (or 405) error; malformed bodies get a 400 in the
