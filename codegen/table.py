@@ -20,6 +20,7 @@ SRC_REPLACEMENTS: dict[str, str] = {
     # Runnable-style names
     "ainvoke": "invoke",
     "abatch": "batch",
+    "abatch_as_completed": "batch_as_completed",
     "astream": "stream",
     "agenerate": "generate",
     "astream_events": "stream_events",

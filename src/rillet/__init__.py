@@ -17,17 +17,25 @@ import inspect as _inspect
 import re as _re
 from typing import TYPE_CHECKING
 
+from ._aggregate import AddableDict as AddableDict
 from ._async.stream import AsyncStream as AsyncStream
 from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
 from ._facade.composition import (
     ChatPromptTemplate as ChatPromptTemplate,
     JsonOutputParser as JsonOutputParser,
     PromptTemplate as PromptTemplate,
+    RunnableAssign as RunnableAssign,
     RunnableBinding as RunnableBinding,
+    RunnableBranch as RunnableBranch,
     RunnableLambda as RunnableLambda,
     RunnableParallel as RunnableParallel,
+    RunnablePassthrough as RunnablePassthrough,
+    RunnablePick as RunnablePick,
+    RunnableRetry as RunnableRetry,
     RunnableSequence as RunnableSequence,
+    RunnableWithFallbacks as RunnableWithFallbacks,
     StrOutputParser as StrOutputParser,
+    chain as chain,
 )
 from ._facade.fakes import (
     FakeListChatModel as FakeListChatModel,
@@ -36,7 +44,10 @@ from ._facade.fakes import (
     GenericFakeChatModel as GenericFakeChatModel,
 )
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
-from ._facade.runnable import Runnable as Runnable
+from ._facade.runnable import (
+    ExponentialJitterParams as ExponentialJitterParams,
+    Runnable as Runnable,
+)
 from ._facade.tool import Tool as Tool, tool as tool
 from ._prompts import (
     ChatPromptValue as ChatPromptValue,
@@ -219,6 +230,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AddableDict",
     "Anthropic",
     "AnyMessage",
     "AsyncStream",
@@ -250,6 +262,7 @@ __all__ = [
     "EmptyStreamError",
     "EndData",
     "Event",
+    "ExponentialJitterParams",
     "FakeListChatModel",
     "FakeListChatModelError",
     "FakeListLLM",
@@ -302,11 +315,17 @@ __all__ = [
     "RilletError",
     "RunInfo",
     "Runnable",
+    "RunnableAssign",
     "RunnableBinding",
+    "RunnableBranch",
     "RunnableConfig",
     "RunnableLambda",
     "RunnableParallel",
+    "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
     "RunnableSequence",
+    "RunnableWithFallbacks",
     "Secret",
     "StartData",
     "StrOutputParser",
@@ -342,6 +361,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UsageMetadata",
     "adispatch_custom_event",
+    "chain",
     "dispatch_custom_event",
     "tool",
 ]

@@ -1,23 +1,112 @@
-"""Combining streamed chunks into one value (LangChain's ``+`` on chunks), in O(N)."""
+"""How streamed chunks combine into one value (DESIGN.md decision 10), in O(N).
+
+Every runnable states how its chunks combine:
+
+- **deltas add**: each chunk is a piece of the output (``str``, ``GenerationChunk``, the
+  ``{key: chunk}`` pieces of a parallel, anything with ``+``); the output is their sum;
+- **snapshots replace**: each chunk is the whole output so far (a JSON parser's partial values);
+  the output is the last chunk.
+
+``combine(chunks, snapshots=...)`` applies the rule. A value that has no ``+`` (a plain dict, a
+Struct, None) is a whole value: a later one replaces it, as LangChain's chunk accumulation does.
+``AddableDict`` is the dict piece of a parallel: it adds key by key and remembers which keys hold
+snapshots, so ``final = final + piece`` gives the parallel's output.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 from ._values.errors import InvalidInputError
 from ._values.messages import AIMessageChunk, ChunkAccumulator
 from ._values.outputs import GenerationBuilder, GenerationChunk
 
-__all__ = ["aggregate"]
+__all__ = ["AddableDict", "Rule", "add", "aggregate", "combine", "pick_rule"]
+
+Rule: TypeAlias = "bool | Mapping[str, Rule]"
+"""How a stream's chunks combine: False (deltas), True (snapshots), or a mapping for a stream of
+``AddableDict`` pieces (they add up as deltas), from each key to the rule of that key's values."""
+
+
+def pick_rule(rule: Rule, key: str) -> Rule:
+    """The rule of one key's values in a stream of dict chunks."""
+    if isinstance(rule, Mapping):
+        return rule.get(key, False)
+    return rule
+
+
+class AddableDict(dict[str, Any]):
+    """A dict chunk that adds with ``+`` (LangChain's ``AddableDict``): key by key, the values of
+    a key add up, except under ``snapshot_keys`` (keys whose chunks are snapshots), where the
+    later value replaces the earlier one."""
+
+    __slots__ = ("snapshot_keys",)
+
+    def __init__(
+        self,
+        items: Mapping[str, Any] | Iterable[tuple[str, Any]] = (),
+        /,
+        *,
+        snapshot_keys: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(items)
+        self.snapshot_keys = snapshot_keys
+
+    def __add__(self, other: Mapping[str, Any]) -> AddableDict:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        out = AddableDict(self, snapshot_keys=self.snapshot_keys | _snapshot_keys(other))
+        for key, value in other.items():
+            out[key] = _add_value(out.get(key), value, key in out.snapshot_keys)
+        return out
+
+    def __radd__(self, other: Mapping[str, Any] | None) -> AddableDict:
+        if other is None:
+            return self
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return AddableDict(other, snapshot_keys=_snapshot_keys(other)) + self
+
+
+def _snapshot_keys(mapping: Mapping[str, Any]) -> frozenset[str]:
+    return mapping.snapshot_keys if isinstance(mapping, AddableDict) else frozenset()
+
+
+def _add_value(left: object, right: object, snapshot: bool) -> object:
+    if left is None:
+        return right
+    if right is None:
+        return left
+    return right if snapshot else add(left, right)
+
+
+def add(left: object, right: object) -> object:
+    """``left + right`` for two delta chunks; a ``left`` without ``+`` is a whole value that
+    ``right`` replaces. Chunks that have ``+`` but cannot be added raise ``InvalidInputError``."""
+    if not hasattr(type(left), "__add__"):
+        return right
+    try:
+        return left + right  # type: ignore[operator]  # checked: left has __add__
+    except TypeError:
+        raise InvalidInputError(
+            f"cannot combine streamed chunks of types {type(left).__name__} and "
+            f"{type(right).__name__}: a step streamed chunks that do not add up"
+        ) from None
+
+
+def combine(chunks: Sequence[object], rule: Rule) -> object:
+    """The one value a stream of ``chunks`` combining by ``rule`` stands for (None for none)."""
+    if not chunks:
+        return None
+    if rule is True:
+        return chunks[-1]
+    return aggregate(chunks)
 
 
 def aggregate(chunks: Sequence[object]) -> object:
-    """One value from the chunks of a stream.
-
-    One chunk is itself; strings concatenate; GenerationChunks concatenate their text and keep
-    the last finish reason; dicts merge key by key, combining the values of a key the same way
-    (the ``{key: chunk}`` pieces a RunnableParallel streams). Anything else that has ``+`` is
-    summed. Chunks that cannot be combined raise ``InvalidInputError`` rather than dropping data.
+    """The sum of delta chunks, in O(N): strings join, GenerationChunks concatenate their text
+    (keeping the last finish reason), dict pieces merge key by key, anything else adds with ``+``.
     """
     if not chunks:
         return None
@@ -33,26 +122,29 @@ def aggregate(chunks: Sequence[object]) -> object:
         generation = builder.generations()[0]
         return GenerationChunk(generation.text, generation.generation_info)
     if isinstance(first, AIMessageChunk) and all(isinstance(c, AIMessageChunk) for c in chunks):
-        accumulator = (
-            ChunkAccumulator()
-        )  # LangChain's + on message chunks, without a chunk per step
+        accumulator = ChunkAccumulator()  # LangChain's + on message chunks, one chunk at the end
         for chunk in chunks:
             accumulator.add(chunk)  # type: ignore[arg-type]  # all AIMessageChunk
         return accumulator.chunk()
-    if isinstance(first, Mapping) and all(isinstance(c, Mapping) for c in chunks):
-        grouped: dict[object, list[object]] = {}
-        for chunk in chunks:
-            for key, value in chunk.items():  # type: ignore[attr-defined]  # all Mapping
-                grouped.setdefault(key, []).append(value)
-        return {key: aggregate(values) for key, values in grouped.items()}
+    if isinstance(first, AddableDict) and all(isinstance(c, AddableDict) for c in chunks):
+        return _merge_pieces(chunks)  # type: ignore[arg-type]  # all AddableDict
     total = first
-    try:
-        for chunk in chunks[1:]:
-            total = total + chunk  # type: ignore[operator]  # checked by the except below
-    except TypeError:
-        kinds = sorted({type(c).__name__ for c in chunks})
-        raise InvalidInputError(
-            f"cannot combine {len(chunks)} streamed chunks of type {', '.join(kinds)} into one "
-            "input: the step before produced several chunks that have no '+'"
-        ) from None
+    for chunk in chunks[1:]:
+        total = add(total, chunk)
     return total
+
+
+def _merge_pieces(pieces: Sequence[AddableDict]) -> AddableDict:
+    grouped: dict[str, list[object]] = {}
+    snapshot_keys: frozenset[str] = frozenset()
+    for piece in pieces:
+        snapshot_keys |= piece.snapshot_keys
+        for key, value in piece.items():
+            if value is not None:
+                grouped.setdefault(key, []).append(value)
+            else:
+                grouped.setdefault(key, [])
+    return AddableDict(
+        {key: combine(values, key in snapshot_keys) for key, values in grouped.items()},
+        snapshot_keys=snapshot_keys,
+    )

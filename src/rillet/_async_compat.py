@@ -20,7 +20,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -28,6 +28,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
     from exceptiongroup import BaseExceptionGroup
 
 __all__ = [
+    "Merge",
     "close_abandoned",
     "default_transport",
     "defer",
@@ -107,6 +108,88 @@ async def gather_limited(
             raise errors[0] from None
         raise
     return slots  # type: ignore[return-value]  # every slot now holds its thunk's T
+
+
+class Merge(Generic[T]):
+    """Several async iterators pulled concurrently, one *round* at a time (RunnableParallel's
+    branches; DESIGN.md decision 1).
+
+    ``await merge.next_round()`` pulls every live iterator at once, inside a task group that is
+    opened and closed within that one call, and returns the items that arrived, in arrival
+    order, as ``(index, item)``. A round ends once every live iterator has delivered an item or
+    ended; meanwhile an iterator that delivered keeps pulling (at most ``lookahead`` items), so a
+    fast branch is not slowed to the pace of a slow one. Between rounds no task exists: the
+    caller (an async generator) yields the items with no cancel scope open across its ``yield``,
+    and a ``break``, ``aclose()`` or cancellation there finds nothing in flight. An error in one
+    iterator cancels the others' pulls (their generators finish) and is raised as itself.
+    ``aclose()`` closes every iterator (closing their HTTP responses) and must be called.
+    """
+
+    __slots__ = ("_iterators", "live", "lookahead")
+
+    def __init__(self, iterators: Sequence[AsyncIterator[T]], *, lookahead: int = 64) -> None:
+        self._iterators = list(iterators)
+        self.live = list(range(len(self._iterators)))
+        self.lookahead = lookahead
+
+    async def next_round(self) -> list[tuple[int, T]]:
+        """The next items (an empty list once every iterator has ended)."""
+        if not self.live:
+            return []
+        if len(self.live) == 1:  # nothing to overlap: pull inline, no task
+            index = self.live[0]
+            try:
+                return [(index, await self._iterators[index].__anext__())]
+            except StopAsyncIteration:
+                self.live.clear()
+                return []
+        import anyio
+
+        items: list[tuple[int, T]] = []
+        waiting = set(self.live)
+        ended: list[int] = []
+
+        async def pull(index: int) -> None:
+            iterator = self._iterators[index]
+            for _ in range(self.lookahead):
+                try:
+                    item = await iterator.__anext__()
+                except StopAsyncIteration:
+                    ended.append(index)
+                    waiting.discard(index)
+                    return
+                items.append((index, item))
+                waiting.discard(index)
+                if not waiting:
+                    return
+
+        try:
+            async with anyio.create_task_group() as group:
+                for index in self.live:
+                    group.start_soon(pull, index)
+        except BaseExceptionGroup as group_error:
+            errors = group_error.exceptions
+            if len(errors) == 1:
+                raise errors[0] from None
+            raise
+        for index in ended:
+            self.live.remove(index)
+        return items
+
+    async def aclose(self) -> None:
+        """Close every iterator (all of them, even if closing one fails)."""
+        self.live.clear()
+        failure: BaseException | None = None
+        for iterator in self._iterators:
+            close = getattr(iterator, "aclose", None)
+            if close is None:
+                continue
+            try:
+                await close()
+            except BaseException as exc:  # close the rest first, then report the first
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
 
 def loop_token() -> Hashable:

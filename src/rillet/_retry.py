@@ -37,6 +37,7 @@ __all__ = [
     "MAX_RETRY_DELAY",
     "RETRYABLE_STATUSES",
     "backoff",
+    "exponential_jitter",
     "retry_after",
     "retry_delay",
     "should_retry_status",
@@ -105,6 +106,22 @@ def backoff(retries_taken: int, *, jitter: Callable[[], float] = random.random) 
     random (``jitter()`` is in [0, 1))."""
     delay = min(INITIAL_RETRY_DELAY * 2.0 ** min(retries_taken, 32), MAX_RETRY_DELAY)
     return delay * (1 - 0.25 * jitter())
+
+
+def exponential_jitter(
+    retries_taken: int,
+    *,
+    initial: float = 1.0,
+    maximum: float = 60.0,
+    exp_base: float = 2.0,
+    jitter: float = 1.0,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """``with_retry``'s wait before retry ``retries_taken + 1`` (tenacity's
+    ``wait_exponential_jitter``, LangChain's default): ``initial * exp_base**retries_taken`` plus
+    up to ``jitter`` seconds at random, at most ``maximum``."""
+    delay = initial * exp_base ** min(retries_taken, 64) + jitter * rand()
+    return max(0.0, min(delay, maximum))
 
 
 def retry_delay(

@@ -7,13 +7,13 @@ fails it (as an unused ignore) if mypy stops rejecting the line.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
 
 import msgspec
 from typing_extensions import assert_type
 
 from rillet import (
     LLM,
+    AddableDict,
     AsyncStream,
     ChainStreamEvent,
     CustomEvent,
@@ -102,7 +102,7 @@ def composition_types(llm: OpenAI) -> None:
     assert_type(counted.invoke("hi"), int)
     assert_type(RunnableLambda(length).invoke("abc"), int)
     mapped = llm | {"n": length}
-    assert_type(mapped.invoke("hi"), dict[str, Any])
+    assert_type(mapped.invoke("hi"), AddableDict)
     prompt | length  # type: ignore[operator]  # a prompt value is not a str
 
 

@@ -33,7 +33,7 @@ from typing import Literal, Protocol, overload
 import msgspec
 
 from .._abort import Resources
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._async_compat import gather_limited, iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError, InvalidInputError, RilletError
@@ -48,7 +48,7 @@ from .._values.messages import (
     coerce_messages,
 )
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
-from .runnable import AsyncRunnable, RunContext, collect
+from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncStream, closing_iter
 
 __all__ = ["AsyncBaseChatModel", "AsyncUserChatModel"]
@@ -267,9 +267,10 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
     ) -> AsyncGenerator[AIMessageChunk | BaseEvent, None]:
         """As a step (or under astream_events): collect the input, then stream the reply."""
         values: list[object] = []
-        async for event in collect(inputs, values):
-            yield event
-        messages = self._messages(aggregate(values))
+        async with closing_iter(collect(inputs, values)) as events:
+            async for event in events:
+                yield event
+        messages = self._messages(combine(values, rule_of(inputs)))
         scope = self._scope(config, parents, context.emit, context.version)
         chunks = self._stream_chunks(
             messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Literal, Protocol, overload
 
 from .._abort import Resources
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._async_compat import iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError, InvalidInputError, RilletError
@@ -26,7 +26,7 @@ from .._values.inputs import (
     to_prompt,
 )
 from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
-from .runnable import AsyncRunnable, RunContext, collect
+from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncStream, closing_iter
 
 __all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
@@ -229,9 +229,10 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     ) -> AsyncGenerator[str | BaseEvent, None]:
         """As a step (or under astream_events): collect the prompt, then stream the text."""
         values: list[object] = []
-        async for event in collect(inputs, values):
-            yield event
-        value = aggregate(values)
+        async with closing_iter(collect(inputs, values)) as events:
+            async for event in events:
+                yield event
+        value = combine(values, rule_of(inputs))
         prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)
         llm_input = LLMInput([to_prompt(value)])

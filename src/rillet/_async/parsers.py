@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Protocol
 
-from .._aggregate import aggregate
+from .._aggregate import Rule, combine
 from .._parsers import NOTHING
 from .._prompts import ChatPromptValue, ChatTemplate, StringPromptValue, Template
 from .._values.config import RunnableConfig
 from .._values.events import UNSET, BaseEvent, RunScope
-from .runnable import AsyncRunnable, RunContext
+from .runnable import AsyncRunnable, RunContext, rule_of
 from .stream import closing_iter
 
 __all__ = ["AsyncOutputParser", "AsyncPromptTemplate"]
@@ -47,9 +47,13 @@ class AsyncOutputParser(AsyncRunnable[Any, Any]):
 
     run_kind = "parser"
 
-    def __init__(self, make: Callable[[], Parse], *, name: str) -> None:
+    def __init__(self, make: Callable[[], Parse], *, name: str, snapshots: bool) -> None:
         self._make = make
         self.name = name
+        self.snapshots = snapshots  # each chunk is the whole value so far (JSON) or a piece
+
+    def _chunk_rule(self, input_rule: Rule) -> Rule:
+        return self.snapshots
 
     async def _ainvoke(self, input: object, config: RunnableConfig, scope: RunScope) -> object:
         parse = self._make()
@@ -65,6 +69,7 @@ class AsyncOutputParser(AsyncRunnable[Any, Any]):
     ) -> AsyncGenerator[object, None]:
         scope = self._scope(config, parents, context.emit, context.version)
         parse = self._make()
+        input_rule = rule_of(inputs)
         seen: list[object] = []
         started = False
         async with closing_iter(inputs) as items:
@@ -90,11 +95,11 @@ class AsyncOutputParser(AsyncRunnable[Any, Any]):
             final, last = parse.finish()
         except Exception:
             if scope.emit and scope.version == "v1":
-                yield scope.end(None, aggregate(seen))
+                yield scope.end(None, combine(seen, input_rule))
             raise
         if last is not NOTHING:
             if scope.emit:
                 yield scope.stream(last)
             yield last
         if scope.emit:
-            yield scope.end(final, aggregate(seen))
+            yield scope.end(final, combine(seen, input_rule))

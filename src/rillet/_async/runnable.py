@@ -14,10 +14,11 @@ from functools import partial
 from typing import Generic, Literal, TypeVar, overload
 
 from .._abort import Resources
-from .._aggregate import aggregate
-from .._async_compat import gather_limited
+from .._aggregate import Rule, combine
+from .._async_compat import Merge, gather_limited
 from .._values.config import RunnableConfig, config_list, ensure_config, merge_configs
 from .._values.events import (
+    STREAM_EVENTS,
     BaseEvent,
     EventFilter,
     RunKind,
@@ -28,7 +29,15 @@ from .._values.events import (
 )
 from .stream import AsyncStream, closing_iter
 
-__all__ = ["AsyncRunnable", "AsyncRunnableBinding", "RunContext", "collect", "once"]
+__all__ = [
+    "AsyncRunnable",
+    "AsyncRunnableBinding",
+    "RuledStream",
+    "RunContext",
+    "collect",
+    "once",
+    "rule_of",
+]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
@@ -51,6 +60,33 @@ class RunContext:
 
 async def once(value: T) -> AsyncIterator[T]:
     yield value
+
+
+class RuledStream(Generic[T]):
+    """A step's output stream whose chunks do not simply add up (a rule other than deltas, see
+    ``_aggregate.Rule``): the step after it reads the rule with ``rule_of`` to combine them."""
+
+    __slots__ = ("_items", "rule")
+
+    def __init__(self, items: AsyncIterator[T], rule: Rule) -> None:
+        self._items = items
+        self.rule = rule
+
+    def __aiter__(self) -> RuledStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self._items.__anext__()
+
+    async def aclose(self) -> None:
+        close = getattr(self._items, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def rule_of(inputs: AsyncIterator[object]) -> Rule:
+    """How the chunks of an input stream combine (deltas unless the stream says otherwise)."""
+    return inputs.rule if isinstance(inputs, RuledStream) else False
 
 
 async def collect(inputs: AsyncIterator[object], values: list[object]) -> AsyncIterator[BaseEvent]:
@@ -84,6 +120,11 @@ class AsyncRunnable(Generic[Input, Output]):
     def get_name(self) -> str:
         return self.name or type(self).__name__
 
+    def _chunk_rule(self, input_rule: Rule) -> Rule:
+        """How this runnable's output chunks combine, given how its input chunks do (DESIGN.md
+        decision 10): deltas by default; snapshot streams (JSON parsers) say so."""
+        return False
+
     def _scope(
         self, config: RunnableConfig, parents: tuple[str, ...], emit: bool, version: Version
     ) -> RunScope:
@@ -99,7 +140,26 @@ class AsyncRunnable(Generic[Input, Output]):
     # -- invoke --------------------------------------------------------------------------------
 
     async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
-        return await self._arun(input, ensure_config(config), ())
+        conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is None:
+            return await self._arun(input, conf, ())
+        if not sink.emit:
+            return await self._arun(input, conf, sink.parent_ids)
+        # Invoked by a function with the config it received, under events: run as a child of
+        # the function's run, its events handed to that run (RunSink).
+        context = RunContext(resources=Resources(), emit=True, version=sink.version, input=input)
+        values: list[object] = []
+        async with closing_iter(
+            self._atransform(once(input), conf, context, sink.parent_ids)
+        ) as items:
+            async for item in items:
+                if isinstance(item, BaseEvent):
+                    if not isinstance(item, STREAM_EVENTS):  # an invoke streams nothing
+                        sink.events.append(item)
+                else:
+                    values.append(item)
+        return combine(values, self._chunk_rule(False))  # type: ignore[return-value]  # the combined Output chunks
 
     async def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
         """Invoke as a run of its own (a child of ``parents``), without events."""
@@ -117,11 +177,21 @@ class AsyncRunnable(Generic[Input, Output]):
     async def _stream_outputs(
         self, input: Input, config: RunnableConfig, resources: Resources
     ) -> AsyncGenerator[Output, None]:
-        context = RunContext(resources=resources, emit=False, version="v2", input=input)
-        async with closing_iter(self._atransform(once(input), config, context, ())) as items:
+        sink = config.get("callbacks")
+        emit = sink is not None and sink.emit
+        context = RunContext(
+            resources=resources,
+            emit=emit,
+            version=sink.version if sink is not None else "v2",
+            input=input,
+        )
+        parents = sink.parent_ids if sink is not None else ()
+        async with closing_iter(self._atransform(once(input), config, context, parents)) as items:
             async for item in items:
                 if not isinstance(item, BaseEvent):
                     yield item
+                elif sink is not None:
+                    sink.events.append(item)  # streamed by a function: its run hands them on
 
     def astream_events(
         self,
@@ -174,9 +244,10 @@ class AsyncRunnable(Generic[Input, Output]):
     ) -> AsyncGenerator[Output | BaseEvent, None]:
         """Invoke-style: collect the input, then start, output (one chunk), end."""
         values: list[object] = []
-        async for event in collect(inputs, values):
-            yield event
-        value = aggregate(values)
+        async with closing_iter(collect(inputs, values)) as events:
+            async for event in events:
+                yield event
+        value = combine(values, rule_of(inputs))
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:
             yield scope.start(value)
@@ -250,6 +321,48 @@ class AsyncRunnable(Generic[Input, Output]):
             limit=limit,
         )
 
+    async def abatch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> AsyncGenerator[tuple[int, Output | Exception], None]:
+        """``(index, output)`` pairs in the order the inputs complete.
+
+        ``config["max_concurrency"]`` inputs run at once (default: all); each group's results
+        come in completion order once the whole group is done (``Merge``: no task outlives an
+        await, so none is left running while the caller holds a result).
+        """
+        configs = config_list(config, len(inputs))
+        if not configs:
+            return
+        limit = configs[0].get("max_concurrency") or len(inputs)
+        for start in range(0, len(inputs), limit):
+            merge = Merge(
+                [
+                    self._invoked(index, inputs[index], configs[index], return_exceptions)
+                    for index in range(start, min(start + limit, len(inputs)))
+                ]
+            )
+            try:
+                while merge.live:
+                    for _, pair in await merge.next_round():
+                        yield pair
+            finally:
+                await merge.aclose()
+
+    async def _invoked(
+        self, index: int, input: Input, config: RunnableConfig, return_exceptions: bool
+    ) -> AsyncIterator[tuple[int, Output | Exception]]:
+        try:
+            output: Output | Exception = await self.ainvoke(input, config)
+        except Exception as exc:
+            if not return_exceptions:
+                raise
+            output = exc
+        yield (index, output)
+
 
 class AsyncRunnableBinding(AsyncRunnable[Input, Output]):
     """``with_config(...)``: the same runnable with config merged into every call (no run of
@@ -262,7 +375,10 @@ class AsyncRunnableBinding(AsyncRunnable[Input, Output]):
         self.streams_when_nested = bound.streams_when_nested
 
     def get_name(self) -> str:
-        return self.config.get("run_name") or self.bound.get_name()
+        return self.bound.get_name()  # run_name names the run (in events), not the runnable
+
+    def _chunk_rule(self, input_rule: Rule) -> Rule:
+        return self.bound._chunk_rule(input_rule)
 
     async def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
         return await self.bound._arun(input, merge_configs(self.config, config), parents)

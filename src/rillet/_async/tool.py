@@ -7,12 +7,13 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 from typing import Any, Protocol
 
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._async_compat import run_blocking
 from .._values.config import RunnableConfig
 from .._values.events import UNSET, RunScope
 from .._values.tools import ToolRun
-from .runnable import AsyncRunnable, RunContext, collect
+from .runnable import AsyncRunnable, RunContext, collect, rule_of
+from .stream import closing_iter
 
 __all__ = ["AsyncTool", "BlockingToolFn", "ToolFn"]
 
@@ -60,9 +61,12 @@ class AsyncTool(AsyncRunnable[Any, Any]):
         parents: tuple[str, ...],
     ) -> AsyncGenerator[object, None]:
         values: list[object] = []
-        async for event in collect(inputs, values):
-            yield event
-        value = aggregate(values)  # a tool's input arrives whole (or as a parallel's dict pieces)
+        async with closing_iter(collect(inputs, values)) as events:
+            async for event in events:
+                yield event
+        value = combine(
+            values, rule_of(inputs)
+        )  # a tool's input arrives whole (or as a parallel's dict pieces)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:
             yield scope.start(value)

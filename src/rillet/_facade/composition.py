@@ -11,6 +11,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from .._aggregate import AddableDict
 from .._parsers import JsonParse, StrParse
 from .._prompts import (
     ChatPromptValue,
@@ -22,7 +23,7 @@ from .._prompts import (
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError
 from .._values.messages import AnyMessage
-from .runnable import Runnable
+from .runnable import ExponentialJitterParams, Runnable
 
 if TYPE_CHECKING:
     from .._async.runnable import AsyncRunnable
@@ -32,11 +33,18 @@ __all__ = [
     "ChatPromptTemplate",
     "JsonOutputParser",
     "PromptTemplate",
+    "RunnableAssign",
     "RunnableBinding",
+    "RunnableBranch",
     "RunnableLambda",
     "RunnableParallel",
+    "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
     "RunnableSequence",
+    "RunnableWithFallbacks",
     "StrOutputParser",
+    "chain",
     "coerce",
 ]
 
@@ -95,7 +103,7 @@ class RunnableSequence(Runnable[Input, Output]):
         return AsyncRunnableSequence([s._async_twin() for s in self.steps], name=self.name)
 
 
-class RunnableParallel(Runnable[Input, dict[str, Any]]):
+class RunnableParallel(Runnable[Input, AddableDict]):
     """Runs each branch on the same input; outputs ``{key: branch output}``."""
 
     def __init__(
@@ -108,6 +116,9 @@ class RunnableParallel(Runnable[Input, dict[str, Any]]):
         if not merged:
             raise ConfigError("a RunnableParallel needs at least one branch")
         self.steps = {str(key): coerce(value) for key, value in merged.items()}
+
+    def get_name(self) -> str:
+        return self.name or "RunnableParallel<" + ",".join(self.steps) + ">"
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.composition import SyncRunnableParallel
@@ -122,6 +133,14 @@ class RunnableParallel(Runnable[Input, dict[str, Any]]):
         return AsyncRunnableParallel(
             {k: s._async_twin() for k, s in self.steps.items()}, name=self.name
         )
+
+
+def _takes_config(func: Callable[..., Any]) -> bool:
+    """Whether a function has a ``config`` parameter (it then gets the run's config)."""
+    try:
+        return "config" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
 
 
 def _lambda_name(func: object) -> str:
@@ -139,6 +158,10 @@ class RunnableLambda(Runnable[Input, Output]):
     ``afunc`` is an async implementation for the async methods; a sync function alone also serves
     the async methods (on a worker thread), an async function alone serves only the async ones.
     Inside, ``dispatch_custom_event`` / ``adispatch_custom_event`` report progress as events.
+
+    A function with a ``config`` parameter (``def step(x, config: RunnableConfig)``) gets the
+    run's config; runnables it invokes or streams with it appear in events as children of this
+    run, in order (handed on when the function next yields or returns).
     """
 
     @overload
@@ -162,6 +185,24 @@ class RunnableLambda(Runnable[Input, Output]):
     @overload
     def __init__(
         self: RunnableLambda[T, U],
+        func: Callable[[Iterator[T], RunnableConfig], Iterator[U]],
+        afunc: Callable[[AsyncIterator[T], RunnableConfig], AsyncIterator[U]] | None = None,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableLambda[T, U],
+        func: Callable[[AsyncIterator[T], RunnableConfig], AsyncIterator[U]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableLambda[T, U],
         func: Callable[[T], Awaitable[U]],
         afunc: None = None,
         *,
@@ -173,6 +214,24 @@ class RunnableLambda(Runnable[Input, Output]):
         self: RunnableLambda[T, U],
         func: Callable[[T], U],
         afunc: Callable[[T], Awaitable[U]] | None = None,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableLambda[T, U],
+        func: Callable[[T, RunnableConfig], Awaitable[U]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableLambda[T, U],
+        func: Callable[[T, RunnableConfig], U],
+        afunc: Callable[[T, RunnableConfig], Awaitable[U]] | None = None,
         *,
         name: str | None = None,
     ) -> None: ...
@@ -199,21 +258,24 @@ class RunnableLambda(Runnable[Input, Output]):
                 f"{self.get_name()} is an async function: use ainvoke/astream/astream_events, "
                 "or pass a sync function too"
             )
+        takes = _takes_config(func)
         if inspect.isgeneratorfunction(func):
-            return SyncRunnableLambda(name=self.get_name(), transform=func)
-        return SyncRunnableLambda(name=self.get_name(), call=func)
+            return SyncRunnableLambda(name=self.get_name(), transform=func, takes_config=takes)
+        return SyncRunnableLambda(name=self.get_name(), call=func, takes_config=takes)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
         from .._async.composition import AsyncRunnableLambda
 
         native = self.afunc or self.func
+        takes = _takes_config(native)
+        name = self.get_name()
         if inspect.isasyncgenfunction(native):
-            return AsyncRunnableLambda(name=self.get_name(), transform=native)
+            return AsyncRunnableLambda(name=name, transform=native, takes_config=takes)
         if inspect.iscoroutinefunction(native):
-            return AsyncRunnableLambda(name=self.get_name(), call=native)
+            return AsyncRunnableLambda(name=name, call=native, takes_config=takes)
         if inspect.isgeneratorfunction(native):
-            return AsyncRunnableLambda(name=self.get_name(), blocking_transform=native)
-        return AsyncRunnableLambda(name=self.get_name(), blocking_call=native)
+            return AsyncRunnableLambda(name=name, blocking_transform=native, takes_config=takes)
+        return AsyncRunnableLambda(name=name, blocking_call=native, takes_config=takes)
 
 
 class RunnableBinding(Runnable[Input, Output]):
@@ -222,11 +284,11 @@ class RunnableBinding(Runnable[Input, Output]):
     def __init__(self, bound: Runnable[Input, Output], config: RunnableConfig) -> None:
         self.bound = bound
         self.config = ensure_config(config)
-        self.name = self.config.get("run_name") or bound.name
+        self.name = bound.name
 
     def get_name(self) -> str:
-        """``name`` if set, else the bound runnable's run name."""
-        return self.name or self.bound.get_name()
+        """The bound runnable's name: ``run_name`` names the runs (in events), not the runnable."""
+        return self.bound.get_name()
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.runnable import SyncRunnableBinding
@@ -350,12 +412,12 @@ class StrOutputParser(Runnable[object, str]):
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.parsers import SyncOutputParser
 
-        return SyncOutputParser(StrParse, name=self.get_name())
+        return SyncOutputParser(StrParse, name=self.get_name(), snapshots=False)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
         from .._async.parsers import AsyncOutputParser
 
-        return AsyncOutputParser(StrParse, name=self.get_name())
+        return AsyncOutputParser(StrParse, name=self.get_name(), snapshots=False)
 
 
 class JsonOutputParser(Runnable[object, Output]):
@@ -382,9 +444,289 @@ class JsonOutputParser(Runnable[object, Output]):
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.parsers import SyncOutputParser
 
-        return SyncOutputParser(self._make, name=self.get_name())
+        return SyncOutputParser(self._make, name=self.get_name(), snapshots=True)
 
     def _async_twin(self) -> AsyncRunnable[Any, Any]:
         from .._async.parsers import AsyncOutputParser
 
-        return AsyncOutputParser(self._make, name=self.get_name())
+        return AsyncOutputParser(self._make, name=self.get_name(), snapshots=True)
+
+
+# -- LCEL pieces -----------------------------------------------------------------------------------
+
+DictSteps = Mapping[str, Runnable[dict[str, Any], object] | Callable[[dict[str, Any]], object]]
+
+
+class RunnablePassthrough(Runnable[Any, Any]):
+    """Its input, unchanged (streamed chunk by chunk as it arrives); ``RunnablePassthrough.assign``
+    adds keys to a dict input."""
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name
+
+    def get_name(self) -> str:
+        return self.name or "RunnablePassthrough"
+
+    @classmethod
+    def assign(  # type: ignore[override]  # LangChain's spelling: a classmethod here
+        cls, **steps: Runnable[dict[str, Any], object] | Callable[[dict[str, Any]], object]
+    ) -> RunnableAssign:
+        """The input dict plus ``{key: step(input)}`` for each step (run concurrently)."""
+        return RunnableAssign(RunnableParallel(steps))
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnablePassthrough
+
+        return SyncRunnablePassthrough()
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnablePassthrough
+
+        return AsyncRunnablePassthrough()
+
+
+class RunnableAssign(Runnable[dict[str, Any], AddableDict]):
+    """A dict input plus the outputs of ``mapper`` (a RunnableParallel) on it. Streams the
+    input's dict pieces as they arrive, then the mapper's, as LangChain does."""
+
+    def __init__(self, mapper: RunnableParallel[dict[str, Any]] | DictSteps) -> None:
+        self.mapper = mapper if isinstance(mapper, RunnableParallel) else RunnableParallel(mapper)
+
+    def get_name(self) -> str:
+        return self.name or "RunnableAssign<" + ",".join(self.mapper.steps) + ">"
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnableAssign, SyncRunnableParallel
+
+        mapper = self.mapper._sync_twin()
+        assert isinstance(mapper, SyncRunnableParallel)
+        return SyncRunnableAssign(mapper)
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnableAssign, AsyncRunnableParallel
+
+        mapper = self.mapper._async_twin()
+        assert isinstance(mapper, AsyncRunnableParallel)
+        return AsyncRunnableAssign(mapper)
+
+
+class RunnablePick(Runnable[Mapping[str, Any], Any]):
+    """One key's value of a dict input (``keys`` a str; None if absent), or a dict of the keys
+    present (a list)."""
+
+    def __init__(self, keys: str | list[str]) -> None:
+        if not isinstance(keys, str) and not all(isinstance(k, str) for k in keys):
+            raise ConfigError(f"pick takes a key (str) or a list of keys, got {keys!r}")
+        self.keys = keys if isinstance(keys, str) else list(keys)
+
+    def get_name(self) -> str:
+        keys = [self.keys] if isinstance(self.keys, str) else self.keys
+        return self.name or "RunnablePick<" + ",".join(keys) + ">"
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnablePick
+
+        return SyncRunnablePick(self.keys)
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnablePick
+
+        return AsyncRunnablePick(self.keys)
+
+
+def _exception_types(label: str, value: object) -> tuple[type[BaseException], ...]:
+    if not isinstance(value, tuple) or not all(
+        isinstance(t, type) and issubclass(t, BaseException) for t in value
+    ):
+        raise ConfigError(f"{label} must be a tuple of exception classes, got {value!r}")
+    return value
+
+
+class RunnableWithFallbacks(Runnable[Input, Output]):
+    """``runnable.with_fallbacks([...])``: see ``Runnable.with_fallbacks``."""
+
+    def __init__(
+        self,
+        runnable: Runnable[Input, Output],
+        fallbacks: Sequence[Runnable[Input, Output]],
+        *,
+        exceptions_to_handle: tuple[type[BaseException], ...],
+    ) -> None:
+        self.runnable = runnable
+        self.fallbacks = [coerce(f) for f in fallbacks]
+        self.exceptions_to_handle = _exception_types("exceptions_to_handle", exceptions_to_handle)
+
+    @property
+    def runnables(self) -> list[Runnable[Any, Any]]:
+        return [self.runnable, *self.fallbacks]
+
+    def get_name(self) -> str:
+        return self.name or "RunnableWithFallbacks"
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnableWithFallbacks
+
+        return SyncRunnableWithFallbacks(
+            [r._sync_twin() for r in self.runnables], self.exceptions_to_handle
+        )
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnableWithFallbacks
+
+        return AsyncRunnableWithFallbacks(
+            [r._async_twin() for r in self.runnables], self.exceptions_to_handle
+        )
+
+
+class RunnableRetry(Runnable[Input, Output]):
+    """``runnable.with_retry(...)``: see ``Runnable.with_retry``."""
+
+    def __init__(
+        self,
+        bound: Runnable[Input, Output],
+        *,
+        retry_if_exception_type: tuple[type[BaseException], ...],
+        wait_exponential_jitter: bool,
+        exponential_jitter_params: ExponentialJitterParams | None,
+        stop_after_attempt: int,
+    ) -> None:
+        if not isinstance(stop_after_attempt, int) or stop_after_attempt < 1:
+            raise ConfigError(f"stop_after_attempt must be an int >= 1, got {stop_after_attempt!r}")
+        self.bound = bound
+        self.retry_if_exception_type = _exception_types(
+            "retry_if_exception_type", retry_if_exception_type
+        )
+        self.wait_exponential_jitter = wait_exponential_jitter
+        self.exponential_jitter_params = ExponentialJitterParams(
+            **(exponential_jitter_params or {})
+        )
+        self.stop_after_attempt = stop_after_attempt
+
+    def get_name(self) -> str:
+        return self.name or "RunnableRetry"
+
+    def _wait(self, attempt: int) -> float:
+        if not self.wait_exponential_jitter:
+            return 0.0
+        from .._retry import exponential_jitter
+
+        p = self.exponential_jitter_params
+        return exponential_jitter(
+            attempt - 1,
+            initial=p.get("initial", 1.0),
+            maximum=p.get("max", 60.0),
+            exp_base=p.get("exp_base", 2.0),
+            jitter=p.get("jitter", 1.0),
+        )
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnableRetry
+
+        return SyncRunnableRetry(
+            self.bound._sync_twin(),
+            attempts=self.stop_after_attempt,
+            exceptions=self.retry_if_exception_type,
+            wait=self._wait,
+        )
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnableRetry
+
+        return AsyncRunnableRetry(
+            self.bound._async_twin(),
+            attempts=self.stop_after_attempt,
+            exceptions=self.retry_if_exception_type,
+            wait=self._wait,
+        )
+
+
+Condition = Runnable[Any, object] | Callable[[Any], object]
+
+
+class RunnableBranch(Runnable[Input, Output]):
+    """``RunnableBranch((condition, runnable), ..., default)``: the runnable of the first
+    condition true of the input (conditions are tried in order), else ``default``; it streams
+    like the runnable it picked."""
+
+    def __init__(
+        self,
+        *branches: tuple[Condition, Runnable[Input, Output] | Callable[[Input], Output]]
+        | Runnable[Input, Output]
+        | Callable[[Input], Output],
+        name: str | None = None,
+    ) -> None:
+        if len(branches) < 2 or isinstance(branches[-1], tuple):
+            raise ConfigError(
+                "RunnableBranch takes (condition, runnable) pairs and then a default runnable, "
+                "e.g. RunnableBranch((lambda x: x > 0, positive), negative)"
+            )
+        pairs: list[tuple[Runnable[Any, Any], Runnable[Any, Any]]] = []
+        for branch in branches[:-1]:
+            if not isinstance(branch, tuple) or len(branch) != 2:
+                raise ConfigError(
+                    f"each branch but the last must be a (condition, runnable) pair, got {branch!r}"
+                )
+            pairs.append((coerce(branch[0]), coerce(branch[1])))
+        self.branches = pairs
+        self.default = coerce(branches[-1])
+        self.name = name
+
+    def get_name(self) -> str:
+        return self.name or "RunnableBranch"
+
+    def _sync_twin(self) -> SyncRunnable[Any, Any]:
+        from .._sync.composition import SyncRunnableBranch
+
+        return SyncRunnableBranch(
+            [(c._sync_twin(), r._sync_twin()) for c, r in self.branches],
+            self.default._sync_twin(),
+            name=self.name,
+        )
+
+    def _async_twin(self) -> AsyncRunnable[Any, Any]:
+        from .._async.composition import AsyncRunnableBranch
+
+        return AsyncRunnableBranch(
+            [(c._async_twin(), r._async_twin()) for c, r in self.branches],
+            self.default._async_twin(),
+            name=self.name,
+        )
+
+
+@overload
+def chain(func: Callable[[Iterator[T]], Iterator[U]]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[AsyncIterator[T]], AsyncIterator[U]]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[Iterator[T], RunnableConfig], Iterator[U]]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(
+    func: Callable[[AsyncIterator[T], RunnableConfig], AsyncIterator[U]],
+) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[T], Awaitable[U]]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[T], U]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[T, RunnableConfig], Awaitable[U]]) -> RunnableLambda[T, U]: ...
+
+
+@overload
+def chain(func: Callable[[T, RunnableConfig], U]) -> RunnableLambda[T, U]: ...
+
+
+def chain(func: Callable[..., Any]) -> RunnableLambda[Any, Any]:
+    """``@chain`` over a function: the function as a ``RunnableLambda`` named after it."""
+    return RunnableLambda(func)

@@ -8,10 +8,13 @@ bridges one world to the other with threads; each twin does its own I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, overload
 
+from .._aggregate import AddableDict
 from .._values.config import RunnableConfig
+from .._values.errors import RilletError
 from .._values.events import StreamEvent
 
 if TYPE_CHECKING:
@@ -19,14 +22,29 @@ if TYPE_CHECKING:
     from .._async.stream import AsyncStream
     from .._sync.runnable import SyncRunnable
     from .._sync.stream import Stream
-    from .composition import RunnableBinding, RunnableSequence
+    from .composition import (
+        RunnableBinding,
+        RunnableRetry,
+        RunnableSequence,
+        RunnableWithFallbacks,
+    )
 
-__all__ = ["Runnable"]
+__all__ = ["ExponentialJitterParams", "Runnable"]
 
 
 Input = TypeVar("Input", contravariant=True)
 Output = TypeVar("Output", covariant=True)
 T = TypeVar("T")
+
+
+class ExponentialJitterParams(TypedDict, total=False):
+    """``with_retry``'s backoff: ``initial * exp_base**n`` plus up to ``jitter`` s, at most
+    ``max`` s (defaults 1, 2, 1, 60: tenacity's, as LangChain uses them)."""
+
+    initial: float
+    max: float
+    exp_base: float
+    jitter: float
 
 
 class Runnable(Generic[Input, Output]):
@@ -52,7 +70,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def __or__(
         self, other: Mapping[str, Runnable[Output, object] | Callable[[Output], object]]
-    ) -> RunnableSequence[Input, dict[str, Any]]: ...
+    ) -> RunnableSequence[Input, AddableDict]: ...
 
     @overload
     def __or__(self, other: Callable[[Output], T]) -> RunnableSequence[Input, T]: ...
@@ -85,13 +103,94 @@ class Runnable(Generic[Input, Output]):
         return RunnableSequence(self, *(coerce(o) for o in others))
 
     def with_config(
-        self, config: RunnableConfig | None = None, **options: Any
+        self,
+        config: RunnableConfig | None = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, object] | None = None,
+        run_name: str | None = None,
+        max_concurrency: int | None = None,
+        run_id: uuid.UUID | None = None,
+        recursion_limit: int | None = None,
+        configurable: dict[str, object] | None = None,
     ) -> RunnableBinding[Input, Output]:
-        """The same runnable with this config (tags, metadata, run_name...) on every call."""
+        """The same runnable with this config (tags, metadata, run_name...) on every call.
+
+        ``run_name`` names its runs in events; ``get_name()`` stays the runnable's own name.
+        """
         from .composition import RunnableBinding
 
-        merged: dict[str, Any] = {**(config or {}), **options}
+        merged: dict[str, object] = dict(config or {})
+        options: dict[str, object | None] = {
+            "tags": tags,
+            "metadata": metadata,
+            "run_name": run_name,
+            "max_concurrency": max_concurrency,
+            "run_id": run_id,
+            "recursion_limit": recursion_limit,
+            "configurable": configurable,
+        }
+        merged.update({key: value for key, value in options.items() if value is not None})
         return RunnableBinding(self, merged)  # type: ignore[arg-type]  # validated by ensure_config
+
+    # -- LCEL pieces ---------------------------------------------------------------------------
+
+    def assign(
+        self,
+        **steps: Runnable[dict[str, Any], object] | Callable[[dict[str, Any]], object],
+    ) -> RunnableSequence[Input, AddableDict]:
+        """``self | RunnablePassthrough.assign(**steps)``: this runnable's dict output plus the
+        outputs of ``steps`` on it (run concurrently)."""
+        from .composition import RunnablePassthrough, RunnableSequence
+
+        return RunnableSequence(self, RunnablePassthrough.assign(**steps))
+
+    @overload
+    def pick(self, keys: str) -> RunnableSequence[Input, Any]: ...
+
+    @overload
+    def pick(self, keys: list[str]) -> RunnableSequence[Input, AddableDict]: ...
+
+    def pick(self, keys: str | list[str]) -> RunnableSequence[Input, Any]:
+        """One key's value of this runnable's dict output (``keys`` a str), or a dict of some
+        of its keys (a list)."""
+        from .composition import RunnablePick, RunnableSequence
+
+        return RunnableSequence(self, RunnablePick(keys))
+
+    def with_fallbacks(
+        self,
+        fallbacks: Sequence[Runnable[Input, Output]],
+        *,
+        exceptions_to_handle: tuple[type[BaseException], ...] = (RilletError,),
+    ) -> RunnableWithFallbacks[Input, Output]:
+        """This runnable, and when it fails with one of ``exceptions_to_handle`` each fallback in
+        turn. A stream falls back only before its first chunk; after that the error propagates
+        with its partial text."""
+        from .composition import RunnableWithFallbacks
+
+        return RunnableWithFallbacks(self, fallbacks, exceptions_to_handle=exceptions_to_handle)
+
+    def with_retry(
+        self,
+        *,
+        retry_if_exception_type: tuple[type[BaseException], ...] = (Exception,),
+        wait_exponential_jitter: bool = True,
+        exponential_jitter_params: ExponentialJitterParams | None = None,
+        stop_after_attempt: int = 3,
+    ) -> RunnableRetry[Input, Output]:
+        """This runnable, run again (``stop_after_attempt`` attempts in all) when it fails with
+        one of ``retry_if_exception_type``, after an exponential backoff with jitter. A stream
+        is retried only before its first chunk. (HTTP-level retries of a model are separate.)"""
+        from .composition import RunnableRetry
+
+        return RunnableRetry(
+            self,
+            retry_if_exception_type=retry_if_exception_type,
+            wait_exponential_jitter=wait_exponential_jitter,
+            exponential_jitter_params=exponential_jitter_params,
+            stop_after_attempt=stop_after_attempt,
+        )
 
     # -- events ------------------------------------------------------------------------------
 
@@ -241,3 +340,64 @@ class Runnable(Generic[Input, Output]):
         if return_exceptions:
             return await self._async_twin().abatch(inputs, config, return_exceptions=True)
         return await self._async_twin().abatch(inputs, config)
+
+    @overload
+    def batch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> Iterator[tuple[int, Output]]: ...
+
+    @overload
+    def batch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> Iterator[tuple[int, Output | Exception]]: ...
+
+    def batch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> Iterator[tuple[int, Output | Exception]]:
+        """``(index, output)`` pairs in the order the inputs complete (see ``abatch_as_completed``)."""
+        return self._sync_twin().batch_as_completed(
+            inputs, config, return_exceptions=return_exceptions
+        )
+
+    @overload
+    def abatch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+    ) -> AsyncIterator[tuple[int, Output]]: ...
+
+    @overload
+    def abatch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[True],
+    ) -> AsyncIterator[tuple[int, Output | Exception]]: ...
+
+    def abatch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+    ) -> AsyncIterator[tuple[int, Output | Exception]]:
+        """``(index, output)`` pairs in the order the inputs complete, ``max_concurrency`` at a
+        time (default: all at once)."""
+        return self._async_twin().abatch_as_completed(
+            inputs, config, return_exceptions=return_exceptions
+        )

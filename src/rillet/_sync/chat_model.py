@@ -35,7 +35,7 @@ from typing import Literal, Protocol, overload
 import msgspec
 
 from .._abort import Resources
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._sync_compat import gather_limited, iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError, InvalidInputError, RilletError
@@ -50,7 +50,7 @@ from .._values.messages import (
     coerce_messages,
 )
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
-from .runnable import RunContext, SyncRunnable, collect
+from .runnable import RunContext, SyncRunnable, collect, rule_of
 from .stream import Stream, closing_iter
 
 __all__ = ["SyncBaseChatModel", "SyncUserChatModel"]
@@ -265,9 +265,10 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     ) -> Generator[AIMessageChunk | BaseEvent, None]:
         """As a step (or under stream_events): collect the input, then stream the reply."""
         values: list[object] = []
-        for event in collect(inputs, values):
-            yield event
-        messages = self._messages(aggregate(values))
+        with closing_iter(collect(inputs, values)) as events:
+            for event in events:
+                yield event
+        messages = self._messages(combine(values, rule_of(inputs)))
         scope = self._scope(config, parents, context.emit, context.version)
         chunks = self._stream_chunks(
             messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources

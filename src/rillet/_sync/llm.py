@@ -15,7 +15,7 @@ from functools import partial
 from typing import Literal, Protocol, overload
 
 from .._abort import Resources
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._sync_compat import iterate_blocking, run_blocking
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError, InvalidInputError, RilletError
@@ -28,7 +28,7 @@ from .._values.inputs import (
     to_prompt,
 )
 from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
-from .runnable import RunContext, SyncRunnable, collect
+from .runnable import RunContext, SyncRunnable, collect, rule_of
 from .stream import Stream, closing_iter
 
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
@@ -225,9 +225,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     ) -> Generator[str | BaseEvent, None]:
         """As a step (or under stream_events): collect the prompt, then stream the text."""
         values: list[object] = []
-        for event in collect(inputs, values):
-            yield event
-        value = aggregate(values)
+        with closing_iter(collect(inputs, values)) as events:
+            for event in events:
+                yield event
+        value = combine(values, rule_of(inputs))
         prompt = self._prompt(value)
         scope = self._scope(config, parents, context.emit, context.version)
         llm_input = LLMInput([to_prompt(value)])

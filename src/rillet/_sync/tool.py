@@ -9,12 +9,13 @@ from collections.abc import Generator, Iterator
 from functools import partial
 from typing import Any, Protocol
 
-from .._aggregate import aggregate
+from .._aggregate import combine
 from .._sync_compat import run_blocking
 from .._values.config import RunnableConfig
 from .._values.events import UNSET, RunScope
 from .._values.tools import ToolRun
-from .runnable import RunContext, SyncRunnable, collect
+from .runnable import RunContext, SyncRunnable, collect, rule_of
+from .stream import closing_iter
 
 __all__ = ["BlockingToolFn", "SyncTool", "ToolFn"]
 
@@ -62,9 +63,12 @@ class SyncTool(SyncRunnable[Any, Any]):
         parents: tuple[str, ...],
     ) -> Generator[object, None]:
         values: list[object] = []
-        for event in collect(inputs, values):
-            yield event
-        value = aggregate(values)  # a tool's input arrives whole (or as a parallel's dict pieces)
+        with closing_iter(collect(inputs, values)) as events:
+            for event in events:
+                yield event
+        value = combine(
+            values, rule_of(inputs)
+        )  # a tool's input arrives whole (or as a parallel's dict pieces)
         scope = self._scope(config, parents, context.emit, context.version)
         if scope.emit:
             yield scope.start(value)

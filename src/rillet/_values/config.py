@@ -4,11 +4,48 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Final, Literal, TypedDict
 
 from .errors import ConfigError
 
-__all__ = ["RunnableConfig", "child_config", "config_list", "ensure_config", "merge_configs"]
+__all__ = [
+    "RunSink",
+    "RunnableConfig",
+    "child_config",
+    "config_list",
+    "ensure_config",
+    "merge_configs",
+]
+
+
+class RunSink:
+    """The run a function's config belongs to (``config["callbacks"]``; opaque to users).
+
+    A ``RunnableLambda`` whose function takes ``config`` passes it one; a runnable invoked or
+    streamed with that config runs as a child of the lambda's run and puts its events here, and
+    the lambda's run hands them on, in order, when the function next yields or returns. That is
+    all rillet needs instead of LangChain's callback managers: events still flow inline.
+    """
+
+    __slots__ = ("emit", "events", "parent_ids", "version")
+
+    def __init__(
+        self,
+        *,
+        parent_ids: tuple[str, ...],
+        emit: bool,
+        version: Literal["v1", "v2"],
+        events: list[object],
+    ) -> None:
+        self.parent_ids = parent_ids
+        self.emit = emit
+        self.version: Literal["v1", "v2"] = version
+        self.events = events
+
+
+# Tags a parent gives one child run only (LangChain adds them to the child's callback manager,
+# not to its config): they are never inherited by the child's own children.
+LOCAL_TAG_PREFIXES: Final = ("seq:step:", "map:key:", "retry:attempt:", "condition:", "branch:")
 
 
 class RunnableConfig(TypedDict, total=False):
@@ -20,6 +57,8 @@ class RunnableConfig(TypedDict, total=False):
     - ``run_id``: the id of this run (default: a fresh UUID).
     - ``configurable``: free-form values for configurable runnables; unknown keys land here.
     - ``recursion_limit``: accepted for compatibility.
+    - ``callbacks``: set by rillet in the config a function receives; pass the config on as it
+      is, so runnables it invokes report their events as children of the function's run.
     """
 
     tags: list[str]
@@ -29,6 +68,7 @@ class RunnableConfig(TypedDict, total=False):
     run_id: uuid.UUID | None
     recursion_limit: int
     configurable: dict[str, object]
+    callbacks: RunSink | None
 
 
 _KNOWN_KEYS = frozenset(RunnableConfig.__annotations__)
@@ -37,8 +77,9 @@ _KNOWN_KEYS = frozenset(RunnableConfig.__annotations__)
 def ensure_config(config: RunnableConfig | Mapping[str, object] | None = None) -> RunnableConfig:
     """A complete, private copy of ``config``; bad values raise ``ConfigError``.
 
-    As in LangChain, unknown keys move into ``configurable``. ``callbacks`` is refused: rillet has
-    no callback system; events come from ``astream_events``/``stream_events``.
+    As in LangChain, unknown keys move into ``configurable``. ``callbacks`` holds only the
+    ``RunSink`` rillet gives a function; rillet has no callback handlers: events come from
+    ``astream_events``/``stream_events``.
     """
     out = RunnableConfig(tags=[], metadata={}, configurable={}, recursion_limit=25)
     if config is None:
@@ -80,10 +121,13 @@ def ensure_config(config: RunnableConfig | Mapping[str, object] | None = None) -
                 raise ConfigError(f"config['configurable'] must be a dict, got {value!r}")
             out["configurable"] = {**out["configurable"], **value}
         elif key == "callbacks":
-            if value is not None:
+            if isinstance(value, RunSink):
+                out["callbacks"] = value
+            elif value is not None:
                 raise ConfigError(
                     "rillet has no callback handlers: use astream_events()/stream_events() "
-                    "to observe runs"
+                    "to observe runs (config['callbacks'] only passes on the config a function "
+                    "received)"
                 )
         else:
             out["configurable"] = {**out["configurable"], key: value}
@@ -116,9 +160,12 @@ def config_list(
 def child_config(
     parent: RunnableConfig, *, tags: Sequence[str] = (), run_name: str | None = None
 ) -> RunnableConfig:
-    """The config a child run gets: inherited tags and metadata, its own run id and name."""
+    """The config a child run gets: its own ``tags`` (``seq:step:N``...: for this child only)
+    first, then the parent's inheritable tags, as LangChain orders them; inherited metadata;
+    its own run id and name."""
+    inherited = [t for t in parent.get("tags", ()) if not t.startswith(LOCAL_TAG_PREFIXES)]
     child = RunnableConfig(
-        tags=[*parent.get("tags", ()), *(t for t in tags if t not in parent.get("tags", ()))],
+        tags=[*tags, *(t for t in inherited if t not in tags)],
         metadata=dict(parent.get("metadata", {})),
         configurable=dict(parent.get("configurable", {})),
         recursion_limit=parent.get("recursion_limit", 25),
@@ -131,14 +178,17 @@ def child_config(
 
 
 def merge_configs(bound: RunnableConfig, call: RunnableConfig) -> RunnableConfig:
-    """``with_config``'s config under a call's: tags add up, metadata and configurable merge
-    (the call wins on conflicts), and the call's run name, run id and concurrency win if set."""
+    """``with_config``'s config under a call's: tags add up (the call's tags for this run only
+    first, then the others sorted, as LangChain's merge sorts them), metadata and configurable
+    merge (the call wins on conflicts), and the call's run name, run id and concurrency win."""
     out = ensure_config(bound)
-    tags = out.get("tags", [])
-    out["tags"] = [*tags, *(t for t in call.get("tags", ()) if t not in tags)]
+    call_tags = call.get("tags", ())
+    local = [t for t in call_tags if t.startswith(LOCAL_TAG_PREFIXES)]
+    rest = {*out.get("tags", ()), *(t for t in call_tags if t not in local)}
+    out["tags"] = [*local, *sorted(rest)]
     out["metadata"] = {**out.get("metadata", {}), **call.get("metadata", {})}
     out["configurable"] = {**out.get("configurable", {}), **call.get("configurable", {})}
-    for key in ("run_name", "run_id", "max_concurrency", "recursion_limit"):
+    for key in ("run_name", "run_id", "max_concurrency", "recursion_limit", "callbacks"):
         if call.get(key) is not None:
             out[key] = call[key]
     return out

@@ -24,7 +24,7 @@ from typing import (
 
 import msgspec
 
-from .config import RunnableConfig
+from .config import RunnableConfig, RunSink, child_config
 from .errors import ConfigError, NoRunError
 from .messages import AIMessage, AIMessageChunk, AnyMessage
 from .outputs import GenerationChunk, LLMResult
@@ -372,6 +372,16 @@ StreamEvent: TypeAlias = (
     | CustomEvent
 )
 
+STREAM_EVENTS: Final = (
+    LLMStreamEvent,
+    ChatModelStreamEvent,
+    ChainStreamEvent,
+    ToolStreamEvent,
+    PromptStreamEvent,
+    ParserStreamEvent,
+)
+"""The ``*_stream`` events (what a run invoked, not streamed, never emits)."""
+
 _START: Final = {
     "chain": ChainStartEvent,
     "prompt": PromptStartEvent,
@@ -436,7 +446,7 @@ class RunScope:
         self.parent_ids = list(parent_ids) if version == "v2" else []
         self.emit = emit
         self.version: Version = version
-        self._custom: list[CustomEvent] = []
+        self._custom: list[BaseEvent] = []
 
     def child_parents(self) -> tuple[str, ...]:
         """The parent ids a child of this run has (root first)."""
@@ -547,12 +557,26 @@ class RunScope:
                 )
             )
 
-    def take_custom(self) -> list[CustomEvent]:
-        """Custom events dispatched since the last call, in order."""
+    def take_custom(self) -> list[BaseEvent]:
+        """Custom events dispatched (and events of child runs reported through ``function_config``)
+        since the last call, in order."""
         if not self._custom:
-            return self._custom
-        taken, self._custom = self._custom, []
+            return []
+        taken = list(self._custom)
+        self._custom.clear()
         return taken
+
+    def function_config(self, config: RunnableConfig) -> RunnableConfig:
+        """The config a function run by this run receives: runnables invoked with it report
+        their events here (``RunSink``), as children of this run."""
+        out = child_config(config)
+        out["callbacks"] = RunSink(
+            parent_ids=self.child_parents(),
+            emit=self.emit,
+            version=self.version,
+            events=self._custom,  # type: ignore[arg-type]  # a list of BaseEvent
+        )
+        return out
 
 
 class EventFilter:
