@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from workload import MODEL, prompt_for
+from workload import MODEL, prompt_for, tokens
 
 __all__ = ["APPROACHES", "Approach", "AsyncRunner", "SyncRunner"]
 
@@ -211,6 +211,85 @@ def rillet_chain_stream_events(base_url: str) -> SyncRunner:
         return "".join([e.data.chunk for e in events if type(e) is ParserStreamEvent])
 
     return SyncRunner(run, llm.close)
+
+
+# -- a parallel of two model branches (issue 9): both requests in flight at once ---------------
+
+PARALLEL_DELAY = 0.01  # seconds before each token, on both branches
+PARALLEL_N = 60  # tokens of the longer branch (the shorter has half): ~0.6 s per run
+
+
+def _delayed_servers(count: int) -> list[Any]:
+    from rillet.testing import FakeServer
+
+    return [FakeServer().start() for _ in range(count)]
+
+
+def _queue_delayed(server: Any, n: int) -> None:
+    from rillet.testing import Reply
+
+    server.queue(Reply(tokens=tokens(n), delay=PARALLEL_DELAY))
+
+
+@approach(
+    "rillet.astream.delayed",
+    "rillet astream, one model, 10 ms per token",
+    "rillet",
+    is_async=True,
+    n=PARALLEL_N,
+    note="its own FakeServer (rillet.testing) paced at 10 ms per token; the longer branch alone",
+)
+async def rillet_astream_delayed(base_url: str) -> AsyncRunner:
+    from rillet import OpenAI
+
+    [server] = _delayed_servers(1)
+    llm = OpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+
+    async def run(n: int) -> str:
+        _queue_delayed(server, n)
+        return "".join([chunk async for chunk in llm.astream(prompt_for(n))])
+
+    async def close() -> None:
+        await llm.aclose()
+        server.stop()
+
+    return AsyncRunner(run, close)
+
+
+@approach(
+    "rillet.parallel.astream.delayed",
+    "rillet RunnableParallel of two models (n and n/2 tokens), 10 ms per token",
+    "rillet",
+    is_async=True,
+    n=PARALLEL_N,
+    note="two FakeServers paced at 10 ms per token; returns the longer branch's text",
+)
+async def rillet_parallel_astream_delayed(base_url: str) -> AsyncRunner:
+    from rillet import OpenAI, RunnableParallel
+
+    long_server, short_server = _delayed_servers(2)
+    long_llm = OpenAI(base_url=long_server.base_url, api_key="x", max_retries=0)
+    short_llm = OpenAI(base_url=short_server.base_url, api_key="x", max_retries=0)
+    parallel: Any = RunnableParallel(long=long_llm, short=short_llm)
+
+    async def run(n: int) -> str:
+        _queue_delayed(long_server, n)
+        _queue_delayed(short_server, n // 2)
+        texts: dict[str, list[str]] = {"long": [], "short": []}
+        async for piece in parallel.astream(prompt_for(n)):
+            for key, chunk in piece.items():
+                texts[key].append(chunk)
+        if "".join(texts["short"]) != "".join(tokens(n // 2)):
+            raise AssertionError("the short branch's text differs")
+        return "".join(texts["long"])
+
+    async def close() -> None:
+        await long_llm.aclose()
+        await short_llm.aclose()
+        long_server.stop()
+        short_server.stop()
+
+    return AsyncRunner(run, close)
 
 
 # -- langchain-openai -------------------------------------------------------------------------

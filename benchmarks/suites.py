@@ -100,6 +100,17 @@ SUITES: tuple[Suite, ...] = (
         note="N=5000 so a round of the slow peers stays short; every row of a round at one N",
     ),
     Suite(
+        "parallel",
+        "RunnableParallel of two model branches, 10 ms per token (issue 9)",
+        "chunk",
+        ("rillet.astream.delayed", "rillet.parallel.astream.delayed"),
+        rounds=5,
+        n=60,
+        runs=2,
+        reference="rillet.astream.delayed",
+        note="each row runs its own FakeServer(s); µs/chunk over the longer branch's 60 tokens",
+    ),
+    Suite(
         "linearity",
         "linearity (µs/chunk at the large N over the small N, same process)",
         "linearity",
@@ -168,6 +179,15 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "a parallel of two delayed model branches ≤ 1.2× the longer branch alone",
+        "parallel",
+        "rillet.parallel.astream.delayed",
+        "rillet.astream.delayed",
+        "<=",
+        1.2,
+        9,
+    ),
     Criterion(
         "astream ≤ 1.0× the naive httpx-aiohttp aiter_lines + msgspec loop",
         "core",

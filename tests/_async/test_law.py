@@ -3,7 +3,7 @@
 (v1 and v2) every run's end output equals what invoking that run's runnable on the run's input
 gives (and the root's equals ``ainvoke``). Generated into tests/_sync for stream/stream_events.
 
-Chains are built from every runnable kind (prompts, fake LLMs, StrOutputParser, JsonOutputParser
+Chains are built from every runnable kind (prompts, fake LLMs and chat models, StrOutputParser, JsonOutputParser
 with and without a Struct schema, lambdas, generator lambdas, parallels, passthrough, assign,
 pick, bindings, fallbacks, nested sequences) around random JSON-like model outputs. How chunks
 combine is computed here from the spec, independently of the library: snapshots (JSON parser
@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from rillet import (
     BaseEvent,
     EndData,
+    FakeListChatModel,
     JsonOutputParser,
     PromptTemplate,
     Runnable,
@@ -140,11 +141,16 @@ class Namer:
 def build(spec: Any, names: Namer) -> Built:
     kind = spec[0]
     if kind == "model":
-        _, pieces, parser, fails, gen, native = spec
+        _, pieces, parser, fails, gen, native, chat = spec
+        model: Runnable[Any, Any] = (
+            FakeListChatModel(responses=["".join(pieces)])  # streams character by character
+            if chat
+            else ScriptedLLM(pieces, fails=fails)
+        )
         steps: list[Runnable[Any, Any]] = [
             _lambda(_as_q, _native(_as_q)),
             PromptTemplate.from_template("say {q}"),
-            ScriptedLLM(pieces, fails=fails),
+            model,
         ]
         rule: Rule = "delta"
         if parser == "str":
@@ -205,8 +211,8 @@ def build(spec: Any, names: Namer) -> Built:
         return _named(Built(src.runnable.pick(keys), pick_rule, dict(src.named)), names)
     if kind == "fallbacks":
         _, parser = spec
-        primary = build(("model", ["x"], parser, True, False, False), names)
-        backup = build(("model", spec_pieces(parser), parser, False, False, False), names)
+        primary = build(("model", ["x"], parser, True, False, False, False), names)
+        backup = build(("model", spec_pieces(parser), parser, False, False, False, False), names)
         runnable = primary.runnable.with_fallbacks([backup.runnable])
         built = Built(runnable, backup.rule, {**backup.named})
         return _named(built, names)
@@ -267,7 +273,9 @@ def model_spec(draw: st.DrawFn) -> Any:
     text = draw(ITEMS if parser == "struct" else JSON_VALUES.map(json.dumps))
     pieces = draw(pieces_of(text))
     gen = draw(st.booleans()) if parser != "none" else False
-    return ("model", pieces, parser, False, gen, draw(st.booleans()))
+    # a fake chat model (its chunks are AIMessageChunks; a parser reads their text)
+    chat = draw(st.booleans()) if parser != "none" else False
+    return ("model", pieces, parser, False, gen, draw(st.booleans()), chat)
 
 
 KEYS = st.sampled_from(["a", "b", "c"])

@@ -558,6 +558,7 @@ class RunnableWithFallbacks(Runnable[Input, Output]):
 
     @property
     def runnables(self) -> list[Runnable[Any, Any]]:
+        """The runnable and its fallbacks, in the order they are tried."""
         return [self.runnable, *self.fallbacks]
 
     def get_name(self) -> str:
