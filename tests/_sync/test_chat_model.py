@@ -336,3 +336,18 @@ def test_event_keys_read_like_langchains_dicts() -> None:
     assert "input" in start["data"]
     with pytest.raises(KeyError):
         stream["nope"]  # type: ignore[call-overload]  # not a key
+
+
+def test_events_carry_the_trailing_last_chunk_and_the_run_id() -> None:
+    events = [e for e in Echo().stream_events("a|b")]
+    chunks = [e.data.chunk for e in events if isinstance(e, ChatModelStreamEvent)]
+    assert [(c.content, c.chunk_position) for c in chunks] == [
+        ("a", None),
+        ("b", None),
+        ("", "last"),
+    ]
+    run_id = events[0].run_id
+    assert {c.id for c in chunks} == {f"lc_run--{run_id}"}
+    end = events[-1]
+    assert isinstance(end, ChatModelEndEvent)
+    assert end.data.output == AIMessage("ab", id=f"lc_run--{run_id}")

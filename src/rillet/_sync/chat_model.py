@@ -270,10 +270,10 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
                 yield event
         messages = self._messages(combine(values, rule_of(inputs)))
         scope = self._scope(config, parents, context.emit, context.version)
-        chunks = self._stream_chunks(
-            messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources
-        )
         if not scope.emit:
+            chunks = self._stream_chunks(
+                messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources
+            )
             with closing_iter(chunks) as items:
                 for chunk in items:
                     yield chunk
@@ -281,12 +281,24 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         chat_input = ChatModelInput([messages])
         yield scope.chat_start(chat_input)
         accumulator = ChunkAccumulator()
+        # _stream_chunks inlined: one generator level less per token under events.
+        chunk_id = f"lc_run--{scope.run_id}"
+        last = False
+        source = self._source(messages, self.bound_stop, self.bound_overrides, context.resources)
         try:
-            with closing_iter(chunks) as items:
+            with closing_iter(source) as items:
                 for chunk in items:
+                    if chunk.id is None:
+                        _set(chunk, "id", chunk_id)
+                    last = chunk.chunk_position == "last"
                     accumulator.add(chunk)
                     yield scope.chat_stream(chunk)
                     yield chunk
+            if not last:
+                tail = AIMessageChunk("", id=chunk_id, chunk_position="last")
+                accumulator.add(tail)
+                yield scope.chat_stream(tail)
+                yield tail
         except Exception:
             if scope.version == "v1":
                 yield scope.chat_end(None, chat_input)  # LangChain v1 ends a failed run too

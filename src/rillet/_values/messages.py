@@ -514,10 +514,13 @@ class AIMessageChunk(
 
     def _calls(self) -> tuple[list[ToolCall], list[InvalidToolCall]]:
         chunks = self.tool_call_chunks
+        if not chunks:
+            return [], []
+        cached: tuple[list[ToolCall], list[InvalidToolCall]] | None = self.__dict__.get("_parsed")
+        if cached is not None:  # a frozen chunk parses its arguments once
+            return list(cached[0]), list(cached[1])
         calls: list[ToolCall] = []
         invalid: list[InvalidToolCall] = []
-        if not chunks:
-            return calls, invalid
         finished = self.chunk_position == "last"
         for chunk in chunks:
             if finished:
@@ -528,7 +531,8 @@ class AIMessageChunk(
                     invalid.append(call)
             elif (partial := _partial_call(chunk)) is not None:
                 calls.append(partial)
-        return calls, invalid
+        self.__dict__["_parsed"] = (calls, invalid)
+        return list(calls), list(invalid)
 
     def to_message(self) -> AIMessage:
         """The finished reply these chunks add up to (tool calls parsed as finished)."""
