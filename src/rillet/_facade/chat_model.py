@@ -114,6 +114,11 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         stop: Stop = None,
         **kwargs: object,
     ) -> AIMessage:
+        """The whole reply to one conversation (a str is one human message).
+
+        ``stop`` replaces the model's stop list for this call; other keywords override the model's
+        settings for this call (e.g. ``temperature=0``).
+        """
         return self._sync_twin().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(
@@ -124,6 +129,7 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         stop: Stop = None,
         **kwargs: object,
     ) -> AIMessage:
+        """The whole reply to one conversation (async); arguments as in ``invoke``."""
         return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
@@ -134,6 +140,10 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         stop: Stop = None,
         **kwargs: object,
     ) -> Stream[AIMessageChunk]:
+        """The reply as ``AIMessageChunk``s as they arrive; ``+`` adds them up to ``invoke``'s
+        message. Arguments as in ``invoke``; errors after the first chunk keep the text already
+        streamed in ``partial_text``.
+        """
         return self._sync_twin().stream(input, config, stop=stop, **kwargs)
 
     def astream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
@@ -144,6 +154,7 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         stop: Stop = None,
         **kwargs: object,
     ) -> AsyncStream[AIMessageChunk]:
+        """The reply as ``AIMessageChunk``s (async); see ``stream``."""
         return self._async_twin().astream(input, config, stop=stop, **kwargs)
 
     def generate(
