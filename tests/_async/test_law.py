@@ -5,7 +5,7 @@ gives (and the root's equals ``ainvoke``). Generated into tests/_sync for stream
 
 Chains are built from every runnable kind (prompts, fake LLMs and chat models, StrOutputParser, JsonOutputParser
 with and without a Struct schema, lambdas, generator lambdas, parallels, passthrough, assign,
-pick, bindings, fallbacks, nested sequences) around random JSON-like model outputs. How chunks
+pick, bindings, fallbacks, retry, branches, nested sequences) around random JSON-like model outputs. How chunks
 combine is computed here from the spec, independently of the library: snapshots (JSON parser
 partials) -> the last chunk; deltas -> ``+`` (str, AddableDict pieces of a parallel).
 """
@@ -31,6 +31,7 @@ from rillet import (
     JsonOutputParser,
     PromptTemplate,
     Runnable,
+    RunnableBranch,
     RunnableLambda,
     RunnableParallel,
     RunnablePassthrough,
@@ -76,6 +77,17 @@ def _identity(value: object) -> object:
 
 
 FUNCTIONS = {f.__name__: f for f in (_wrap, _listify, _length, _text, _identity)}
+
+
+def _is_dict(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+CONDITIONS = {f.__name__: f for f in (_is_dict, _is_text)}
 
 
 def _native(func: Any) -> Any:
@@ -216,6 +228,17 @@ def build(spec: Any, names: Namer) -> Built:
         runnable = primary.runnable.with_fallbacks([backup.runnable])
         built = Built(runnable, backup.rule, {**backup.named})
         return _named(built, names)
+    if kind == "branch":
+        _, test, yes, no = spec
+        when, otherwise = build(yes, names), build(no, names)
+        branch: Runnable[Any, Any] = RunnableBranch(
+            (_lambda(CONDITIONS[test]), when.runnable), otherwise.runnable
+        )
+        return _named(Built(branch, when.rule, {**when.named, **otherwise.named}), names)
+    if kind == "retry":
+        inner = build(spec[1], names)
+        retried = inner.runnable.with_retry(stop_after_attempt=2, wait_exponential_jitter=False)
+        return _named(Built(retried, inner.rule, dict(inner.named)), names)
     if kind == "seq":
         parts = [build(child, names) for child in spec[1]]
         runnable = functools.reduce(operator.or_, [p.runnable for p in parts])
@@ -309,6 +332,14 @@ def node_spec(depth: int) -> st.SearchStrategy[Any]:
             st.one_of(KEYS, st.lists(KEYS, min_size=1, max_size=2, unique=True)),
         ),
         st.lists(child, min_size=2, max_size=3).map(lambda steps: ("seq", steps)),
+        st.tuples(
+            st.just("branch"),
+            st.sampled_from(sorted(CONDITIONS)),
+            # the options of a branch stream the same kind of chunks: deltas here
+            st.sampled_from(sorted(FUNCTIONS)).map(lambda name: ("fn", name)),
+            st.sampled_from(sorted(FUNCTIONS)).map(lambda name: ("fn", name)),
+        ),
+        st.tuples(st.just("retry"), child),
     )
 
 

@@ -229,6 +229,10 @@ async def test_howto_functions_taking_config_report_children_in_order() -> None:
         ("on_chain_end", "correct", (), ()),
     ]
 
+    # a sync function alone (the async methods run it on a worker thread) reports the same
+    sync_only = [e async for e in RunnableLambda(correct).astream_events("hello")]
+    assert [r[:3] for r in rows(sync_only)] == [r[:3] for r in rows(events)]
+
     @chain
     async def reverse_and_double(word: str, config: RunnableConfig) -> str:
         return await reverse_word.ainvoke(word, config) * 2

@@ -231,6 +231,10 @@ def test_howto_functions_taking_config_report_children_in_order() -> None:
         ("on_chain_end", "correct", (), ()),
     ]
 
+    # a sync function alone (the methods run it on a worker thread) reports the same
+    sync_only = [e for e in RunnableLambda(correct).stream_events("hello")]
+    assert [r[:3] for r in rows(sync_only)] == [r[:3] for r in rows(events)]
+
     @chain
     def reverse_and_double(word: str, config: RunnableConfig) -> str:
         return reverse_word.invoke(word, config) * 2
