@@ -609,10 +609,13 @@ async def test_runnable_branch() -> None:
     events = [e async for e in branch.astream_events(5)]
     assert [r[1:] for r in rows(events) if r[0] == "on_chain_start"] == [
         ("RunnableBranch", (), ()),
-        ("<lambda>" if False else "RunnableLambda", (0,), ("condition:1",)),
+        ("RunnableLambda", (0,), ("condition:1",)),
         ("RunnableLambda", (0,), ("condition:2",)),
         ("RunnableLambda", (0,), ("branch:2",)),
     ]
+    # conditions are invoked (no stream events), as LangChain does
+    streamed = {r[3] for r in rows(events) if r[0] == "on_chain_stream"}
+    assert streamed == {(), ("branch:2",)}
 
 
 async def test_batch_as_completed() -> None:
@@ -683,3 +686,24 @@ async def test_addable_dict_chunks_add_up_for_users() -> None:
         final = chunk if final is None else final + chunk
     assert final == {"a": "xy", "b": "z"}
     assert msgspec.json.decode(msgspec.json.encode(final)) == {"a": "xy", "b": "z"}
+
+
+async def test_tag_order_is_langchains() -> None:
+    def text(value: Any) -> str:
+        return str(value)
+
+    chain_ = PromptTemplate.from_template("hi {q}").with_config(
+        run_name="my_template", tags=["my_template", "b_tag"]
+    ) | RunnableLambda(text).with_config(tags=["z", "a"])
+    events = [e async for e in chain_.astream_events({"q": 1}, {"tags": ["T", "A"]})]
+    # langchain-core 1.8.3, the same chain and config (transcribed; its lambda named `text`):
+    assert [(r[0], r[1], list(r[3])) for r in rows(events)] == [
+        ("on_chain_start", "RunnableSequence", ["T", "A"]),
+        ("on_prompt_start", "my_template", ["seq:step:1", "A", "T", "b_tag", "my_template"]),
+        ("on_prompt_end", "my_template", ["seq:step:1", "A", "T", "b_tag", "my_template"]),
+        ("on_chain_start", "text", ["seq:step:2", "A", "T", "a", "z"]),
+        ("on_chain_stream", "text", ["seq:step:2", "A", "T", "a", "z"]),
+        ("on_chain_stream", "RunnableSequence", ["T", "A"]),
+        ("on_chain_end", "text", ["seq:step:2", "A", "T", "a", "z"]),
+        ("on_chain_end", "RunnableSequence", ["T", "A"]),
+    ]

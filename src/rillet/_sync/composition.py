@@ -23,7 +23,7 @@ from .._aggregate import AddableDict, Rule, combine, pick_rule
 from .._sync_compat import Merge, gather_limited, iterate_blocking, run_blocking, sleep
 from .._values.config import RunnableConfig, child_config
 from .._values.errors import ConfigError
-from .._values.events import UNSET, BaseEvent, RunScope, current_run
+from .._values.events import STREAM_EVENTS, UNSET, BaseEvent, RunScope, current_run
 from .runnable import RuledStream, RunContext, SyncRunnable, collect, once, rule_of
 from .stream import closing_iter
 
@@ -50,13 +50,15 @@ def _child_run(
     parents: tuple[str, ...],
     result: list[object],
 ) -> Iterator[BaseEvent]:
-    """Run ``step`` on a whole input as a child run: its events pass on, its combined output
-    lands in ``result``."""
+    """Invoke ``step`` on a whole input as a child run: its events pass on (no ``*_stream``
+    events: it is invoked, as LangChain invokes a branch's conditions), its combined output lands
+    in ``result``."""
     values: list[object] = []
     with closing_iter(step._atransform(once(value), config, context, parents)) as items:
         for item in items:
             if isinstance(item, BaseEvent):
-                yield item
+                if not isinstance(item, STREAM_EVENTS):
+                    yield item
             else:
                 values.append(item)
     result.append(combine(values, step._chunk_rule(False)))
