@@ -55,6 +55,7 @@ from ._prompts import (
     StringPromptValue as StringPromptValue,
 )
 from ._providers.openai.models import (
+    ChatOpenAI as ChatOpenAI,
     OpenAI as OpenAI,
     OpenAIChat as OpenAIChat,
 )
@@ -176,14 +177,22 @@ from ._values.tools import ToolSpec as ToolSpec
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ._providers.anthropic.models import Anthropic as Anthropic
-    from ._providers.ollama.models import Ollama as Ollama
+    from ._providers.anthropic.models import (
+        Anthropic as Anthropic,
+        ChatAnthropic as ChatAnthropic,
+    )
+    from ._providers.ollama.models import ChatOllama as ChatOllama, Ollama as Ollama
 
 _BUILTINS = frozenset(vars(_builtins))
 _NAME = _re.compile(r"[A-Za-z_]\w*")
 
 # Imported on first use: each pulls in its provider's wire structs.
-_LAZY = {"Anthropic": "._providers.anthropic.models", "Ollama": "._providers.ollama.models"}
+_LAZY = {
+    "Anthropic": "._providers.anthropic.models",
+    "ChatAnthropic": "._providers.anthropic.models",
+    "ChatOllama": "._providers.ollama.models",
+    "Ollama": "._providers.ollama.models",
+}
 
 
 def _public(value: object) -> None:
@@ -244,6 +253,7 @@ __all__ = [
     "ChainEndEvent",
     "ChainStartEvent",
     "ChainStreamEvent",
+    "ChatAnthropic",
     "ChatGeneration",
     "ChatModelEndData",
     "ChatModelEndEvent",
@@ -252,6 +262,8 @@ __all__ = [
     "ChatModelStartEvent",
     "ChatModelStreamData",
     "ChatModelStreamEvent",
+    "ChatOllama",
+    "ChatOpenAI",
     "ChatPromptTemplate",
     "ChatPromptValue",
     "ChatResult",

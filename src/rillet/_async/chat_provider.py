@@ -1,15 +1,16 @@
-"""``AsyncChatHTTP``: the I/O of every HTTP chat model.
+"""``AsyncHTTPChatModel``: the chat-model runnable of every HTTP provider.
 
 The provider is a ``ChatHTTPApi`` (pure: requests from messages, readers, messages; see
 ``_providers/chat_base.py``); this class does the I/O for all of them with the machinery the LLMs
 use: a streamed request goes through ``stream_response`` (the one read loop: retries before the
 first byte, timeouts, typed stream errors with the partial text, the response closed the moment
-the caller stops), a whole one through ``read_json``.
+the caller stops), a whole one through ``read_json``. Everything else (input coercion, ids,
+events, batch, generate) is ``AsyncBaseChatModel``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping
 from typing import Generic, TypeVar
 
 import httpx
@@ -18,45 +19,54 @@ from .._abort import Resources
 from .._providers.base import Settings, Stop
 from .._providers.chat_base import ChatHTTPApi
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage
+from .chat_model import AsyncBaseChatModel
 from .http import read_json
 from .read_loop import stream_response
 
-__all__ = ["AsyncChatHTTP"]
+__all__ = ["AsyncHTTPChatModel"]
 
 S = TypeVar("S", bound=Settings)
 Frame = TypeVar("Frame")
 Payload = TypeVar("Payload")
 
 
-class AsyncChatHTTP(Generic[S, Frame, Payload]):
-    """Speaks ``api`` through ``client``."""
+class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
+    """A chat model served over HTTP, speaking ``api`` through ``client``."""
+
+    streams = True
 
     def __init__(
         self,
+        *,
+        name: str,
         api: ChatHTTPApi[S, Frame, Payload],
         client: httpx.AsyncClient,
-        *,
         total_timeout: float | None = None,
     ) -> None:
+        super().__init__(name=name)
         self.api = api
         self.client = client
         self.total_timeout = total_timeout
         self.max_retries = api.settings.max_retries
+        self.ls_provider = api.provider
+
+    def _ls_params(self) -> dict[str, object]:
+        params = super()._ls_params()
+        params.update(self.api.ls_params())
+        return params
 
     def _post(self, body: bytes, *, stream: bool) -> httpx.Request:
         return self.client.build_request(
             "POST", self.api.url, content=body, headers=self.api.headers(stream=stream)
         )
 
-    def stream(
+    def _stream_reply(
         self,
-        messages: Sequence[AnyMessage],
+        messages: list[AnyMessage],
         stop: Stop,
         overrides: Mapping[str, object],
         resources: Resources,
     ) -> AsyncGenerator[AIMessageChunk, None]:
-        """The reply's chunks as they arrive (``resources`` aborts the response if the stream
-        is abandoned)."""
         api = self.api
         request = self._post(api.body(messages, stop, overrides, stream=True), stream=True)
         return stream_response(
@@ -68,10 +78,12 @@ class AsyncChatHTTP(Generic[S, Frame, Payload]):
             total_timeout=self.total_timeout,
         )
 
-    async def complete(
-        self, messages: Sequence[AnyMessage], stop: Stop, overrides: Mapping[str, object]
+    async def _generate_reply(
+        self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
     ) -> AIMessage:
-        """The whole reply of one non-streamed request."""
+        """One non-streamed request, or (``streaming=True``) the stream drained."""
+        if self.api.settings.streaming:
+            return await super()._generate_reply(messages, stop, overrides)
         api = self.api
         request = self._post(api.body(messages, stop, overrides, stream=False), stream=False)
         payload = await read_json(

@@ -56,6 +56,17 @@ class ChatHTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     @abc.abstractmethod
     def headers(self, *, stream: bool) -> dict[str, str]: ...
 
+    def ls_params(self) -> dict[str, object]:
+        """LangChain's ``ls_*`` run metadata of this model: its name, and the temperature and
+        max tokens when set."""
+        settings = self.settings
+        params: dict[str, object] = {"ls_model_name": settings.model}
+        for name in ("temperature", "max_tokens"):
+            value = getattr(settings, name, None)
+            if value is not None:
+                params[f"ls_{name}"] = value
+        return params
+
     @abc.abstractmethod
     def body(
         self,

@@ -1,12 +1,14 @@
-"""``Anthropic``: the Messages API model (see ``_facade/provider.py`` for the shared machinery)."""
+"""``Anthropic`` and ``ChatAnthropic``: the Messages API models (see ``_facade/provider.py`` for the shared machinery)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import httpx
+import msgspec
 
-from ..._facade.provider import APIModel
+from ..._facade.provider import APIChatModel, APIModel
+from ..._values.errors import ConfigError
 from ..._values.secret import Secret
 from ..._wire.sse import ServerSentEvent
 from .api import (
@@ -15,9 +17,10 @@ from .api import (
     MessagesApi,
     resolve_anthropic_settings,
 )
+from .chat import ChatAnthropicSettings, ChatMessagesApi
 from .wire import Message
 
-__all__ = ["Anthropic"]
+__all__ = ["Anthropic", "ChatAnthropic"]
 
 
 class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message]):
@@ -71,6 +74,79 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message]):
         )
         super().__init__(
             MessagesApi(settings),
+            timeout=timeout,
+            total_timeout=total_timeout,
+            http_client=http_client,
+            http_async_client=http_async_client,
+            name=name,
+        )
+
+
+class ChatAnthropic(APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message]):
+    """A chat model over Anthropic's Messages API (``claude-sonnet-4-5``...): messages in (system
+    messages go to the request's ``system``), an ``AIMessage`` out, streamed as
+    ``AIMessageChunk``s: text in ``content``, thinking as ``ReasoningBlock``s (with their
+    signature), tool-use input as ``tool_call_chunks``, usage as deltas that add up to the final
+    counts (Anthropic reports running totals), the ``stop_reason`` as
+    ``response_metadata.finish_reason``.
+
+    Same parameters and environment variables as ``Anthropic`` (``$ANTHROPIC_API_KEY``,
+    ``$ANTHROPIC_BASE_URL``; ``max_tokens`` defaults to 1024), plus ``thinking``: the request's
+    object, e.g. ``{"type": "enabled", "budget_tokens": 2048}``.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        system: str | None = None,
+        thinking: Mapping[str, object] | None = None,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        anthropic_version: str = API_VERSION,
+        timeout: float | httpx.Timeout | None = None,
+        total_timeout: float | None = None,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        streaming: bool = False,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        name: str | None = None,
+    ) -> None:
+        settings = resolve_anthropic_settings(
+            model=model,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            stop=stop,
+            system=system,
+            api_key=api_key,
+            base_url=base_url,
+            anthropic_version=anthropic_version,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            extra_body=extra_body,
+            streaming=streaming,
+        )
+        if thinking is not None and not isinstance(thinking, Mapping):
+            raise ConfigError(
+                "thinking must be the request's object, e.g. "
+                f'{{"type": "enabled", "budget_tokens": 2048}}, got {thinking!r}'
+            )
+        super().__init__(
+            ChatMessagesApi(
+                ChatAnthropicSettings(
+                    **msgspec.structs.asdict(settings),
+                    thinking=dict(thinking) if thinking is not None else None,
+                )
+            ),
             timeout=timeout,
             total_timeout=total_timeout,
             http_client=http_client,

@@ -289,6 +289,15 @@ class ChatApi(ChatHTTPApi[ChatOllamaSettings, bytes, ChatLine]):
     def headers(self, *, stream: bool) -> dict[str, str]:
         return ollama_headers(self.settings, stream=stream)
 
+    def ls_params(self) -> dict[str, object]:
+        # Ollama's sampling parameters live in `options` (max tokens: `num_predict`).
+        options = self.settings.options
+        params: dict[str, object] = {"ls_model_name": self.settings.model}
+        for option, name in (("temperature", "ls_temperature"), ("num_predict", "ls_max_tokens")):
+            if options.get(option) is not None:
+                params[name] = options[option]
+        return params
+
     def body(
         self,
         messages: Sequence[AnyMessage],
