@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from workload import MODEL, prompt_for, tokens
+from workload import CHAT_MODEL, MODEL, prompt_for, tokens
 
 __all__ = ["APPROACHES", "Approach", "AsyncRunner", "SyncRunner"]
 
@@ -476,6 +476,115 @@ def httpx_sync(base_url: str) -> SyncRunner:
                     choices = msgspec.json.decode(data)["choices"]
                     if choices:
                         parts.append(choices[0]["text"])
+        return "".join(parts)
+
+    return SyncRunner(run, client.close)
+
+
+# -- chat models (issue 12): the same tokens as chat completion chunks --------------------------
+
+
+def _chat_request_body(n: int) -> dict[str, object]:
+    return {
+        "model": CHAT_MODEL,
+        "messages": [{"role": "user", "content": prompt_for(n)}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+
+
+def _rillet_chat(base_url: str) -> Any:
+    from rillet import ChatOpenAI
+
+    return ChatOpenAI(model=CHAT_MODEL, base_url=base_url, api_key="x", max_retries=0)
+
+
+@approach("rillet.chat.astream", "rillet ChatOpenAI astream", "rillet", is_async=True)
+async def rillet_chat_astream(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        return "".join([chunk.text async for chunk in model.astream(prompt_for(n))])
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach("rillet.chat.stream", "rillet ChatOpenAI stream (sync)", "rillet", is_async=False)
+def rillet_chat_stream(base_url: str) -> SyncRunner:
+    model = _rillet_chat(base_url)
+
+    def run(n: int) -> str:
+        return "".join([chunk.text for chunk in model.stream(prompt_for(n))])
+
+    return SyncRunner(run, model.close)
+
+
+@approach(
+    "rillet.chat.astream_events.v2", "rillet ChatOpenAI astream_events v2", "rillet", is_async=True
+)
+async def rillet_chat_events(base_url: str) -> AsyncRunner:
+    from rillet import ChatModelStreamEvent
+
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        events = model.astream_events(prompt_for(n), version="v2")
+        return "".join([e.data.chunk.text async for e in events if type(e) is ChatModelStreamEvent])
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach(
+    "rillet.openaichat.astream", "rillet OpenAIChat astream (str chunks)", "rillet", is_async=True
+)
+async def rillet_openaichat_astream(base_url: str) -> AsyncRunner:
+    from rillet import OpenAIChat
+
+    llm = OpenAIChat(model=CHAT_MODEL, base_url=base_url, api_key="x", max_retries=0)
+
+    async def run(n: int) -> str:
+        return "".join([chunk async for chunk in llm.astream(prompt_for(n))])
+
+    return AsyncRunner(run, llm.aclose)
+
+
+@approach(
+    "langchain.chat.astream", "langchain-openai ChatOpenAI astream", "langchain", is_async=True
+)
+async def langchain_chat_astream(base_url: str) -> AsyncRunner:
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(
+        model=CHAT_MODEL, base_url=base_url, api_key="x", max_retries=0, stream_usage=True
+    )
+
+    async def run(n: int) -> str:
+        return "".join([str(chunk.content) async for chunk in model.astream(prompt_for(n))])
+
+    return AsyncRunner(run)
+
+
+@approach(
+    "httpx.sync.chat", "naive httpx iter_lines + msgspec, chat (sync)", "httpx", is_async=False
+)
+def httpx_sync_chat(base_url: str) -> SyncRunner:
+    import httpx
+
+    client = httpx.Client(timeout=600)
+    url = base_url + "/chat/completions"
+
+    def run(n: int) -> str:
+        parts: list[str] = []
+        with client.stream("POST", url, json=_chat_request_body(n)) as response:
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    choices = msgspec.json.decode(data)["choices"]
+                    if choices:
+                        parts.append(choices[0]["delta"].get("content") or "")
         return "".join(parts)
 
     return SyncRunner(run, client.close)

@@ -1,6 +1,7 @@
 """The benchmark server: a raw asyncio HTTP/1.1 server that is never the bottleneck.
 
-``POST /v1/completions`` answers from bodies built once per N (``workload.build_*``), written
+``POST /v1/completions`` and ``POST /v1/chat/completions`` (the prompt in the messages) answer
+from bodies built once per N (``workload.build_*``), written
 with one ``transport.write``: the server does no per-token work at all. Streams are chunked
 ``text/event-stream`` with one HTTP chunk per SSE event; connections are kept alive.
 
@@ -18,7 +19,13 @@ import signal
 import sys
 
 import msgspec
-from workload import PROMPT_RE, build_completion_body, build_stream_body
+from workload import (
+    PROMPT_RE,
+    build_chat_completion_body,
+    build_chat_stream_body,
+    build_completion_body,
+    build_stream_body,
+)
 
 STREAM_HEAD = (
     b"HTTP/1.1 200 OK\r\n"
@@ -30,24 +37,29 @@ STREAM_HEAD = (
 )
 
 
+class Message(msgspec.Struct):
+    content: str | list[dict[str, object]] = ""
+
+
 class Request(msgspec.Struct):
     prompt: str | list[str] = ""
+    messages: list[Message] = []
     stream: bool = False
 
 
 _decode_request = msgspec.json.Decoder(Request).decode
-_responses: dict[tuple[int, bool], bytes] = {}
+_responses: dict[tuple[int, bool, bool], bytes] = {}
 
 
-def response_for(n: int, stream: bool) -> bytes:
+def response_for(n: int, stream: bool, chat: bool = False) -> bytes:
     """The whole response (head and body) for ``n`` tokens, built on first use and kept."""
-    key = (n, stream)
+    key = (n, stream, chat)
     cached = _responses.get(key)
     if cached is None:
         if stream:
-            cached = STREAM_HEAD + build_stream_body(n)
+            cached = STREAM_HEAD + (build_chat_stream_body(n) if chat else build_stream_body(n))
         else:
-            body = build_completion_body(n)
+            body = build_chat_completion_body(n) if chat else build_completion_body(n)
             cached = (
                 b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
                 b"x-request-id: req_bench\r\nconnection: keep-alive\r\n"
@@ -70,11 +82,15 @@ def answer(method: str, target: str, body: bytes) -> bytes:
         request = _decode_request(body)
     except msgspec.DecodeError as exc:
         return error_response(400, f"bad body: {exc}")
-    prompt = request.prompt if isinstance(request.prompt, str) else "".join(request.prompt)
+    chat = target.endswith("/chat/completions")
+    if chat:
+        prompt = " ".join(m.content for m in request.messages if isinstance(m.content, str))
+    else:
+        prompt = request.prompt if isinstance(request.prompt, str) else "".join(request.prompt)
     match = PROMPT_RE.search(prompt)
     if match is None:
         return error_response(400, "the prompt must contain tokens:N")
-    return response_for(int(match.group(1)), request.stream)
+    return response_for(int(match.group(1)), request.stream, chat)
 
 
 def _dechunk(data: bytearray, start: int) -> tuple[bytes, int] | None:
@@ -145,6 +161,7 @@ class HTTPProtocol(asyncio.Protocol):
 async def serve(port: int, prebuild: list[int], watch_stdin: bool) -> None:
     for n in prebuild:
         response_for(n, stream=True)
+        response_for(n, stream=True, chat=True)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(HTTPProtocol, "127.0.0.1", port, backlog=1024)
     bound = server.sockets[0].getsockname()[1]

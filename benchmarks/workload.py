@@ -13,8 +13,11 @@ from functools import cache
 import msgspec
 
 __all__ = [
+    "CHAT_MODEL",
     "MODEL",
     "PROMPT_RE",
+    "build_chat_completion_body",
+    "build_chat_stream_body",
     "build_completion_body",
     "build_stream_body",
     "expected_text",
@@ -25,6 +28,8 @@ __all__ = [
 MODEL = "gpt-3.5-turbo-instruct"
 CREATED = 1_700_000_000
 COMPLETION_ID = "cmpl-bench0000000000000000000000"
+CHAT_MODEL = "gpt-4o-mini"
+CHAT_ID = "chatcmpl-bench00000000000000000000"
 PROMPT_TOKENS = 3
 PROMPT_RE = re.compile(r"tokens:(\d+)")
 
@@ -133,6 +138,67 @@ def build_completion_body(n: int) -> bytes:
             "created": CREATED,
             "model": MODEL,
             "choices": [_choice(expected_text(n), "length")],
+            "usage": _usage(n),
+        }
+    )
+
+
+def _chat_chunk(delta: dict[str, object], finish_reason: str | None = None) -> bytes:
+    return _event(
+        {
+            "id": CHAT_ID,
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": CHAT_MODEL,
+            "system_fingerprint": "fp_bench",
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+            ],
+        }
+    )
+
+
+def build_chat_stream_body(n: int) -> bytes:
+    """The chunked-encoding body of a streamed chat completion of ``n`` tokens, as OpenAI sends it
+    with ``stream_options.include_usage``: a role chunk (``content: ""``), one ``delta.content``
+    chunk per token, a ``delta: {}`` finish chunk, the usage chunk (``choices: []``), ``[DONE]``."""
+    parts = [_chat_chunk({"role": "assistant", "content": "", "refusal": None})]
+    parts.extend(_chat_chunk({"content": text}) for text in tokens(n))
+    parts.append(_chat_chunk({}, "length"))
+    parts.append(
+        _event(
+            {
+                "id": CHAT_ID,
+                "object": "chat.completion.chunk",
+                "created": CREATED,
+                "model": CHAT_MODEL,
+                "system_fingerprint": "fp_bench",
+                "choices": [],
+                "usage": _usage(n),
+            }
+        )
+    )
+    done = b"data: [DONE]\n\n"
+    parts.append(b"%x\r\n%s\r\n" % (len(done), done))
+    parts.append(b"0\r\n\r\n")
+    return b"".join(parts)
+
+
+def build_chat_completion_body(n: int) -> bytes:
+    """The JSON body of a non-streamed chat completion of ``n`` tokens."""
+    return msgspec.json.encode(
+        {
+            "id": CHAT_ID,
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": CHAT_MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": expected_text(n)},
+                    "finish_reason": "length",
+                }
+            ],
             "usage": _usage(n),
         }
     )
