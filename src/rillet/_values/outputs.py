@@ -188,6 +188,11 @@ class GenerationBuilder:
     def add_text(self, index: int, text: str) -> None:
         self._candidate(index).texts.append(text)
 
+    def text_parts(self, index: int = 0) -> list[str]:
+        """The live list of candidate ``index``'s text fragments: a reader on the hot path
+        appends to it directly."""
+        return self._candidate(index).texts
+
     def add_chunk(self, index: int, chunk: GenerationChunk) -> None:
         candidate = self._candidate(index)
         if chunk.text:

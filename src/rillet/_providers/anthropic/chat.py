@@ -121,10 +121,11 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
     """Reads a Messages stream into ``AIMessageChunk``s."""
 
     terminal = "a message_stop event"
-    __slots__ = ("_deltas", "_finish_reason", "_started", "_usage")
+    __slots__ = ("_deltas", "_finish_reason", "_started", "_texts", "_usage")
 
     def __init__(self, *, url: str) -> None:
         super().__init__(GenerationBuilder(), url=url)
+        self._texts = self.builder.text_parts(0)
         self._usage = AnthropicUsage()
         self._deltas = UsageDeltas()
         self._started = False
@@ -144,8 +145,8 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
                 text = delta.text
                 if not text:
                     return None
-                self.builder.add_text(0, text)
-                return AIMessageChunk(content=text)
+                self._texts.append(text)
+                return AIMessageChunk(text)
             if kind == "thinking_delta":
                 return _reasoning(delta.thinking or "")
             if kind == "signature_delta":
@@ -186,8 +187,8 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
             # Anthropic starts a text block empty; a compatible server may not.
             if not block.text:
                 return None
-            self.builder.add_text(0, block.text)
-            return AIMessageChunk(content=block.text)
+            self._texts.append(block.text)
+            return AIMessageChunk(block.text)
         if block.type == "thinking":
             if not block.thinking and not block.signature:
                 return None

@@ -113,10 +113,11 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
     """Reads an ``/api/chat`` stream into ``AIMessageChunk``s."""
 
     terminal = 'a line with "done": true'
-    __slots__ = ("_calls", "_started")
+    __slots__ = ("_calls", "_started", "_texts")
 
     def __init__(self, *, url: str) -> None:
         super().__init__(GenerationBuilder(), url=url)
+        self._texts = self.builder.text_parts(0)
         self._started = False
         self._calls = 0
 
@@ -138,8 +139,8 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
             text = message.content
             if not text:
                 return None
-            self.builder.add_text(0, text)
-            return AIMessageChunk(content=text)
+            self._texts.append(text)
+            return AIMessageChunk(text)
         return self._slow(line, frame)
 
     def _slow(self, line: ChatLine, frame: bytes) -> AIMessageChunk | None:
@@ -179,7 +180,7 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
                 )
             )
         if text:
-            builder.add_text(0, text)
+            self._texts.append(text)
         if not (text or thinking or calls or usage is not None or metadata is not None):
             return None
         return AIMessageChunk(

@@ -201,10 +201,11 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
     """Reads a chat completions stream into ``AIMessageChunk``s (choice 0)."""
 
     terminal = "data: [DONE]"
-    __slots__ = ("_finish_reason", "_started", "_usage")
+    __slots__ = ("_finish_reason", "_started", "_texts", "_usage")
 
     def __init__(self, *, url: str) -> None:
         super().__init__(GenerationBuilder(), url=url)
+        self._texts = self.builder.text_parts(0)
         self._started = False
         self._finish_reason: str | None = None
         self._usage = UsageDeltas()
@@ -235,8 +236,8 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 text = delta.content
                 if not text:
                     return None
-                self.builder.add_text(0, text)
-                return AIMessageChunk(content=text)
+                self._texts.append(text)
+                return AIMessageChunk(text)
         return self._slow(payload, data)
 
     def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
@@ -288,7 +289,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                     )
                 )
         if text:
-            builder.add_text(0, text)
+            self._texts.append(text)
         if not (text or reasoning or tool_chunks or usage is not None or metadata is not None):
             return None
         return AIMessageChunk(
