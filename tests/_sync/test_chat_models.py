@@ -21,13 +21,16 @@ from rillet import (
     ChatModelStreamEvent,
     ChatOllama,
     ChatOpenAI,
+    ChatPromptTemplate,
     ConfigError,
     HumanMessage,
     ImageBlock,
     InvalidInputError,
+    MessagesPlaceholder,
     OutputTokenDetails,
     ReasoningBlock,
     StreamProviderError,
+    StrOutputParser,
     SystemMessage,
     TextBlock,
     UsageMetadata,
@@ -282,3 +285,69 @@ def test_unknown_arguments_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
         ChatAnthropic(model="claude-sonnet-4-5")
+
+
+# langchain-openai 1.7.4 (langchain-core 1.8.3), ChatPromptTemplate | ChatOpenAI(model="gpt-4o-mini",
+# temperature=0, stream_usage=True) | StrOutputParser against this fake server replying "The",
+# " sky", stream_events v2: (event, name, tags, metadata) per row. Six chat chunks: the role
+# chunk, two tokens, the finish chunk, the usage chunk, the "last" marker. LangChain's model
+# metadata also has ls_integration and lc_versions (not reproduced; see the README's table).
+OPENAI_META = {
+    "ls_provider": "openai",
+    "ls_model_type": "chat",
+    "ls_model_name": "gpt-4o-mini",
+    "ls_temperature": 0,
+}
+_CHAT_ROWS = [
+    ("on_chat_model_stream", "ChatOpenAI", ["seq:step:2"], OPENAI_META),
+    ("on_parser_stream", "StrOutputParser", ["seq:step:3"], {}),
+    ("on_chain_stream", "RunnableSequence", [], {}),
+]
+CHAT_OPENAI_ROWS = [
+    ("on_chain_start", "RunnableSequence", [], {}),
+    ("on_prompt_start", "ChatPromptTemplate", ["seq:step:1"], {}),
+    ("on_prompt_end", "ChatPromptTemplate", ["seq:step:1"], {}),
+    ("on_chat_model_start", "ChatOpenAI", ["seq:step:2"], OPENAI_META),
+    _CHAT_ROWS[0],
+    ("on_parser_start", "StrOutputParser", ["seq:step:3"], {}),
+    *_CHAT_ROWS[1:],
+    *(_CHAT_ROWS * 5),
+    ("on_chat_model_end", "ChatOpenAI", ["seq:step:2"], OPENAI_META),
+    ("on_parser_end", "StrOutputParser", ["seq:step:3"], {}),
+    ("on_chain_end", "RunnableSequence", [], {}),
+]
+
+
+def test_prompt_chat_openai_parser_events_match_langchain_row_by_row(
+    server: FakeServer, made: list[BaseChatModel]
+) -> None:
+    server.queue(Reply(tokens=["The", " sky"]))
+    model = ChatOpenAI(model="gpt-4o-mini", temperature=0, base_url=server.base_url, api_key="k")
+    made.append(model)
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are {persona}."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    chain = prompt | model | StrOutputParser()
+    question = {"persona": "a poet", "history": [], "question": "sky?"}
+    events = [e for e in chain.stream_events(question, version="v2")]
+    # Deliberate difference: rillet's parsers stream no empty str, so the parser and chain rows
+    # that follow an empty chat chunk (role, finish, usage, "last") are not there.
+    empty = {4, 14, 17, 20}  # the chat rows whose chunk is "" in LangChain's run
+    expected = [
+        row
+        for i, row in enumerate(CHAT_OPENAI_ROWS)
+        if not (row[0] in ("on_parser_stream", "on_chain_stream") and _after_empty(i, empty))
+    ]
+    assert [(e["event"], e["name"], e["tags"], e["metadata"]) for e in events] == expected
+    chunks = [e["data"]["chunk"] for e in events if isinstance(e, ChatModelStreamEvent)]
+    assert [c.content for c in chunks] == ["", "The", " sky", "", "", ""]
+    assert events[-1]["data"]["output"] == "The sky"  # type: ignore[index]  # an EndData
+
+
+def _after_empty(row: int, empty: set[int]) -> bool:
+    """Whether a parser/chain stream row answers one of the ``empty`` chat stream rows (the
+    nearest chat stream row before it)."""
+    for i in range(row - 1, -1, -1):
+        if CHAT_OPENAI_ROWS[i][0] == "on_chat_model_stream":
+            return i in empty
+    return False
