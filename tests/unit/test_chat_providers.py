@@ -170,7 +170,8 @@ START: Mapping[str, object] = {
 
 
 def test_anthropic_tool_without_arguments_is_a_call_with_empty_args() -> None:
-    # Only "" fragments (research/chat.md §4.1): they never join into JSON.
+    # Only "" fragments (the SDK's own tool_use_response fixture shows them): they never join
+    # into JSON.
     body = _anthropic_events(
         START,
         {
