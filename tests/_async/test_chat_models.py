@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from rillet import (
@@ -34,7 +35,7 @@ from rillet import (
     UsageMetadata,
 )
 from rillet._facade.provider import APIChatModel
-from rillet.testing import FakeServer, Reply
+from rillet.testing import SONG_TOKENS, FakeServer, Reply
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +44,7 @@ REASONING = ["Rayleigh", " scattering", "."]
 REPLY = Reply(tokens=TOKENS, reasoning=REASONING)
 Model = APIChatModel[Any, Any, Any]
 MakeModel = Callable[..., Model]
+SONG = "".join(SONG_TOKENS)
 
 
 @pytest.fixture
@@ -357,3 +359,29 @@ def _after_empty(row: int, empty: set[int]) -> bool:
         if CHAT_OPENAI_ROWS[i][0] == "on_chat_model_stream":
             return i in empty
     return False
+
+
+async def test_batch_generate_and_bind(server: FakeServer, make: MakeModel) -> None:
+    model = make()
+    replies = await model.abatch(["a", "b c"])
+    assert [r.text for r in replies] == [SONG, SONG]
+    result = await model.agenerate([["a"], [("human", "b c")]])
+    assert [g[0].text for g in result.generations] == [SONG, SONG]
+    assert result.llm_output is not None
+    usage = result.llm_output.token_usage
+    assert usage is not None
+    assert usage.completion_tokens == 2 * len(SONG_TOKENS)
+    bound = model.bind(stop=["\n"])
+    await bound.ainvoke("x")
+    body: Any = server.requests[-1].json()
+    stop = body.get("stop") or body.get("stop_sequences") or body["options"]["stop"]
+    assert stop == ["\n"]
+
+
+async def test_your_own_http_client_is_used_and_left_open(server: FakeServer) -> None:
+    async with httpx.AsyncClient(headers={"x-mine": "1"}) as client:
+        model = ChatOpenAI(base_url=server.base_url, api_key="k", http_async_client=client)
+        assert (await model.ainvoke("hi")).text == SONG
+        await model.aclose()
+        assert not client.is_closed
+        assert server.requests[-1].headers["x-mine"] == "1"
