@@ -495,3 +495,24 @@ def test_ollama_messages_images_apart_and_no_urls() -> None:
     ]
     with pytest.raises(InvalidInputError, match="base64"):
         ollama_messages([HumanMessage([IMAGE_URL])])
+
+
+def test_metadata_comes_from_the_first_chunk_that_has_it() -> None:
+    # Azure OpenAI opens with a `choices: []` chunk of prompt filter results, without a model.
+    body = _sse(
+        {"id": "", "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0}]},
+        {
+            "id": "c1",
+            "model": "gpt-4o",
+            "choices": [{"delta": {"role": "assistant", "content": ""}}],
+        },
+        {"id": "c1", "model": "gpt-4o", "choices": [{"delta": {"content": "Hi"}}]},
+        {"id": "c1", "model": "gpt-4o", "choices": [{"delta": {}, "finish_reason": "stop"}]},
+    )
+    full = total(feed(ChatCompletionsReader(url="http://test"), body))  # type: ignore[arg-type]  # frames are opaque
+    assert (full.text, full.response_metadata.model_name, full.response_metadata.id) == (
+        "Hi",
+        "gpt-4o",
+        "c1",
+    )
+    assert full.response_metadata.finish_reason == "stop"

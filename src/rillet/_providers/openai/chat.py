@@ -246,7 +246,8 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             raise self.provider_error(error.message, body=msgspec.to_builtins(error), raw=data)
         builder = self.builder
         metadata: ResponseMetadata | None = None
-        if not self._started:
+        if not self._started and (payload.model or payload.choices):
+            # The first chunk that says something (Azure opens with `choices: []`, no model).
             self._started = True
             builder.model_name = payload.model or None
             metadata = ResponseMetadata(
