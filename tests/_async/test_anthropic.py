@@ -12,6 +12,7 @@ from rillet import (
     IncompleteStreamError,
     StreamDecodeError,
     StreamProviderError,
+    UnexpectedToolCallError,
     UnknownEventWarning,
 )
 from rillet.testing import SONG_TOKENS, FakeServer, Reply
@@ -125,9 +126,14 @@ async def test_ping_and_non_text_blocks_are_not_text(
     assert answer == thinking.text
     assert "count the occurrences" not in answer  # the thinking block's text
     assert thinking.body.count(b'"type": "ping"') == 1
-    answer = "".join([c async for c in llm.astream(PROMPT)])
-    assert answer == tools.text
-    assert "locati" not in answer  # a fragment of a tool_use block's input_json_delta
+    # A tool_use block is not text either, but a string LLM cannot return it: a typed error
+    # (issue 13), with the text before it kept.
+    seen: list[str] = []
+    with pytest.raises(UnexpectedToolCallError, match="ChatAnthropic") as refused:
+        async for chunk in llm.astream(PROMPT):
+            seen.append(chunk)
+    assert "".join(seen) == tools.text == refused.value.partial_text
+    assert refused.value.tool_name == "get_weather"
 
 
 async def test_unknown_event_is_reported_and_skipped(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rillet import BaseLLM, StreamProviderError
+from rillet import BaseLLM, StreamProviderError, UnexpectedToolCallError
 from rillet.testing import FakeServer
 from tests._helpers.recordings import SPLITS, recording, recordings, reply_for
 
@@ -65,6 +65,20 @@ async def test_recorded_stream_decodes_to_its_text(
                 pass
         assert caught.value.message.endswith(rec.error)
         assert caught.value.partial_text == rec.text
+        return
+    calls = rec.facts.get("tool_calls") or [
+        block for block in rec.facts.get("blocks", ()) if block["type"] == "tool_use"
+    ]
+    if calls:  # a string LLM cannot return a tool call: a typed error, never a silent ''
+        for attempt in ("stream", "generate"):
+            with pytest.raises(UnexpectedToolCallError) as refused:
+                if attempt == "stream":
+                    async for _ in llm.astream(PROMPT):
+                        pass
+                else:
+                    await llm.agenerate([PROMPT])
+            assert refused.value.tool_name == calls[0]["name"]
+            assert rec.text.startswith(refused.value.partial_text)
         return
     chunks = [chunk async for chunk in llm.astream(PROMPT)]
     assert "".join(chunks) == rec.text

@@ -13,8 +13,9 @@ from rillet import (
     OpenAIChat,
     StreamDecodeError,
     StreamProviderError,
+    UnexpectedToolCallError,
 )
-from rillet.testing import SONG_TOKENS, FakeServer, Reply
+from rillet.testing import SONG_TOKENS, FakeServer, Reply, ToolCallReply
 
 from .conftest import MakeChat
 
@@ -187,9 +188,8 @@ def test_malformed_chunk_raises_with_the_raw_data(server: FakeServer, make_chat:
     assert caught.value.raw == b'{"choices": 7}'
 
 
-def test_tool_call_deltas_do_not_leak_into_the_text(
-    server: FakeServer, make_chat: MakeChat
-) -> None:
+def test_tool_call_deltas_are_a_typed_error(server: FakeServer, make_chat: MakeChat) -> None:
+    # Issue 13: a tool call used to come back as '' (dropped in silence).
     body = (
         b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":null,'
         b'"tool_calls":[{"index":0,"id":"call_1","type":"function",'
@@ -201,11 +201,9 @@ def test_tool_call_deltas_do_not_leak_into_the_text(
     )
     server.queue(Reply(body=body))
     llm = make_chat(streaming=True)
-    result = llm.generate([PROMPT])
-    generation = result.generations[0][0]
-    assert generation.text == ""
-    assert generation.generation_info is not None
-    assert generation.generation_info.finish_reason == "tool_calls"
+    with pytest.raises(UnexpectedToolCallError, match=r"tool call \(f\)") as caught:
+        llm.generate([PROMPT])
+    assert caught.value.tool_name == "f"
 
 
 def test_unknown_constructor_argument_is_an_error() -> None:
@@ -230,3 +228,33 @@ def test_missing_key_for_openai_is_a_config_error(monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         OpenAIChat()
+
+
+def test_a_tool_call_is_a_typed_error_not_an_empty_string(
+    server: FakeServer, make_chat: MakeChat
+) -> None:
+    # Someone binds tools onto the string LLM; the model answers with a tool call.
+    llm = make_chat().bind(tools=[{"type": "function", "function": {"name": "get_weather"}}])
+    script = Reply(
+        tokens=["Let me check. "], tool_calls=[ToolCallReply("get_weather", {"city": "Paris"})]
+    )
+    server.queue(script)
+    with pytest.raises(
+        UnexpectedToolCallError, match=r"\(get_weather\).*ChatOpenAI\(\.\.\.\)\.bind_tools"
+    ) as info:
+        for _ in llm.stream("weather?"):
+            pass
+    assert info.value.tool_name == "get_weather"
+    assert info.value.partial_text == "Let me check. "
+    assert server.requests[-1].json()["tools"] == [  # type: ignore[index]  # a JSON object
+        {"type": "function", "function": {"name": "get_weather"}}
+    ]
+    server.queue(script)
+    with pytest.raises(UnexpectedToolCallError, match="get_weather"):
+        llm.invoke("weather?")
+    server.queue(
+        Reply(tokens=(), tool_calls=[ToolCallReply("get_weather")]),
+        Reply(tokens=(), tool_calls=[ToolCallReply("get_weather")]),
+    )
+    with pytest.raises(UnexpectedToolCallError, match="get_weather"):
+        make_chat(streaming=False).invoke("weather?")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from rillet import BaseLLM, StreamProviderError
+from rillet import BaseLLM, StreamProviderError, UnexpectedToolCallError
 from rillet.testing import FakeServer
 from tests._helpers.recordings import SPLITS, recording, recordings, reply_for
 
@@ -67,6 +67,20 @@ def test_recorded_stream_decodes_to_its_text(
                 pass
         assert caught.value.message.endswith(rec.error)
         assert caught.value.partial_text == rec.text
+        return
+    calls = rec.facts.get("tool_calls") or [
+        block for block in rec.facts.get("blocks", ()) if block["type"] == "tool_use"
+    ]
+    if calls:  # a string LLM cannot return a tool call: a typed error, never a silent ''
+        for attempt in ("stream", "generate"):
+            with pytest.raises(UnexpectedToolCallError) as refused:
+                if attempt == "stream":
+                    for _ in llm.stream(PROMPT):
+                        pass
+                else:
+                    llm.generate([PROMPT])
+            assert refused.value.tool_name == calls[0]["name"]
+            assert rec.text.startswith(refused.value.partial_text)
         return
     chunks = [chunk for chunk in llm.stream(PROMPT)]
     assert "".join(chunks) == rec.text

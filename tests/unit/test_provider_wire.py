@@ -8,7 +8,7 @@ from typing import TypeVar
 import msgspec
 import pytest
 
-from rillet import Anthropic, GenerationChunk, OpenAIChat, TokenUsage
+from rillet import Anthropic, GenerationChunk, OpenAIChat, TokenUsage, UnexpectedToolCallError
 from rillet._providers.anthropic.api import MessagesApi
 from rillet._providers.anthropic.read import AnthropicReader
 from rillet._providers.anthropic.wire import AnthropicUsage
@@ -132,12 +132,20 @@ def feed_bytewise(
 def test_readers_fed_one_byte_at_a_time(name: str) -> None:
     rec = recording(name)
     builder = GenerationBuilder()
-    if name.startswith("anthropic-"):
-        chunks = feed_bytewise(AnthropicReader(builder, url="u"), rec.body)
-    elif name.startswith("ollama-"):
-        chunks = feed_bytewise(OllamaReader(builder, url="u"), rec.body)
-    else:
-        chunks = feed_bytewise(ChatStreamReader(builder, url="u"), rec.body)
+
+    def read() -> list[GenerationChunk]:
+        if name.startswith("anthropic-"):
+            return feed_bytewise(AnthropicReader(builder, url="u"), rec.body)
+        if name.startswith("ollama-"):
+            return feed_bytewise(OllamaReader(builder, url="u"), rec.body)
+        return feed_bytewise(ChatStreamReader(builder, url="u"), rec.body)
+
+    if "tool" in name:  # the string LLMs' readers refuse a tool call (issue 13)
+        with pytest.raises(UnexpectedToolCallError) as refused:
+            read()
+        assert rec.text.startswith(refused.value.partial_text)
+        return
+    chunks = read()
     assert "".join(c.text for c in chunks) == rec.text
     assert all(c.text for c in chunks)
     assert builder.text(0) == rec.text

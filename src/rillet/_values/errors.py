@@ -158,12 +158,20 @@ class StructuredOutputError(OutputParserError):
 
 
 class UnexpectedToolCallError(RilletError):
-    """A string LLM (``OpenAIChat``) got a tool call back, which a string cannot carry: use a
-    chat model (``ChatOpenAI(...).bind_tools([...])``). ``tool_name`` is the call's name."""
+    """A string LLM (``OpenAIChat``, ``Anthropic``) got a tool call back, which a string cannot
+    carry: use the chat model (``ChatOpenAI(...).bind_tools([...])``). ``tool_name`` is the
+    call's name; ``partial_text`` the text before it."""
 
-    def __init__(self, message: str, *, tool_name: str | None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, *, tool_name: str | None, llm: str, chat_model: str, partial_text: str = ""
+    ) -> None:
+        super().__init__(
+            f"the model answered with a tool call ({tool_name or 'unnamed'}), which {llm}, a "
+            f"string LLM, cannot return: use {chat_model}(...).bind_tools([...]) to receive tool "
+            "calls (and drop tools=... from bind())"
+        )
         self.tool_name = tool_name
+        self.partial_text = partial_text
 
 
 class FakeListLLMError(RilletError):

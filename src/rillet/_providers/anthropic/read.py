@@ -16,7 +16,7 @@ from typing import Final, TypeVar, get_args
 
 import msgspec
 
-from ..._values.errors import UnknownEventWarning
+from ..._values.errors import UnexpectedToolCallError, UnknownEventWarning
 from ..._values.outputs import (
     Generation,
     GenerationBuilder,
@@ -76,8 +76,16 @@ class AnthropicReader(SSEStreamReader[GenerationChunk]):
                 text = event.delta.text
         elif isinstance(event, ContentBlockStart):
             # Anthropic starts a text block empty; a compatible server may not.
-            if event.content_block.type == "text":
-                text = event.content_block.text
+            block = event.content_block
+            if block.type == "text":
+                text = block.text
+            elif block.type == "tool_use":  # never dropped in silence
+                raise UnexpectedToolCallError(
+                    tool_name=block.name,
+                    llm="Anthropic",
+                    chat_model="ChatAnthropic",
+                    partial_text=self.builder.text(0),
+                )
         elif isinstance(event, MessageStart):
             self.builder.model_name = event.message.model or None
             self._update_usage(event.message.usage)
@@ -128,6 +136,11 @@ def skip_unknown_event(
 def message_result(message: Message) -> LLMResult:
     """A whole (non-streamed) Messages response: its text blocks joined."""
     text = "".join(block.text or "" for block in message.content if block.type == "text")
+    for block in message.content:
+        if block.type == "tool_use":
+            raise UnexpectedToolCallError(
+                tool_name=block.name, llm="Anthropic", chat_model="ChatAnthropic", partial_text=text
+            )
     info = GenerationInfo(message.stop_reason) if message.stop_reason is not None else None
     output = LLMOutput(token_usage=message.usage.token_usage(), model_name=message.model or None)
     return LLMResult(generations=[[Generation(text, info)]], llm_output=output)

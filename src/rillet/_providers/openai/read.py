@@ -25,6 +25,7 @@ from typing import ClassVar, Final, Generic, TypeVar
 
 import msgspec
 
+from ..._values.errors import UnexpectedToolCallError
 from ..._values.outputs import (
     Generation,
     GenerationBuilder,
@@ -40,6 +41,7 @@ from .wire import (
     ChatChoice,
     CompletionChoice,
     OpenAIPayload,
+    ToolCallSeen,
     chat_chunk_decoder,
     completion_chunk_decoder,
 )
@@ -75,7 +77,17 @@ def _chat_delta_parts(choice: ChatChoice) -> _Parts:
 
 def _chat_message_parts(choice: ChatChoice) -> _Parts:
     message = choice.message
+    if message is not None and message.tool_calls:
+        raise tool_call_error(message.tool_calls, "")
     return _Parts(choice.index, message.content if message else None, choice.finish_reason, None)
+
+
+def tool_call_error(calls: list[ToolCallSeen], partial_text: str) -> UnexpectedToolCallError:
+    """A string LLM's reply holds a tool call: never dropped in silence."""
+    name = next((c.function.name for c in calls if c.function and c.function.name), None)
+    return UnexpectedToolCallError(
+        tool_name=name, llm="OpenAIChat", chat_model="ChatOpenAI", partial_text=partial_text
+    )
 
 
 def _info(parts: _Parts) -> GenerationInfo | None:
@@ -170,6 +182,9 @@ class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
         return chat_chunk_decoder.decode(data)
 
     def _parts(self, choice: ChatChoice) -> _Parts:
+        delta = choice.delta
+        if delta is not None and delta.tool_calls:
+            raise tool_call_error(delta.tool_calls, self.builder.text(0))
         return _chat_delta_parts(choice)
 
     def _plain_text(self, choice: ChatChoice) -> str | None:

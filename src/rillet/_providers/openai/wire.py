@@ -59,11 +59,23 @@ class CompletionChoice(msgspec.Struct, frozen=True, gc=False):
     finish_reason: str | None = None
 
 
+class ToolCallName(msgspec.Struct, frozen=True, gc=False):
+    name: str | None = None
+
+
+class ToolCallSeen(msgspec.Struct, frozen=True, gc=False):
+    """A tool call in a chat reply, read only to refuse it: a string LLM cannot return one."""
+
+    function: ToolCallName | None = None
+
+
 class ChatDelta(msgspec.Struct, frozen=True, gc=False):
-    """What one chat chunk adds to a choice. Only ``content`` is text: ``role``, ``refusal``,
-    ``tool_calls`` and vendors' ``reasoning`` are ignored, so they never leak into the text."""
+    """What one chat chunk adds to a choice. Only ``content`` is text: ``role``, ``refusal``
+    and vendors' ``reasoning`` are ignored, so they never leak into the text; ``tool_calls``
+    is read to refuse it (``UnexpectedToolCallError``)."""
 
     content: str | None = None
+    tool_calls: list[ToolCallSeen] | None = None
 
 
 class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
@@ -71,6 +83,7 @@ class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
     call)."""
 
     content: str | None = None
+    tool_calls: list[ToolCallSeen] | None = None
 
 
 class ChatChoice(msgspec.Struct, frozen=True, gc=False):
