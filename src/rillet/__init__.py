@@ -48,6 +48,7 @@ from ._facade.runnable import (
     ExponentialJitterParams as ExponentialJitterParams,
     Runnable as Runnable,
 )
+from ._facade.structured import ToolsOutputParser as ToolsOutputParser
 from ._facade.tool import Tool as Tool, tool as tool
 from ._prompts import (
     ChatPromptValue as ChatPromptValue,
@@ -367,6 +368,7 @@ __all__ = [
     "ToolSpec",
     "ToolStartEvent",
     "ToolStreamEvent",
+    "ToolsOutputParser",
     "UnexpectedContentTypeError",
     "UnexpectedToolCallError",
     "UnknownEventWarning",

@@ -5,14 +5,16 @@ out; LangChain's tool events (transcribed from langchain-core 1.8.3, see notes/i
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import pytest
 
 from rillet import (
+    BaseChatModel,
     ChainEndEvent,
     ChainStartEvent,
+    ConfigError,
     RunnableLambda,
     Tool,
     ToolCall,
@@ -171,3 +173,23 @@ def test_a_tool_call_event_carries_the_tool_message() -> None:
 
 def test_stream_yields_the_result_once() -> None:
     assert [c for c in add.stream({"a": 2, "b": 3})] == [5]
+
+
+def test_custom_chat_models_have_no_tools() -> None:
+    class Echo(BaseChatModel):
+        def _generate(self, messages: list[Any], stop: list[str] | None = None) -> str:
+            return "hi"
+
+    with pytest.raises(ConfigError, match="Echo has no bind_tools"):
+        Echo().bind_tools([GetWeather])
+    with pytest.raises(ConfigError, match="has no with_structured_output"):
+        Echo().with_structured_output(Joke)
+
+
+class GetWeather(msgspec.Struct):
+    city: str
+
+
+class Joke(msgspec.Struct):
+    setup: str
+    punchline: str

@@ -8,6 +8,7 @@ import msgspec
 from typing_extensions import assert_type
 
 from rillet import (
+    BaseChatModel,
     OutputParserError,
     StructuredOutput,
     StructuredOutputError,
@@ -16,6 +17,7 @@ from rillet import (
     ToolDefinitionError,
     ToolEndEvent,
     ToolMessage,
+    ToolsOutputParser,
     ToolSpec,
     ToolStartEvent,
     ToolStreamEvent,
@@ -87,3 +89,28 @@ def tools_rejected(call: ToolCall) -> None:
     add.invoke("2+3")  # type: ignore[call-overload]  # a tool takes a dict or a ToolCall
     raw: StructuredOutput[Joke] = StructuredOutput(ToolMessage("x", tool_call_id="c"), None, None)  # type: ignore[arg-type]  # raw is the AIMessage
     raw["other"]  # type: ignore[call-overload]  # only raw / parsed / parsing_error
+
+
+async def structured_surface(model: BaseChatModel) -> None:
+    joker = model.with_structured_output(Joke)
+    assert_type(joker.invoke("Tell me a joke"), Joke)
+    for partial in joker.stream("Tell me a joke"):
+        assert_type(partial, Joke)
+    assert_type(await joker.ainvoke("Tell me a joke"), Joke)
+    raw = model.with_structured_output(Joke, method="function_calling", include_raw=True)
+    assert_type(raw.invoke("x"), StructuredOutput[Joke])
+    schema = {"title": "joke", "type": "object", "properties": {"setup": {"type": "string"}}}
+    assert_type(model.with_structured_output(schema).invoke("x"), dict[str, object])
+    bound = model.bind_tools([GetWeather, add], tool_choice="auto", parallel_tool_calls=False)
+    msg = bound.invoke("Weather in Paris?")
+    weather = msg.tool_calls[0].parse(GetWeather)
+    assert_type(weather, GetWeather)
+    calls = (bound | ToolsOutputParser([GetWeather])).invoke("x")
+    assert_type(calls, list[GetWeather])
+    first = (bound | ToolsOutputParser([GetWeather], first_tool_only=True)).invoke("x")
+    assert_type(first, GetWeather | None)
+
+
+def structured_rejected(model: BaseChatModel) -> None:
+    model.with_structured_output(Joke, method="xml")  # type: ignore[call-overload]  # no such method
+    model.bind_tools(GetWeather)  # type: ignore[arg-type]  # a list of tools

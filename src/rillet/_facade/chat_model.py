@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .._values.config import RunnableConfig
 from .._values.inputs import LanguageModelInput
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, MessageLike
 from .._values.outputs import ChatResult
+from .._values.structured import StructuredOutput
+from .._values.tools import StructuredMethod, ToolChoice, ToolFormat, ToolLike
 from .runnable import Runnable
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["BaseChatModel", "BoundChatModel"]
 
 AnyChatModel = TypeVar("AnyChatModel", bound="BaseChatModel")
+T = TypeVar("T")
 Stop = list[str] | None
 
 
@@ -173,6 +176,96 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         """This model with call arguments fixed (e.g. ``model.bind(stop=["\\n"])``)."""
         return BoundChatModel(self, stop=stop, overrides=kwargs)
 
+    # -- tools and structured output (issue 13; see _facade/structured.py) ---------------------
+
+    tool_format: ClassVar[ToolFormat | None] = None
+    """The tool wire shape this model's API speaks; None: no tools (a custom or fake model)."""
+
+    def _tool_format(self) -> ToolFormat | None:
+        return self.tool_format
+
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: ToolChoice = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+    ) -> BoundChatModel:
+        """This model offering ``tools`` (msgspec Struct types, typed functions, ``@tool``\\s or
+        JSON-schema dicts). ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``
+        or a tool's name; ``parallel_tool_calls=False`` asks for one call at a time; ``strict``
+        (OpenAI) makes the model follow the schemas exactly. Calls arrive on the reply's
+        ``tool_calls`` (growing, parsed, while it streams)."""
+        from .structured import bind_tools
+
+        return bind_tools(
+            self,
+            tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            strict=strict,
+        )
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[T],
+        *,
+        method: StructuredMethod | None = None,
+        include_raw: Literal[False] = False,
+        strict: bool | None = None,
+    ) -> Runnable[LanguageModelInput, T]: ...
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[T],
+        *,
+        method: StructuredMethod | None = None,
+        include_raw: Literal[True],
+        strict: bool | None = None,
+    ) -> Runnable[LanguageModelInput, StructuredOutput[T]]: ...
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: Mapping[str, object],
+        *,
+        method: StructuredMethod | None = None,
+        include_raw: Literal[False] = False,
+        strict: bool | None = None,
+    ) -> Runnable[LanguageModelInput, dict[str, object]]: ...
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: Mapping[str, object],
+        *,
+        method: StructuredMethod | None = None,
+        include_raw: Literal[True],
+        strict: bool | None = None,
+    ) -> Runnable[LanguageModelInput, StructuredOutput[dict[str, object]]]: ...
+
+    def with_structured_output(
+        self,
+        schema: type[Any] | Mapping[str, object],
+        *,
+        method: StructuredMethod | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable whose ``invoke`` returns ``schema`` (a msgspec Struct type; a JSON-schema
+        dict gives dicts) and whose ``stream`` yields it each time the partial JSON already
+        decodes into it. ``method``: ``"json_schema"`` (OpenAI's and Ollama's default),
+        ``"function_calling"`` (Anthropic's default: a forced tool call) or ``"json_mode"``.
+        ``include_raw=True``: a ``StructuredOutput`` (``raw``, ``parsed``, ``parsing_error``)."""
+        from .structured import with_structured_output
+
+        return with_structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
+        )
+
     def close(self) -> None:
         """Close the sync connections this model owns."""
 
@@ -215,6 +308,9 @@ class BoundChatModel(BaseChatModel):
 
     def get_name(self) -> str:
         return self.model.get_name()
+
+    def _tool_format(self) -> ToolFormat | None:
+        return self.model._tool_format()
 
     def _sync_twin(self) -> SyncBaseChatModel:
         return self.model._sync_twin().bind(self._stop, self._bound)

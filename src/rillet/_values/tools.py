@@ -18,7 +18,7 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, Final, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import msgspec
 
@@ -26,7 +26,11 @@ from .errors import ConfigError, InvalidInputError, ToolCallParseError, ToolDefi
 from .messages import ContentBlock, ToolCall, ToolMessage
 
 __all__ = [
+    "DEFAULT_METHOD",
+    "TOOL_FORMATS",
+    "StructuredMethod",
     "ToolChoice",
+    "ToolFormat",
     "ToolLike",
     "ToolRun",
     "ToolSpec",
@@ -39,6 +43,8 @@ __all__ = [
     "openai_tool_choice",
     "parse_docstring",
     "strict_schema",
+    "structured_overrides",
+    "tool_overrides",
     "tool_spec",
     "tool_specs",
 ]
@@ -568,3 +574,102 @@ class ToolRun:
         if call_id is None:
             return output
         return ToolMessage(_stringify(output), tool_call_id=call_id, name=self.spec.name)
+
+
+# -- what bind_tools and with_structured_output add to a chat request ---------------------------
+
+ToolFormat: TypeAlias = Literal["openai", "anthropic", "ollama"]
+"""The tool wire shape a chat model speaks (OpenAI-compatible servers speak ``openai``)."""
+
+TOOL_FORMATS: Final[Mapping[str, ToolFormat]] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "ollama": "ollama",
+}
+"""A chat provider's name (``ChatHTTPApi.provider``) -> the tool shape its API speaks."""
+
+StructuredMethod: TypeAlias = Literal["json_schema", "function_calling", "json_mode"]
+
+DEFAULT_METHOD: Final[Mapping[str, StructuredMethod]] = {
+    # as langchain-openai / -anthropic / -ollama default
+    "openai": "json_schema",
+    "anthropic": "function_calling",
+    "ollama": "json_schema",
+}
+
+
+def tool_overrides(
+    fmt: ToolFormat,
+    specs: typing.Sequence[ToolSpec],
+    *,
+    tool_choice: ToolChoice,
+    parallel_tool_calls: bool | None,
+    strict: bool | None,
+) -> dict[str, object]:
+    """The request fields that offer ``specs`` to the model, in ``fmt``'s shape."""
+    names = [spec.name for spec in specs]
+    out: dict[str, object] = {}
+    if fmt == "openai":
+        out["tools"] = [openai_tool(spec, strict=strict) for spec in specs]
+        choice = openai_tool_choice(tool_choice, names)
+        if choice is not None:
+            out["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            out["parallel_tool_calls"] = parallel_tool_calls
+        return out
+    if strict is not None:
+        raise ConfigError(
+            f"strict= is OpenAI's switch for tool schemas; the {fmt} API has none: leave it unset"
+        )
+    if fmt == "anthropic":
+        out["tools"] = [anthropic_tool(spec) for spec in specs]
+        anthropic_choice = anthropic_tool_choice(
+            tool_choice, names, parallel_tool_calls=parallel_tool_calls
+        )
+        if anthropic_choice is not None:
+            out["tool_choice"] = anthropic_choice
+        return out
+    ollama_tool_choice(tool_choice, parallel_tool_calls=parallel_tool_calls)
+    out["tools"] = [ollama_tool(spec) for spec in specs]
+    return out
+
+
+def structured_overrides(
+    fmt: ToolFormat, spec: ToolSpec, method: StructuredMethod, *, strict: bool | None
+) -> tuple[dict[str, object], str | None]:
+    """The request fields that ask for output shaped as ``spec``, and the name of the tool that
+    carries it (``function_calling``) or None (the JSON is the text)."""
+    if method == "function_calling":
+        choice: ToolChoice = None if fmt == "ollama" else spec.name  # Ollama cannot force one
+        overrides = tool_overrides(
+            fmt,
+            [spec],
+            tool_choice=choice,
+            parallel_tool_calls=False if fmt == "openai" else None,
+            strict=strict,
+        )
+        return overrides, spec.name
+    if fmt == "anthropic":
+        raise ConfigError(
+            f"ChatAnthropic has no method={method!r} (Anthropic's API has no JSON mode): use "
+            "method='function_calling' (the default)"
+        )
+    if method == "json_mode":
+        if strict is not None:
+            raise ConfigError("strict= does not apply to method='json_mode' (no schema is sent)")
+        if fmt == "openai":
+            return {"response_format": {"type": "json_object"}}, None
+        return {"format": "json"}, None
+    if method != "json_schema":
+        raise ConfigError(
+            f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}"
+        )
+    if fmt == "ollama":
+        return {"format": spec.parameters}, None
+    strict_on = strict is not False  # langchain-openai sends strict=True unless told otherwise
+    json_schema: dict[str, object] = {"name": spec.name}
+    if spec.description:
+        json_schema["description"] = spec.description
+    json_schema["schema"] = strict_schema(spec.parameters) if strict_on else spec.parameters
+    json_schema["strict"] = strict_on
+    return {"response_format": {"type": "json_schema", "json_schema": json_schema}}, None
