@@ -64,11 +64,14 @@ def test_chat_prompt_into_a_string_llm_flattens_as_langchain() -> None:
 
 def test_chat_prompt_events_carry_the_prompt_value() -> None:
     events = [e for e in PROMPT.stream_events(INPUT)]
-    # LangChain sends on_prompt_start, on_prompt_end (no stream event for a root prompt; the
-    # root-stream rule is composition's, issue 9), so only the ends are pinned here.
-    start, end = events[0], events[-1]
-    assert (type(start).__name__, start.name) == ("PromptStartEvent", "ChatPromptTemplate")
-    assert (type(end).__name__, end.name) == ("PromptEndEvent", "ChatPromptTemplate")
+    # LangChain 1.8.3 on a root prompt: v2 start, end; v1 start, stream, end.
+    assert [(e.event, e.name) for e in events] == [
+        ("on_prompt_start", "ChatPromptTemplate"),
+        ("on_prompt_end", "ChatPromptTemplate"),
+    ]
+    v1 = [e.event for e in PROMPT.stream_events(INPUT, version="v1")]
+    assert v1 == ["on_prompt_start", "on_prompt_stream", "on_prompt_end"]
+    end = events[-1]
     assert isinstance(end, PromptEndEvent)
     assert end.data.output == PROMPT.invoke(INPUT)
 

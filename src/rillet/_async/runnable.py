@@ -113,8 +113,9 @@ class AsyncRunnable(Generic[Input, Output]):
 
     name: str | None = None
     run_kind: RunKind = "chain"
-    # LangChain never reports stream events for an invoke-only step such as a prompt template
-    # when it is nested in a chain (only when it is the root).
+    # LangChain reports no stream event for an invoke-only step such as a prompt template,
+    # except for a root run in v1 (langchain-core 1.8.3: a root PromptTemplate gives
+    # start/stream/end in v1, start/end in v2).
     streams_when_nested: bool = True
 
     def get_name(self) -> str:
@@ -259,7 +260,7 @@ class AsyncRunnable(Generic[Input, Output]):
             raise
         for event in scope.take_custom():
             yield event
-        if scope.emit and (not parents or self.streams_when_nested):
+        if scope.emit and (self.streams_when_nested or (not parents and scope.version == "v1")):
             yield scope.stream(output)
         yield output
         if scope.emit:
