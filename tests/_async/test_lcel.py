@@ -12,7 +12,7 @@ RunnableBranch, @chain, batch_as_completed, and event fidelity (tags, names, cau
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -707,3 +707,42 @@ async def test_tag_order_is_langchains() -> None:
         ("on_chain_end", "text", ["seq:step:2", "A", "T", "a", "z"]),
         ("on_chain_end", "RunnableSequence", ["T", "A"]),
     ]
+
+
+async def test_a_model_invoked_or_streamed_with_a_functions_config_is_its_child() -> None:
+    llm = ScriptedLLM(["a", "b"])
+
+    async def ask(question: str, config: RunnableConfig) -> str:
+        return await llm.ainvoke(question, config)
+
+    events = [
+        e async for e in both(lambda q, config: llm.invoke(q, config), ask).astream_events("q")
+    ]
+    # LangChain (research/langchain.md §1.5): an LLM invoked inside a lambda with its config
+    # reports start and end, no on_llm_stream
+    assert [r[:3] for r in rows(events)] == [
+        ("on_chain_start", "RunnableLambda", ()),
+        ("on_llm_start", "ScriptedLLM", (0,)),
+        ("on_llm_end", "ScriptedLLM", (0,)),
+        ("on_chain_stream", "RunnableLambda", ()),
+        ("on_chain_end", "RunnableLambda", ()),
+    ]
+
+    async def relay(values: AsyncIterator[str], config: RunnableConfig) -> AsyncIterator[str]:
+        async for value in values:
+            async for chunk in llm.astream(value, config):
+                yield chunk.upper()
+
+    def relay_sync(values: Iterator[str], config: RunnableConfig) -> Iterator[str]:
+        for value in values:
+            for chunk in llm.stream(value, config):
+                yield chunk.upper()
+
+    streamed = [e async for e in both(relay_sync, relay).astream_events("q")]
+    kinds = [r[0] for r in rows(streamed)]
+    assert kinds[:2] == ["on_chain_start", "on_llm_start"]
+    assert kinds.count("on_llm_stream") == 2  # a streamed child streams
+    assert kinds[-1] == "on_chain_end"
+    end = streamed[-1].data
+    assert isinstance(end, EndData)
+    assert end.output == "AB"

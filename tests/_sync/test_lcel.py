@@ -705,3 +705,40 @@ def test_tag_order_is_langchains() -> None:
         ("on_chain_end", "text", ["seq:step:2", "A", "T", "a", "z"]),
         ("on_chain_end", "RunnableSequence", ["T", "A"]),
     ]
+
+
+def test_a_model_invoked_or_streamed_with_a_functions_config_is_its_child() -> None:
+    llm = ScriptedLLM(["a", "b"])
+
+    def ask(question: str, config: RunnableConfig) -> str:
+        return llm.invoke(question, config)
+
+    events = [e for e in both(lambda q, config: llm.invoke(q, config), ask).stream_events("q")]
+    # LangChain (research/langchain.md §1.5): an LLM invoked inside a lambda with its config
+    # reports start and end, no on_llm_stream
+    assert [r[:3] for r in rows(events)] == [
+        ("on_chain_start", "RunnableLambda", ()),
+        ("on_llm_start", "ScriptedLLM", (0,)),
+        ("on_llm_end", "ScriptedLLM", (0,)),
+        ("on_chain_stream", "RunnableLambda", ()),
+        ("on_chain_end", "RunnableLambda", ()),
+    ]
+
+    def relay(values: Iterator[str], config: RunnableConfig) -> Iterator[str]:
+        for value in values:
+            for chunk in llm.stream(value, config):
+                yield chunk.upper()
+
+    def relay_sync(values: Iterator[str], config: RunnableConfig) -> Iterator[str]:
+        for value in values:
+            for chunk in llm.stream(value, config):
+                yield chunk.upper()
+
+    streamed = [e for e in both(relay_sync, relay).stream_events("q")]
+    kinds = [r[0] for r in rows(streamed)]
+    assert kinds[:2] == ["on_chain_start", "on_llm_start"]
+    assert kinds.count("on_llm_stream") == 2  # a streamed child streams
+    assert kinds[-1] == "on_chain_end"
+    end = streamed[-1].data
+    assert isinstance(end, EndData)
+    assert end.output == "AB"

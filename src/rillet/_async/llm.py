@@ -132,7 +132,14 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> str:
-        ensure_config(config)
+        conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:
+            # Invoked by a function with the config it received, under events: a child run of
+            # the function's run (start and end events, no stream events, as LangChain's).
+            model = self.bind(stop, kwargs) if stop is not None or kwargs else self
+            text: str = await AsyncRunnable.ainvoke(model, input, conf)
+            return text
         stop, overrides = self._call_args(stop, kwargs)
         result = await self._generate_prompts([self._prompt(input)], stop, overrides)
         return result.generations[0][0].text
@@ -170,6 +177,10 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     ) -> AsyncStream[str]:
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:  # streamed by a function with its config: a child run
+            model = self.bind(stop, kwargs) if stop is not None or kwargs else self
+            return AsyncRunnable.astream(model, input, conf)
         prompt = self._prompt(input)
         stop, overrides = self._call_args(stop, kwargs)
         return AsyncStream(partial(self._stream_text, prompt, conf, stop, overrides))

@@ -132,7 +132,14 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         stop: Stop = None,
         **kwargs: object,
     ) -> str:
-        ensure_config(config)
+        conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:
+            # Invoked by a function with the config it received, under events: a child run of
+            # the function's run (start and end events, no stream events, as LangChain's).
+            model = self.bind(stop, kwargs) if stop is not None or kwargs else self
+            text: str = SyncRunnable.invoke(model, input, conf)
+            return text
         stop, overrides = self._call_args(stop, kwargs)
         result = self._generate_prompts([self._prompt(input)], stop, overrides)
         return result.generations[0][0].text
@@ -166,6 +173,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     ) -> Stream[str]:
         """Stream the text as it is generated, one str per token (never an empty str)."""
         conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:  # streamed by a function with its config: a child run
+            model = self.bind(stop, kwargs) if stop is not None or kwargs else self
+            return SyncRunnable.stream(model, input, conf)
         prompt = self._prompt(input)
         stop, overrides = self._call_args(stop, kwargs)
         return Stream(partial(self._stream_text, prompt, conf, stop, overrides))
