@@ -38,6 +38,7 @@ from rillet import (
     StreamEvent,
     StrOutputParser,
 )
+from rillet._facade.structured import StructuredOutputParser  # with_structured_output's parser
 from tests._helpers.scripted import ScriptedLLM
 
 pytestmark = pytest.mark.anyio
@@ -173,6 +174,9 @@ def build(spec: Any, names: Namer) -> Built:
         elif parser == "struct":
             steps.append(JsonOutputParser(Item))
             rule = "snap"
+        elif parser == "structured":  # with_structured_output's parser (json_schema mode)
+            steps.append(StructuredOutputParser(Item))
+            rule = "snap"
         if gen:
             if rule == "snap":
                 steps.append(_lambda(_read_final, _aread_final if native else None))
@@ -292,12 +296,12 @@ def pieces_of(draw: st.DrawFn, text: str) -> list[str]:
 
 @st.composite
 def model_spec(draw: st.DrawFn) -> Any:
-    parser = draw(st.sampled_from(["none", "str", "json", "struct"]))
-    text = draw(ITEMS if parser == "struct" else JSON_VALUES.map(json.dumps))
+    parser = draw(st.sampled_from(["none", "str", "json", "struct", "structured"]))
+    text = draw(ITEMS if parser in ("struct", "structured") else JSON_VALUES.map(json.dumps))
     pieces = draw(pieces_of(text))
     gen = draw(st.booleans()) if parser != "none" else False
     # a fake chat model (its chunks are AIMessageChunks; a parser reads their text)
-    chat = draw(st.booleans()) if parser != "none" else False
+    chat = parser == "structured" or (draw(st.booleans()) if parser != "none" else False)
     return ("model", pieces, parser, False, gen, draw(st.booleans()), chat)
 
 
