@@ -26,6 +26,7 @@ from rillet import (
     BaseEvent,
     ChainStartEvent,
     EndData,
+    FakeListChatModel,
     JsonOutputParser,
     PromptTemplate,
     RilletError,
@@ -742,3 +743,28 @@ def test_a_model_invoked_or_streamed_with_a_functions_config_is_its_child() -> N
     end = streamed[-1].data
     assert isinstance(end, EndData)
     assert end.output == "AB"
+
+
+def test_a_chat_model_invoked_with_a_functions_config_is_its_streaming_child() -> None:
+    model = FakeListChatModel(responses=["hi"])
+
+    def ask(question: str, config: RunnableConfig) -> str:
+        return (model.invoke(question, config)).text
+
+    def ask_sync(question: str, config: RunnableConfig) -> str:
+        return model.invoke(question, config).text
+
+    events = [e for e in both(ask_sync, ask).stream_events("q")]
+    # LangChain's chat models stream under a streaming handler even when invoked (#20980)
+    assert [r[:3] for r in rows(events)] == [
+        ("on_chain_start", "ask_sync", ()),
+        ("on_chat_model_start", "FakeListChatModel", (0,)),
+        ("on_chat_model_stream", "FakeListChatModel", (0,)),
+        ("on_chat_model_stream", "FakeListChatModel", (0,)),
+        ("on_chat_model_end", "FakeListChatModel", (0,)),
+        ("on_chain_stream", "ask_sync", ()),
+        ("on_chain_end", "ask_sync", ()),
+    ]
+    end = events[-1].data
+    assert isinstance(end, EndData)
+    assert end.output == "hi"

@@ -117,6 +117,9 @@ class AsyncRunnable(Generic[Input, Output]):
     # except for a root run in v1 (langchain-core 1.8.3: a root PromptTemplate gives
     # start/stream/end in v1, start/end in v2).
     streams_when_nested: bool = True
+    # Invoked by a function with its config under events, a run reports start and end only;
+    # a chat model streams (LangChain's chat models stream under a streaming handler).
+    invoke_streams_events: bool = False
 
     def get_name(self) -> str:
         return self.name or type(self).__name__
@@ -156,7 +159,7 @@ class AsyncRunnable(Generic[Input, Output]):
         ) as items:
             async for item in items:
                 if isinstance(item, BaseEvent):
-                    if not isinstance(item, STREAM_EVENTS):  # an invoke streams nothing
+                    if self.invoke_streams_events or not isinstance(item, STREAM_EVENTS):
                         sink.events.append(item)
                 else:
                     values.append(item)

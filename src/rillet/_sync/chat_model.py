@@ -30,7 +30,7 @@ import copy
 import uuid
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import partial
-from typing import Literal, Protocol, overload
+from typing import Any, Literal, Protocol, overload
 
 import msgspec
 
@@ -64,6 +64,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
 
     streams: bool = False
     run_kind = "chat_model"
+    invoke_streams_events = True
     ls_provider: str | None = None
 
     def __init__(self, *, name: str) -> None:
@@ -140,6 +141,16 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         **kwargs: object,
     ) -> AIMessage:
         conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:
+            # Invoked by a function with the config it received, under events: a child run of
+            # the function's run, streamed (as LangChain's chat models under a streaming handler).
+            model: SyncRunnable[Any, Any] = (
+                self.bind(stop, kwargs) if stop is not None or kwargs else self
+            )
+            chunk: object = SyncRunnable.invoke(model, input, conf)
+            assert isinstance(chunk, AIMessageChunk)
+            return chunk.to_message()
         stop, overrides = self._call_args(stop, kwargs)
         message = self._generate_reply(self._messages(input), stop, overrides)
         return _identified(message, conf.get("run_id"))
@@ -183,6 +194,13 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     ) -> Stream[AIMessageChunk]:
         """Stream the reply as ``AIMessageChunk``s; ``+`` adds them up to ``invoke``'s message."""
         conf = ensure_config(config)
+        sink = conf.get("callbacks")
+        if sink is not None and sink.emit:  # streamed by a function with its config: a child run
+            model: SyncRunnable[Any, Any] = (
+                self.bind(stop, kwargs) if stop is not None or kwargs else self
+            )
+            stream: Stream[AIMessageChunk] = SyncRunnable.stream(model, input, conf)
+            return stream
         messages = self._messages(input)
         stop, overrides = self._call_args(stop, kwargs)
         run_id = conf.get("run_id")
