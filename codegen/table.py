@@ -14,7 +14,9 @@ SRC_REPLACEMENTS: dict[str, str] = {
     # httpx's a-prefixed methods
     "aclose": "close",
     "aiter_bytes": "iter_bytes",
-    "aread": "read",
+    "aiter_raw": "iter_raw",
+    # a generator's "a consumer is inside it" flag
+    "ag_running": "gi_running",
     # the seam for sleep / gather / locks / blocking calls
     "_async_compat": "_sync_compat",
     # Runnable-style names
@@ -35,4 +37,6 @@ TEST_ONLY_REPLACEMENTS: dict[str, str] = {
     "_async": "_sync",
     # what a test counts to prove nothing is left running: tasks, or the sync twin's threads
     "living_tasks": "living_threads",
+    # a hang fails the test: a cancel scope in async tests, SIGALRM in the sync twin
+    "hard_timeout": "hard_timeout_sync",
 }

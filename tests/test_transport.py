@@ -19,7 +19,7 @@ async def test_the_async_default_transport_follows_the_event_loop(
 ) -> None:
     async with OpenAI(base_url=server.base_url, api_key="k") as llm:
         assert await llm.ainvoke("hi")
-        client = llm._owned_async_client
+        client = llm._owned_async_client()
         assert client is not None
         transport = client._transport
         if anyio_backend == "asyncio":
@@ -35,7 +35,7 @@ async def test_a_callers_client_always_wins(server: FakeServer) -> None:
         OpenAI(base_url=server.base_url, api_key="k", http_async_client=client) as llm,
     ):
         assert await llm.ainvoke("hi")
-        assert llm._owned_async_client is None
+        assert llm._owned_async_client() is None
 
 
 def test_the_sync_twin_uses_httpx_own_transport(server: FakeServer) -> None:

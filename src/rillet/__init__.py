@@ -60,6 +60,7 @@ from ._providers.openai.models import (
     OpenAI as OpenAI,
     OpenAIChat as OpenAIChat,
 )
+from ._rate_limit import RateLimiter as RateLimiter
 from ._sync.stream import Stream as Stream
 from ._values.config import RunnableConfig as RunnableConfig
 from ._values.errors import (
@@ -82,6 +83,7 @@ from ._values.errors import (
     OutputParserError as OutputParserError,
     PermissionDeniedError as PermissionDeniedError,
     RateLimitError as RateLimitError,
+    ResponseTooLargeError as ResponseTooLargeError,
     RilletError as RilletError,
     StreamClosedError as StreamClosedError,
     StreamDecodeError as StreamDecodeError,
@@ -174,6 +176,7 @@ from ._values.outputs import (
 from ._values.secret import Secret as Secret
 from ._values.structured import StructuredOutput as StructuredOutput
 from ._values.tools import ToolSpec as ToolSpec
+from ._wire.limits import SizeLimits as SizeLimits
 
 __version__ = "0.1.0"
 
@@ -323,8 +326,10 @@ __all__ = [
     "PromptTemplate",
     "PromptValue",
     "RateLimitError",
+    "RateLimiter",
     "ReasoningBlock",
     "ResponseMetadata",
+    "ResponseTooLargeError",
     "RilletError",
     "RunInfo",
     "Runnable",
@@ -340,6 +345,7 @@ __all__ = [
     "RunnableSequence",
     "RunnableWithFallbacks",
     "Secret",
+    "SizeLimits",
     "StartData",
     "StrOutputParser",
     "Stream",

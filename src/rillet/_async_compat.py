@@ -11,6 +11,7 @@ close to ``import httpx, msgspec`` (benchmarks/RESULTS.md).
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -18,18 +19,26 @@ from collections.abc import (
     Callable,
     Hashable,
     Iterator,
+    MutableMapping,
     Sequence,
 )
-from typing import Generic, TypeVar
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 import httpx
+
+from ._wire.limits import DeadlinePassed
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
     from exceptiongroup import BaseExceptionGroup
 
 __all__ = [
+    "Expiry",
     "Merge",
     "close_abandoned",
+    "close_with_loop",
+    "connection_aborter",
     "default_transport",
     "defer",
     "gather_limited",
@@ -38,6 +47,8 @@ __all__ = [
     "release_client",
     "run_blocking",
     "sleep",
+    "until_deadline",
+    "within_deadline",
 ]
 
 T = TypeVar("T")
@@ -249,18 +260,17 @@ def close_abandoned(generator: AsyncGenerator[object, None]) -> None:
 def default_transport(timeout: httpx.Timeout) -> httpx.AsyncBaseTransport | None:
     """The transport of the async clients rillet creates: on asyncio, httpx over aiohttp's C
     HTTP parser (``httpx-aiohttp``: about 4x less CPU per streamed chunk than httpx's pure-Python
-    h11 path, see benchmarks/RESULTS.md); under trio (aiohttp is asyncio-only), httpx's own."""
+    h11 path, see benchmarks/RESULTS.md), hardened against its defects (``_aiohttp.py``); under
+    trio (aiohttp is asyncio-only), httpx's own."""
     import asyncio
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return None
-    from httpx_aiohttp import AiohttpTransport
+    from ._aiohttp import new_transport
 
-    return AiohttpTransport(
-        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)
-    )
+    return new_transport()
 
 
 def release_client(client: httpx.AsyncClient) -> None:
@@ -278,3 +288,116 @@ def release_client(client: httpx.AsyncClient) -> None:
             close_now()
         except Exception:  # best effort, at garbage collection
             pass
+
+
+# -- deadlines (total_timeout): a cancel scope around each wait ---------------------------------
+
+
+def connection_aborter(
+    client: httpx.AsyncClient, request: httpx.Request
+) -> Callable[[], None] | None:
+    """Nothing: an async wait is cancelled, not aborted (the sync twin's differs)."""
+    return None
+
+
+class Expiry:
+    """Whether a ``within_deadline`` block was ended by its deadline."""
+
+    __slots__ = ("expired",)
+
+    def __init__(self) -> None:
+        self.expired = False
+
+
+@contextmanager
+def within_deadline(deadline: float | None, abort: Callable[[], None] | None) -> Iterator[Expiry]:
+    """Run the block (one wait, no ``yield`` inside) until ``deadline`` (``time.monotonic()``):
+    when it passes, the wait is cancelled and the block left; ``expiry.expired`` then says so.
+
+    The sync twin cannot cancel a blocking call: it calls ``abort`` (which drops the connection)
+    from a watchdog thread instead, and the blocked call fails.
+    """
+    expiry = Expiry()
+    if deadline is None:
+        yield expiry
+        return
+    import anyio
+
+    with anyio.move_on_after(deadline - time.monotonic()) as scope:
+        yield expiry
+    expiry.expired = scope.cancelled_caught
+
+
+class until_deadline(Generic[T]):
+    """The reads of ``body`` bounded by ``deadline``: ``with until_deadline(body, deadline,
+    abort) as reads: async for piece in reads: ...``; a read still waiting at the deadline
+    raises ``DeadlinePassed``. Without a deadline, ``reads`` is ``body`` itself (no cost).
+
+    Each read gets its own cancel scope (a scope must not span a ``yield``); the sync twin
+    arms one watchdog for the whole block instead.
+    """
+
+    __slots__ = ("_body", "_deadline")
+
+    def __init__(
+        self, body: AsyncIterator[T], deadline: float | None, abort: Callable[[], None] | None
+    ) -> None:
+        self._body = body
+        self._deadline = deadline
+
+    def __enter__(self) -> AsyncIterator[T]:
+        if self._deadline is None:
+            return self._body
+        return _Bounded(self._body, self._deadline)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class _Bounded(AsyncIterator[T]):
+    __slots__ = ("_body", "_deadline")
+
+    def __init__(self, body: AsyncIterator[T], deadline: float) -> None:
+        self._body = body
+        self._deadline = deadline
+
+    async def __anext__(self) -> T:
+        import anyio
+
+        with anyio.move_on_after(self._deadline - time.monotonic()):
+            return await self._body.__anext__()
+        raise DeadlinePassed
+
+
+def close_with_loop(
+    client: httpx.AsyncClient, registry: MutableMapping[Hashable, Any], token: Hashable
+) -> object:
+    """Close ``client`` when the running event loop ends, and forget it in ``registry``.
+
+    ``asyncio.run``, ``trio.run`` and ``anyio.run`` finalize the async generators still open at
+    their end, while the loop still runs: the guard returned here is one, started now, whose
+    ``finally`` awaits ``client.aclose()``. Whoever uses the client must keep the guard alive
+    (dropped earlier, the loop finalizes it at once, which closes the client then).
+    """
+
+    async def guard() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            found = registry.get(token)
+            if found is not None and found[1] is client:
+                registry.pop(token, None)
+            await client.aclose()
+
+    agen = guard()
+    step = agen.asend(None)
+    try:
+        step.send(None)  # up to its yield: the loop's first-iteration hook registers it
+    except StopIteration:
+        pass
+    return agen

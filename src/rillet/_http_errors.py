@@ -22,6 +22,7 @@ from ._values.errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    ResponseTooLargeError,
     StreamDecodeError,
     StreamError,
     StreamFormatError,
@@ -31,6 +32,7 @@ from ._values.errors import (
     status_error,
 )
 from ._values.secret import Redactor
+from ._wire.limits import RAW_PREFIX
 
 __all__ = [
     "deadline_after",
@@ -44,6 +46,7 @@ __all__ = [
     "retryable",
     "time_left",
     "timed_out",
+    "too_large",
     "total_timeout_error",
     "transport_error",
     "undecodable",
@@ -59,10 +62,11 @@ def request_id(response: httpx.Response) -> str | None:
 
 
 def error_body(content: bytes) -> object:
-    """The decoded error body: the inner ``error`` object when there is one, else the JSON or text."""
+    """The decoded error body: the inner ``error`` object when there is one, else the JSON or text
+    (also for JSON that is not UTF-8 or too deep to decode)."""
     try:
         body: object = msgspec.json.decode(content)
-    except msgspec.DecodeError:
+    except (ValueError, RecursionError):  # msgspec.DecodeError, UnicodeDecodeError
         return content.decode("utf-8", "replace")
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return body["error"]
@@ -80,13 +84,19 @@ def redact(error: E, request: httpx.Request) -> E:
     if isinstance(error, StreamError):
         error.raw = redactor.bytes(error.raw)
     if isinstance(error, (APIStatusError, StreamProviderError, StreamFormatError)):
-        error.body = redactor.value(error.body)
+        try:
+            error.body = redactor.value(error.body)
+        except RecursionError:  # nested too deep to walk: keep its text, redacted
+            error.body = redactor.text(repr(error.body)[:RAW_PREFIX])
     if isinstance(error, APIStatusError):
         error.headers = {name: redactor.text(value) for name, value in error.headers.items()}
     return error
 
 
-def response_error(response: httpx.Response, body: object) -> APIStatusError:
+def response_error(
+    response: httpx.Response, body: object, cut: int | None = None
+) -> APIStatusError:
+    """The status error of a non-2xx response; ``cut``: the limit its body was cut at."""
     request = response.request
     error = status_error(
         response.status_code,
@@ -96,6 +106,12 @@ def response_error(response: httpx.Response, body: object) -> APIStatusError:
         method=request.method,
         url=str(request.url),
     )
+    if cut is not None:
+        error.message += (
+            f" (the error body was longer than {cut} bytes, max_error_body_bytes: .body holds "
+            "its first bytes)"
+        )
+        error.args = (error.message,)
     return redact(error, request)
 
 
@@ -135,9 +151,10 @@ def deadline_after(total_timeout: float | None) -> float | None:
     return None if total_timeout is None else time.monotonic() + total_timeout
 
 
-def total_timeout_error(request: httpx.Request) -> APITimeoutError:
+def total_timeout_error(request: httpx.Request, waiting_for: str = "a response") -> APITimeoutError:
     return APITimeoutError(
-        f"{request.method} {request.url}: the total timeout passed before a response came",
+        f"{request.method} {request.url}: the total timeout passed while waiting for "
+        f"{waiting_for}; raise total_timeout= if the server is slow",
         method=request.method,
         url=str(request.url),
     )
@@ -207,6 +224,26 @@ def past_deadline(
         status_code=response.status_code,
         method=request.method,
         url=str(request.url),
+    )
+
+
+def too_large(response: httpx.Response, limit: int, raw: bytes) -> ResponseTooLargeError:
+    """The error for a whole (non-streamed) body longer than ``max_response_bytes``."""
+    request = response.request
+    return redact(
+        ResponseTooLargeError(
+            f"{request.method} {request.url} returned a body of more than {limit} bytes "
+            "(max_response_bytes); reading stopped there (.raw has its first bytes). If this "
+            "answer really is that large, raise it: limits=SizeLimits(max_response_bytes=...)",
+            limit_name="max_response_bytes",
+            limit=limit,
+            raw=raw[:RAW_PREFIX],
+            request_id=request_id(response),
+            status_code=response.status_code,
+            method=request.method,
+            url=str(request.url),
+        ),
+        request,
     )
 
 

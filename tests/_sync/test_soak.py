@@ -19,13 +19,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from rillet import (
     Anthropic,
     APIConnectionError,
+    APITimeoutError,
     BaseLLM,
     EmptyStreamError,
     IncompleteStreamError,
@@ -34,7 +37,9 @@ from rillet import (
     OpenAI,
     OpenAIChat,
     RateLimitError,
+    ResponseTooLargeError,
     RilletError,
+    SizeLimits,
     StreamDecodeError,
     StreamInterruptedError,
     StreamProviderError,
@@ -43,6 +48,25 @@ from rillet import (
 )
 from rillet._sync_compat import gather_limited, sleep
 from rillet.testing import FakeServer, Reply
+from tests._helpers.hostile import (
+    CONTENT_TYPES,
+    HostileServer,
+    Provider,
+    Request,
+    Script,
+    chunk,
+    chunked,
+    flood,
+    frames,
+    head,
+    hold,
+    ping,
+    repeat,
+    route,
+    send,
+    terminal,
+    trickle,
+)
 from tests._helpers.leaks import active_connections, living_threads, open_fds
 
 pytestmark = pytest.mark.anyio
@@ -209,3 +233,117 @@ def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
             return False
         sleep(0.01)
     return True
+
+
+# -- the hostile soak: the fault kinds of issue 10, over raw sockets -----------------------------
+
+HOSTILE_FAULTS: dict[str, type[RilletError] | None] = {
+    "none": None,
+    "pings after the terminal frame": None,
+    "held open after the terminal frame": None,
+    "trickled headers": APITimeoutError,
+    "endless line": ResponseTooLargeError,
+    "bad UTF-8": StreamDecodeError,
+    "deep JSON": StreamDecodeError,
+    "bad chunk size": StreamInterruptedError,
+}
+EVENT_LIMIT = 64 * 1024
+HOSTILE_DEADLINE = 4.0  # total_timeout: ends the trickled headers (and nothing else, even loaded)
+
+
+def hostile_script(request: Request) -> Script:
+    """The script for a request, picked by the fault named in its prompt (``fault|n``)."""
+    body = msgspec.json.decode(request.body)
+    provider: Provider = "ollama" if "prompt" in body else "chat"
+    prompt = body["prompt"] if provider == "ollama" else body["messages"][-1]["content"]
+    fault = prompt.split("|")[0]
+    start = head(content_type=CONTENT_TYPES[provider])
+    pieces = frames(provider, TOKENS)
+    if fault == "pings after the terminal frame":
+        whole = chunked(*pieces, *terminal(provider), end=False)
+        return [send(start + whole), repeat(chunk(ping(provider)), every=0.005, seconds=10)]
+    if fault == "held open after the terminal frame":
+        return [send(start + chunked(*pieces, *terminal(provider), end=False)), hold(10)]
+    if fault == "trickled headers":
+        return [trickle(start + b"x-pad: " + b"a" * 400, every=0.02)]  # 10 s
+    if fault == "endless line":
+        endless = b"x" * 4096 if provider == "ollama" else b"data: " + b"x" * 4090
+        return [
+            send(start + chunked(*pieces[:3], end=False)),
+            flood(chunk(endless), 4 * EVENT_LIMIT),
+        ]
+    if fault == "bad UTF-8":
+        bad = frames(provider, ["\u2603"])[-1].replace("\u2603".encode(), b"\xff\xfe")
+        return [send(start + chunked(*pieces[:3], bad))]
+    if fault == "deep JSON":
+        deep = b"[" * 20_000 + b"]" * 20_000
+        event = deep + b"\n" if provider == "ollama" else b"data: " + deep + b"\n\n"
+        return [send(start + chunked(*pieces[:3], event))]
+    if fault == "bad chunk size":
+        return [send(start + chunked(*pieces[:3], end=False)), hold(0.05), send(b"zz\r\n"), hold(5)]
+    return [send(start + chunked(*pieces, *terminal(provider)))]
+
+
+def consume_hostile(llm: BaseLLM, seed: int) -> str:
+    """Stream once with a random fault; check the outcome the fault must have."""
+    rng = random.Random(seed)
+    fault = rng.choice(list(HOSTILE_FAULTS))
+    stop_after = rng.randint(1, len(TOKENS)) if rng.random() < 0.2 else None
+    received: list[str] = []
+    stream = llm.stream(f"{fault}|{seed}")
+    error: RilletError | None = None
+    try:
+        for piece in stream:
+            received.append(piece)
+            if stop_after is not None and len(received) >= stop_after:
+                break
+    except RilletError as exc:
+        error = exc
+    if error is not None:
+        expected = HOSTILE_FAULTS[fault]
+        assert expected is not None, (fault, repr(error))
+        assert isinstance(error, expected), (fault, repr(error))
+        assert error.partial_text == "".join(received), (fault, error, received)
+        return fault
+    text = "".join(received)
+    if stop_after is not None and len(received) >= stop_after:
+        assert FULL.startswith(text)
+        stream.close()
+        return "stopped"
+    assert HOSTILE_FAULTS[fault] is None, (fault, text)
+    assert text == FULL, (fault, text)
+    return fault
+
+
+def test_hostile_soak() -> None:
+    with HostileServer(default=[route(hostile_script)]) as server:
+        client = httpx.Client(timeout=httpx.Timeout(10.0), limits=LIMITS)
+        fds_before = open_fds()
+        tasks_before = living_threads()
+        started = time.monotonic()
+        options: dict[str, Any] = {
+            "http_client": client,
+            "max_retries": 0,
+            "total_timeout": HOSTILE_DEADLINE,
+            "limits": SizeLimits(max_event_bytes=EVENT_LIMIT),
+        }
+        models: list[BaseLLM] = [
+            OpenAIChat(base_url=server.base_url, api_key="sk-soak", **options),
+            Ollama(model="llama-soak", base_url=server.root_url, **options),
+        ]
+        thunks = [
+            partial(consume_hostile, models[i % len(models)], SEED + i) for i in range(STREAMS)
+        ]
+        outcomes = Counter(gather_limited(thunks, limit=CONCURRENCY))
+        elapsed = time.monotonic() - started
+        assert sum(outcomes.values()) == STREAMS
+        assert all(outcomes[fault] > 0 for fault in HOSTILE_FAULTS), outcomes
+        assert until(lambda: active_connections(client) == 0), active_connections(client)
+        assert until(lambda: living_threads() <= tasks_before), living_threads()
+        for model in models:
+            model.close()
+        client.close()
+        assert until(lambda: open_fds() <= fds_before), (open_fds(), fds_before)
+    print(
+        f"\nhostile soak: {STREAMS} streams, {CONCURRENCY} at a time, {elapsed:.1f} s; {dict(outcomes)}"
+    )

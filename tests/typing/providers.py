@@ -15,7 +15,10 @@ from rillet import (
     Ollama,
     OpenAI,
     OpenAIChat,
+    RateLimiter,
+    ResponseTooLargeError,
     Secret,
+    SizeLimits,
     Stream,
     StreamEvent,
     UnknownEventWarning,
@@ -74,3 +77,20 @@ async def async_surface(chat: OpenAIChat, local: Ollama) -> None:
 def unknown_events(warning: UnknownEventWarning) -> None:
     assert_type(warning.event_type, str)
     assert_type(warning.raw, bytes)
+
+
+def limits_and_rate_limiting() -> None:
+    limits = SizeLimits(max_event_bytes=8 * 1024 * 1024, max_response_bytes=1 << 26)
+    limiter = RateLimiter(requests_per_second=5, max_bucket_size=2, tokens_per_minute=90_000)
+    assert_type(OpenAI(limits=limits, rate_limiter=limiter), OpenAI)
+    assert_type(Anthropic(model="c", limits=SizeLimits(), rate_limiter=limiter), Anthropic)
+    assert_type(Ollama(model="m", limits=limits), Ollama)
+    assert_type(limits.max_error_body_bytes, int)
+    OpenAI(limits={"max_event_bytes": 1})  # type: ignore[arg-type]  # a SizeLimits, not a dict
+    RateLimiter(5)  # type: ignore[call-arg]  # keyword-only
+    try:
+        OpenAI().invoke("hi")
+    except ResponseTooLargeError as exc:
+        assert_type(exc.limit_name, str)
+        assert_type(exc.limit, int)
+        assert_type(exc.raw, bytes)

@@ -18,7 +18,9 @@ import httpx
 from .._abort import Resources
 from .._providers.base import Settings, Stop
 from .._providers.chat_base import ChatHTTPApi
+from .._rate_limit import RateLimiter
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage
+from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .chat_model import AsyncBaseChatModel
 from .http import read_json
 from .read_loop import stream_response
@@ -42,11 +44,15 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
         api: ChatHTTPApi[S, Frame, Payload],
         client: httpx.AsyncClient,
         total_timeout: float | None = None,
+        limits: SizeLimits = DEFAULT_LIMITS,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(name=name)
         self.api = api
         self.client = client
         self.total_timeout = total_timeout
+        self.limits = limits
+        self.rate_limiter = rate_limiter
         self.max_retries = api.settings.max_retries
         self.ls_provider = api.provider
 
@@ -76,6 +82,8 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
             max_retries=self.max_retries,
             resources=resources,
             total_timeout=self.total_timeout,
+            limits=self.limits,
+            rate_limiter=self.rate_limiter,
         )
 
     async def _generate_reply(
@@ -93,5 +101,7 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
             max_retries=self.max_retries,
             what=api.what,
             total_timeout=self.total_timeout,
+            limits=self.limits,
+            rate_limiter=self.rate_limiter,
         )
         return api.message(payload)

@@ -22,14 +22,19 @@ class AsyncStream(Generic[T]):
     Closes the HTTP response when exhausted, on ``aclose()``, on leaving ``async with``, when the
     consumer is cancelled, and when abandoned (dropped after a ``break``): the socket is then
     shut down at once, before any generator is finalized.
+
+    A stream has one consumer: a second one reading at the same time gets ``StreamClosedError``
+    (the first one goes on); ``aclose()`` from another task while a read waits drops the
+    connection, and that read ends in ``StreamClosedError``.
     """
 
-    __slots__ = ("_closed", "_gen", "_resources")
+    __slots__ = ("_closed", "_gen", "_resources", "_stopped")
 
     def __init__(self, produce: Callable[[Resources], AsyncGenerator[T, None]]) -> None:
         self._resources = Resources()
         self._gen = produce(self._resources)
         self._closed = False
+        self._stopped = False  # closed by aclose() while another task was reading
 
     def __aiter__(self) -> AsyncStream[T]:
         return self
@@ -39,13 +44,34 @@ class AsyncStream(Generic[T]):
             raise StreamClosedError("this stream is closed; start a new one")
         try:
             return await self._gen.__anext__()
-        except BaseException:
+        except (RuntimeError, ValueError) as exc:
+            if getattr(
+                self._gen, "ag_running", False
+            ):  # another consumer is reading: not this one's stream
+                raise StreamClosedError(
+                    "this stream is being read by another consumer; a stream has one consumer: "
+                    "start one stream per consumer"
+                ) from exc
             self._closed = True
+            raise
+        except BaseException as exc:
+            self._closed = True
+            if self._stopped and isinstance(exc, Exception):
+                raise StreamClosedError(
+                    "this stream was closed (aclose()) while this read was waiting"
+                ) from exc
             raise
 
     async def aclose(self) -> None:
-        """Stop the run and release its connection. Safe to call more than once."""
+        """Stop the run and release its connection. Safe to call more than once, and from
+        another task than the one reading (that read then ends in ``StreamClosedError``)."""
         self._closed = True
+        if getattr(
+            self._gen, "ag_running", False
+        ):  # a read is waiting in another task: drop its connection
+            self._stopped = True
+            self._resources.abort()
+            return
         await self._gen.aclose()
 
     async def __aenter__(self) -> AsyncStream[T]:

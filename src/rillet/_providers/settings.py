@@ -8,18 +8,20 @@ one place.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import msgspec
 
-from .._values.errors import ConfigError
-from .._values.secret import Secret
+from .._values.errors import ConfigError, InvalidInputError
+from .._values.secret import Secret, is_credential
 
 __all__ = [
     "USER_AGENT",
     "check_int",
+    "default_header_dict",
     "encode_body",
     "env",
     "http_url",
@@ -54,22 +56,43 @@ def stop_list(stop: str | Sequence[str] | None, where: str = "stop") -> list[str
     if stop is None:
         return None
     if isinstance(stop, str):
-        return [stop]
-    items = list(stop)
+        return [str.__str__(stop)]  # a str subclass goes as the plain str it is
+    if not isinstance(stop, Sequence):
+        raise ConfigError(f"{where} must be a str or a list of str, got {stop!r}")
+    items = [str.__str__(s) if isinstance(s, str) else s for s in stop]
     if not all(isinstance(s, str) for s in items):
         raise ConfigError(f"{where} must be a str or a list of str, got {stop!r}")
     return items
 
 
 def http_url(url: str, *, name: str, example: str) -> str:
-    """``url`` without trailing slashes, checked to be an absolute http(s) URL."""
+    """``url`` without trailing slashes, checked to be an absolute http(s) URL, without its
+    credentials (``user:password@``: they go into an ``Authorization`` header, see
+    ``default_header_dict``), so that no repr, error message or ``e.url`` shows them."""
     url = url.rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"{name} must be an absolute http(s) URL such as {example!r}, got {url!r}"
+            f"{name} must be an absolute http(s) URL such as {example!r}, "
+            f"got {_without_credentials(url)!r}"
         )
-    return url
+    return _without_credentials(url)
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _basic_auth(url: str) -> str | None:
+    """The ``Authorization: Basic`` value for the credentials in ``url``, or None."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return None
+    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
 
 def resolve_key(
@@ -94,14 +117,54 @@ def resolve_key(
 
 
 def json_headers(
-    *, accept: str, auth: Mapping[str, str], default_headers: Mapping[str, str]
+    *, accept: str, auth: Mapping[str, str], default_headers: Mapping[str, str | Secret]
 ) -> dict[str, str]:
     """The request headers: JSON in, ``accept`` out, the provider's ``auth`` headers, then the
-    user's ``default_headers`` (applied last, so they win)."""
+    user's ``default_headers`` (applied last, so they win; ``Secret``s revealed here only)."""
     headers = {"content-type": "application/json", "user-agent": USER_AGENT, "accept": accept}
     headers.update(auth)
-    headers.update(default_headers)
+    for name, value in default_headers.items():
+        headers[name] = value.get_secret_value() if isinstance(value, Secret) else value
     return headers
+
+
+def default_header_dict(
+    headers: Mapping[str, str] | None, *, url: str = ""
+) -> dict[str, str | Secret]:
+    """``default_headers`` as a dict, checked (HTTP header names and values are ASCII strings),
+    with the credentials of ``url`` (the raw ``base_url``) as ``Authorization: Basic`` unless
+    one is given; credential values (``Authorization``, ``api-key``, ``x-api-key``, ``*-token``...)
+    are kept as ``Secret``s, so that no repr of the settings shows them."""
+    out: dict[str, str | Secret] = {}
+    basic = _basic_auth(url) if url else None
+    if basic is not None:
+        out["authorization"] = Secret(basic)
+    if headers is None:
+        return out
+    if not isinstance(headers, Mapping):
+        raise ConfigError(f"default_headers must be a dict of str to str, got {headers!r}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigError(
+                f"default_headers must map str to str, got {name!r}: {type(value).__name__}"
+            )
+        if not (name.isascii() and value.isascii()):
+            raise ConfigError(
+                f"default_headers[{name!r}] is not ASCII: HTTP header names and values must be "
+                "(percent- or base64-encode the value)"
+            )
+        name = str.__str__(name)
+        if basic is not None and name.lower() == "authorization":
+            del out["authorization"]  # the caller's own wins over the URL's
+        out[name] = Secret(str.__str__(value)) if is_credential(name) else str.__str__(value)
+    return out
+
+
+def _plain(value: object) -> object:
+    """msgspec's hook for what it cannot encode: a str subclass goes as its plain str."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
 
 
 def encode_body(
@@ -117,4 +180,13 @@ def encode_body(
     if extra_body:
         body.update(extra_body)
     body.update(overrides)
-    return msgspec.json.encode(body)
+    try:
+        return msgspec.json.encode(body, enc_hook=_plain)
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"the request holds text that is not valid Unicode ({exc.reason} at index "
+            f"{exc.start}: {exc.object[exc.start : exc.end]!r}): a lone surrogate cannot be "
+            "sent as UTF-8; fix or drop it (e.g. text.encode('utf-8', 'replace').decode())"
+        ) from None
+    except TypeError as exc:
+        raise InvalidInputError(f"the request cannot be encoded as JSON: {exc}") from None

@@ -55,6 +55,9 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         # Arguments fixed by bind(stop=..., **overrides): used when the LLM runs inside a chain.
         self.bound_stop: Stop = None
         self.bound_overrides: Mapping[str, object] = {}
+        # What closes the HTTP client this twin uses when its event loop ends (see the
+        # facade's HTTPModel): held here, so every stream of this twin keeps it alive.
+        self.close_guard: object = None
 
     def bind(self, stop: Stop, overrides: Mapping[str, object]) -> SyncBaseLLM:
         """A copy that runs with these call arguments (LangChain's ``llm.bind(stop=[...])``)."""

@@ -17,7 +17,9 @@ import httpx
 
 from .._abort import Resources
 from .._providers.base import HTTPApi, Settings
+from .._rate_limit import RateLimiter
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
+from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .http import read_json
 from .llm import Prompt, Stop, SyncBaseLLM
 from .read_loop import stream_response
@@ -41,9 +43,13 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
         api: HTTPApi[S, Frame, Payload],
         client: httpx.Client,
         total_timeout: float | None = None,
+        limits: SizeLimits = DEFAULT_LIMITS,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(name=name)
         self.total_timeout = total_timeout
+        self.limits = limits
+        self.rate_limiter = rate_limiter
         self.api = api
         self.takes_messages = api.takes_messages
         self.client = client
@@ -88,8 +94,14 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
             max_retries=self.max_retries,
             what=api.what,
             total_timeout=self.total_timeout,
+            limits=self.limits,
+            rate_limiter=self.rate_limiter,
         )
-        return api.result(payload, len(prompts))
+        result = api.result(payload, len(prompts))
+        if self.rate_limiter is not None and result.llm_output is not None:
+            usage = result.llm_output.token_usage
+            self.rate_limiter.record_tokens(usage.total_tokens if usage is not None else 0)
+        return result
 
     def _stream_generation(
         self,
@@ -108,4 +120,6 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
             max_retries=self.max_retries,
             resources=resources,
             total_timeout=self.total_timeout,
+            limits=self.limits,
+            rate_limiter=self.rate_limiter,
         )

@@ -16,30 +16,46 @@ what happened                          error                           decided b
 =====================================  ==============================  ==========================
 connection reset / closed mid-body     ``StreamInterruptedError``      here (``interrupted``)
 a read timed out mid-body              ``StreamTimeoutError``          here (``interrupted``)
-the total timeout passed mid-body      ``StreamTimeoutError``          here (between reads)
+the total timeout passed mid-body      ``StreamTimeoutError``          here (``until_deadline``)
+an event or line over max_event_bytes  ``ResponseTooLargeError``       the frame decoder
 JSON / HTML instead of a stream        ``UnexpectedContentTypeError``  the reader (``accepts``)
 empty body, or one without a frame     ``EmptyStreamError`` /          the reader (``finish``)
                                        ``StreamFormatError``
 no terminal frame before EOF           ``IncompleteStreamError``       the reader (``finish``)
-error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``)
-                                       ``StreamDecodeError``
+error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``;
+                                       ``StreamDecodeError``           bad UTF-8, deep JSON: here)
 =====================================  ==============================  ==========================
 
 Chunks yielded before a failure stay yielded; nothing is retried once the response is open.
+
+The terminal frame ends the stream: what follows it is drained only briefly (``DRAIN_BYTES`` within
+``DRAIN_SECONDS``, enough for the chunked body's last chunk, so the connection can be reused); a
+server that keeps sending pings, or holds the body open, gets its connection closed instead.
+``total_timeout`` is a deadline on every read (``until_deadline``: a cancel scope per read in the
+twin, only when a total timeout is set; one watchdog per stream in the sync twin).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TypeVar
 
 import httpx
 
 from .._abort import Resources, aborter_for
 from .._http_errors import deadline_after, interrupted, past_deadline, redact, request_id
-from .._sync_compat import defer
+from .._rate_limit import RateLimiter
+from .._sync_compat import defer, until_deadline
 from .._values.errors import StreamDecodeError, StreamError
+from .._wire.limits import (
+    DEFAULT_LIMITS,
+    DRAIN_BYTES,
+    DRAIN_SECONDS,
+    DeadlinePassed,
+    FrameTooLarge,
+    SizeLimits,
+)
 from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
 from .stream import closing_iter
@@ -58,22 +74,33 @@ def stream_response(
     max_retries: int,
     resources: Resources,
     total_timeout: float | None = None,
+    limits: SizeLimits = DEFAULT_LIMITS,
+    rate_limiter: RateLimiter | None = None,
 ) -> Generator[Chunk, None]:
     """Send ``request`` and yield the chunks ``reader`` decodes (candidate 0's, for an LLM).
 
     When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
-    above. ``total_timeout`` (seconds) bounds the whole call, retries included: it is checked
-    before each attempt and between reads, and the request's own timeouts are lowered to the
-    time left when it is sent, so a stalled read ends by then too.
+    above. ``total_timeout`` (seconds) is a deadline for the whole call, retries included:
+    every wait (connecting, the headers, an error body, each read of the body) ends by then.
+    An event or line longer than ``limits.max_event_bytes`` ends the stream.
     """
     deadline = deadline_after(total_timeout)
-    response = send(client, request, max_retries=max_retries, deadline=deadline)
+    response = send(
+        client,
+        request,
+        max_retries=max_retries,
+        deadline=deadline,
+        limits=limits,
+        rate_limiter=rate_limiter,
+    )
     abort = aborter_for(response)
     if abort is not None:
         resources.register(abort)
     reader.request_id = request_id(response)
     reader.status_code = response.status_code
     frames = reader.frames
+    frames.max_bytes = limits.max_event_bytes
+    frame: Frame | None = None  # the frame being fed, for an error about it
     # The body until its first frame: reported as `raw` if the body turns out not to be a stream.
     head: list[bytes] | None = []
     head_size = 0
@@ -85,30 +112,28 @@ def stream_response(
             content_type = response.headers.get("content-type")
             if not reader.accepts(content_type):
                 raise reader.not_a_stream(_read_head(body), content_type)
-            for raw in body:
-                batch = frames.feed(raw)
-                if head is not None:
-                    if head_size < RAW_LIMIT:
-                        head.append(raw)
-                        head_size += len(raw)
-                    if batch:
-                        first, head = b"".join(head)[:RAW_LIMIT], None
-                for frame in batch:
-                    chunk = reader.feed(frame)
-                    if chunk is not None:
-                        yield chunk
+            with until_deadline(body, deadline, abort) as reads:
+                for raw in reads:
+                    batch = frames.feed(raw)
+                    if head is not None:
+                        if head_size < RAW_LIMIT:
+                            head.append(raw)
+                            head_size += len(raw)
+                        if batch:
+                            first, head = b"".join(head)[:RAW_LIMIT], None
+                    for frame in batch:
+                        chunk = reader.feed(frame)
+                        if chunk is not None:
+                            yield chunk
+                        if reader.done:
+                            break
                     if reader.done:
                         break
-                if reader.done:
-                    break
-                if deadline is not None and time.monotonic() > deadline:
-                    assert total_timeout is not None
-                    raise past_deadline(response, total_timeout, reader.builder.text(0))
             if reader.done:
-                # Read to the end after the terminal frame (normally nothing is left): an
-                # exhausted response returns its connection to the pool for the next request.
-                for _ in body:
-                    pass
+                # The stream is over. Drain what is left only briefly (normally nothing but the
+                # body's last chunk): then the connection goes back to the pool; a server that
+                # keeps the body open (pings, or nothing) has the connection closed instead.
+                finished = _drain(body, abort)
             else:
                 batch = frames.flush()  # NDJSON: a last line without its LF still counts
                 if batch and head is not None:
@@ -117,7 +142,15 @@ def stream_response(
                     chunk = reader.feed(frame)
                     if chunk is not None:
                         yield chunk
-        finished = True
+                finished = True
+    except DeadlinePassed:
+        assert total_timeout is not None
+        raise past_deadline(response, total_timeout, reader.builder.text(0)) from None
+    except FrameTooLarge as exc:
+        raise redact(reader.too_large(exc), request) from None
+    except (UnicodeDecodeError, RecursionError) as exc:  # msgspec: bad UTF-8, JSON too deep
+        raw = reader.raw_of(frame)[:RAW_LIMIT] if frame is not None else b""
+        raise redact(reader.decode_error("event", raw, exc), request) from None
     except httpx.TransportError as exc:
         raise interrupted(exc, response, reader.builder.text(0)) from exc
     except httpx.DecodingError as exc:  # a broken content-encoding (gzip...)
@@ -162,6 +195,24 @@ def stream_response(
     except StreamError as exc:
         redact(exc, request)
         raise
+    if rate_limiter is not None:  # tokens per minute: count what the provider reported
+        usage = getattr(reader.builder, "usage", None)
+        rate_limiter.record_tokens(getattr(usage, "total_tokens", 0) or 0)
+
+
+def _drain(body: Iterator[bytes], abort: Callable[[], None] | None) -> bool:
+    """Read what follows the terminal frame for at most ``DRAIN_SECONDS`` and ``DRAIN_BYTES``;
+    whether the body ended (its connection is then reusable)."""
+    drained = 0
+    try:
+        with until_deadline(body, time.monotonic() + DRAIN_SECONDS, abort) as rest:
+            for piece in rest:
+                drained += len(piece)
+                if drained > DRAIN_BYTES:
+                    return False
+    except DeadlinePassed:
+        return False
+    return True
 
 
 def _read_head(body: Iterator[bytes]) -> bytes:

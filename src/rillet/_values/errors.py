@@ -20,6 +20,7 @@
     │       ├── StreamProviderError              the provider sent an error object inside the stream
     │       ├── IncompleteStreamError            the stream ended without its terminal event
     │       │   └── EmptyStreamError             ... without any byte at all
+    │       ├── ResponseTooLargeError            an event, line or whole body over its size limit
     │       ├── StreamFormatError                the body is not a stream (no event in it)
     │       │   └── UnexpectedContentTypeError   ... and says so: JSON or HTML instead of a stream
     │       └── StreamInterruptedError           the connection broke mid-stream (also an
@@ -71,6 +72,7 @@ __all__ = [
     "OutputParserError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "RilletError",
     "StreamClosedError",
     "StreamDecodeError",
@@ -326,6 +328,38 @@ class IncompleteStreamError(StreamError):
 
 class EmptyStreamError(IncompleteStreamError):
     """The 2xx response had an empty body: not a single event."""
+
+
+class ResponseTooLargeError(StreamError):
+    """The server sent more than a size limit allows (``SizeLimits``): an SSE event or NDJSON
+    line longer than ``max_event_bytes``, or a whole answer longer than ``max_response_bytes``.
+    Reading stopped there: ``limit_name`` and ``limit`` say which limit, ``raw`` holds the first
+    bytes, ``partial_text`` the text streamed before."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit_name: str,
+        limit: int,
+        raw: bytes,
+        partial_text: str = "",
+        request_id: str | None = None,
+        status_code: int | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        super().__init__(
+            message,
+            partial_text=partial_text,
+            request_id=request_id,
+            status_code=status_code,
+            raw=raw,
+            method=method,
+            url=url,
+        )
+        self.limit_name = limit_name
+        self.limit = limit
 
 
 class StreamFormatError(StreamError):

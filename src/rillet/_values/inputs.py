@@ -78,9 +78,15 @@ def to_prompt(value: object) -> str:
     """The prompt string for ``value``: a str as is, a PromptValue via ``to_string()``, a list of
     messages flattened as LangChain does (``"System: ...\\nHuman: ..."``)."""
     if isinstance(value, str):
-        return value
+        return value if type(value) is str else str.__str__(value)
     if isinstance(value, PromptValue):
-        return value.to_string()
+        text = value.to_string()
+        if not isinstance(text, str):
+            raise InvalidInputError(
+                f"{type(value).__name__}.to_string() returned {type(text).__name__}, not str: "
+                "a PromptValue must render to a str"
+            )
+        return str.__str__(text)
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return "\n".join(_message_line(message) for message in value)
     raise InvalidInputError(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-__all__ = ["REDACTED", "Redactor", "Secret", "credentials"]
+__all__ = ["REDACTED", "Redactor", "Secret", "credentials", "is_credential"]
 
 REDACTED: Final = "**********"
 
@@ -47,6 +47,11 @@ class Secret:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
+
+
+def is_credential(header_name: str) -> bool:
+    """Whether a header of this name carries a credential (its value is a secret)."""
+    return _CREDENTIAL_HEADER.search(header_name) is not None
 
 
 def credentials(headers: Iterable[tuple[str, str]]) -> list[str]:

@@ -32,6 +32,7 @@ import msgspec
 from .._values.errors import (
     EmptyStreamError,
     IncompleteStreamError,
+    ResponseTooLargeError,
     StreamDecodeError,
     StreamError,
     StreamFormatError,
@@ -40,6 +41,7 @@ from .._values.errors import (
     error_message,
 )
 from .._values.outputs import GenerationBuilder
+from .limits import FrameTooLarge
 from .ndjson import NDJSONDecoder
 from .sse import ServerSentEvent, SSEDecoder
 
@@ -69,6 +71,9 @@ def media_type(content_type: str | None) -> str:
 
 class FrameDecoder(Protocol[Frame]):
     """Splits a byte stream into frames: ``SSEDecoder`` (events), ``NDJSONDecoder`` (lines)."""
+
+    max_bytes: int
+    """``feed`` raises ``FrameTooLarge`` once the frame it buffers passes this many bytes."""
 
     def feed(self, chunk: bytes) -> list[Frame]: ...
 
@@ -197,7 +202,30 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
         object when there is one), or None."""
         return _json_body(head)
 
-    def decode_error(self, what: str, raw: bytes, exc: msgspec.DecodeError) -> StreamDecodeError:
+    def raw_of(self, frame: Frame) -> bytes:
+        """The bytes of a frame, for an error about it."""
+        if isinstance(frame, bytes):
+            return frame
+        data = getattr(frame, "data", b"")
+        return data if isinstance(data, bytes) else b""
+
+    def too_large(self, exc: FrameTooLarge) -> ResponseTooLargeError:
+        what = "line" if isinstance(self, NDJSONStreamReader) else "event"
+        return ResponseTooLargeError(
+            f"the stream from {self.url} sent more than {exc.limit} bytes without the end of an "
+            f"{what} (max_event_bytes); reading stopped there, the text received so far is in "
+            ".partial_text. If this server really sends events that large, raise it: "
+            "limits=SizeLimits(max_event_bytes=...)",
+            limit_name="max_event_bytes",
+            limit=exc.limit,
+            raw=exc.head,
+            partial_text=self.builder.text(0),
+            request_id=self.request_id,
+            status_code=self.status_code,
+            url=self.url,
+        )
+
+    def decode_error(self, what: str, raw: bytes, exc: Exception) -> StreamDecodeError:
         return StreamDecodeError(
             f"undecodable {what} from {self.url}: {exc}; is this URL the API it should be?",
             raw=raw,
@@ -226,7 +254,7 @@ def _json_body(head: bytes) -> object:
     or None when it is not JSON."""
     try:
         body: object = msgspec.json.decode(head)
-    except msgspec.DecodeError:
+    except (ValueError, RecursionError):  # msgspec.DecodeError, UnicodeDecodeError
         return None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return body["error"]

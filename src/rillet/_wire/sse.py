@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import msgspec
 
+from .limits import DEFAULT_LIMITS, FrameTooLarge
+
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
@@ -43,13 +45,19 @@ class SSEDecoder:
         "_data",
         "_event",
         "_id",
+        "_pending",
         "_retry",
         "comments",
         "discarded_pending",
+        "max_bytes",
         "retry",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = DEFAULT_LIMITS.max_event_bytes) -> None:
+        # Bytes fed since the decoder last held nothing pending: an upper bound of the event
+        # being buffered, checked per feed (not per line) against max_event_bytes.
+        self._pending = 0
+        self.max_bytes = max_event_bytes
         self._buf: list[bytes] = []  # pieces of the unterminated last line; never hold CR or LF
         self._cr = False  # the last byte fed was a CR: an LF opening the next chunk is its pair
         self._at_start = True  # nothing but a BOM prefix seen yet: a leading BOM is still possible
@@ -96,6 +104,9 @@ class SSEDecoder:
         if self._buf:  # pieces of an unterminated line (a list: no quadratic re-joining)
             self._buf.append(chunk)
             if chunk.find(b"\n") < 0 and chunk.find(b"\r") < 0:
+                self._pending += len(chunk)
+                if self._pending > self.max_bytes:
+                    self._too_large()
                 return []  # still unterminated
             buf = b"".join(self._buf)
             self._buf = []
@@ -151,7 +162,17 @@ class SSEDecoder:
                     except ValueError:  # beyond sys.get_int_max_str_digits(): ignore
                         pass
                 # Any other field (e.g. `error: {...}`) is ignored.
+        if data or rest:
+            self._pending = len(chunk) if out else self._pending + len(chunk)
+            if self._pending > self.max_bytes:
+                self._too_large()
+        else:
+            self._pending = 0
         return out
+
+    def _too_large(self) -> None:
+        head = self._data[0] if self._data else self._buf[0] if self._buf else b""
+        raise FrameTooLarge(self._pending, self.max_bytes, head)
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream. Always `[]`: §9.2.6 discards a block without its blank line.
@@ -162,6 +183,7 @@ class SSEDecoder:
             self.discarded_pending = True
         self._buf = []
         self._cr = False
+        self._pending = 0
         self._data.clear()
         self._event = ""
         self._retry = None

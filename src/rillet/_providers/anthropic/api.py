@@ -20,7 +20,16 @@ from ..._values.outputs import (
 from ..._values.secret import Secret
 from ..._wire.sse import ServerSentEvent
 from ..base import HTTPApi, Stop
-from ..settings import check_int, encode_body, env, http_url, json_headers, resolve_key, stop_list
+from ..settings import (
+    check_int,
+    default_header_dict,
+    encode_body,
+    env,
+    http_url,
+    json_headers,
+    resolve_key,
+    stop_list,
+)
 from .read import AnthropicReader, message_result
 from .wire import Message, message_decoder
 
@@ -50,7 +59,7 @@ class AnthropicSettings(msgspec.Struct, frozen=True, kw_only=True):
     stop: list[str] | None
     system: str | None
     max_retries: int
-    default_headers: dict[str, str]
+    default_headers: dict[str, str | Secret]
     extra_body: dict[str, object] | None
     streaming: bool
 
@@ -81,8 +90,9 @@ def resolve_anthropic_settings(
     check_int("max_tokens", max_tokens, minimum=1)  # the Messages API requires it
     check_int("top_k", top_k, minimum=1, optional=True)
     check_int("max_retries", max_retries, minimum=0)
+    raw_url = base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
     url = http_url(
-        base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL,
+        raw_url,
         name="base_url",
         example=DEFAULT_BASE_URL,
     )
@@ -104,7 +114,7 @@ def resolve_anthropic_settings(
         stop=stop_list(stop),
         system=system,
         max_retries=max_retries,
-        default_headers=dict(default_headers or {}),
+        default_headers=default_header_dict(default_headers, url=raw_url),
         extra_body=dict(extra_body) if extra_body is not None else None,
         streaming=streaming,
     )

@@ -8,8 +8,10 @@ import httpx
 import msgspec
 
 from ..._facade.provider import APIChatModel, APIModel
+from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
 from ..._values.secret import Secret
+from ..._wire.limits import SizeLimits
 from ..._wire.sse import ServerSentEvent
 from .api import (
     API_VERSION,
@@ -48,6 +50,8 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message]):
         anthropic_version: str = API_VERSION,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -76,6 +80,8 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message]):
             MessagesApi(settings),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,
@@ -111,6 +117,8 @@ class ChatAnthropic(APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message
         anthropic_version: str = API_VERSION,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -149,6 +157,8 @@ class ChatAnthropic(APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message
             ),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,

@@ -17,8 +17,17 @@ from ..._values.outputs import (
     GenerationBuilder,
     LLMResult,
 )
+from ..._values.secret import Secret
 from ..base import HTTPApi, Stop
-from ..settings import check_int, encode_body, env, http_url, json_headers, stop_list
+from ..settings import (
+    check_int,
+    default_header_dict,
+    encode_body,
+    env,
+    http_url,
+    json_headers,
+    stop_list,
+)
 from .read import OllamaReader, generate_result
 from .wire import OllamaLine, line_decoder
 
@@ -45,7 +54,7 @@ class OllamaSettings(msgspec.Struct, frozen=True, kw_only=True):
     system: str | None
     keep_alive: float | str | None
     max_retries: int
-    default_headers: dict[str, str]
+    default_headers: dict[str, str | Secret]
     extra_body: dict[str, object] | None
     streaming: bool
 
@@ -95,8 +104,9 @@ def resolve_ollama_settings(
     check_int("top_k", top_k, minimum=1, optional=True)
     check_int("max_retries", max_retries, minimum=0)
     host = env("OLLAMA_HOST")
+    raw_url = base_url or (ollama_host(host) if host else DEFAULT_HOST)
     url = http_url(
-        base_url or (ollama_host(host) if host else DEFAULT_HOST),
+        raw_url,
         name="base_url",
         example=DEFAULT_HOST,
     )
@@ -119,7 +129,7 @@ def resolve_ollama_settings(
         system=system,
         keep_alive=keep_alive,
         max_retries=max_retries,
-        default_headers=dict(default_headers or {}),
+        default_headers=default_header_dict(default_headers, url=raw_url),
         extra_body=dict(extra_body) if extra_body is not None else None,
         streaming=streaming,
     )

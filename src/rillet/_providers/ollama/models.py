@@ -8,7 +8,9 @@ import httpx
 import msgspec
 
 from ..._facade.provider import APIChatModel, APIModel
+from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
+from ..._wire.limits import SizeLimits
 from .api import GenerateApi, OllamaSettings, resolve_ollama_settings
 from .chat import ChatApi, ChatLine, ChatOllamaSettings
 from .wire import OllamaLine
@@ -43,6 +45,8 @@ class Ollama(APIModel[OllamaSettings, bytes, OllamaLine]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -74,6 +78,8 @@ class Ollama(APIModel[OllamaSettings, bytes, OllamaLine]):
             GenerateApi(settings),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,
@@ -111,6 +117,8 @@ class ChatOllama(APIChatModel[ChatOllamaSettings, bytes, ChatLine]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -146,6 +154,8 @@ class ChatOllama(APIChatModel[ChatOllamaSettings, bytes, ChatLine]):
             ChatApi(ChatOllamaSettings(**msgspec.structs.asdict(settings), think=reasoning)),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,

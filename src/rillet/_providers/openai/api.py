@@ -17,7 +17,16 @@ from ..._values.outputs import GenerationBuilder, LLMResult
 from ..._values.secret import Secret
 from ..._wire.sse import ServerSentEvent
 from ..base import HTTPApi, Stop
-from ..settings import check_int, encode_body, env, http_url, json_headers, resolve_key, stop_list
+from ..settings import (
+    check_int,
+    default_header_dict,
+    encode_body,
+    env,
+    http_url,
+    json_headers,
+    resolve_key,
+    stop_list,
+)
 from .read import (
     ChatStreamReader,
     CompletionsStreamReader,
@@ -58,7 +67,7 @@ class OpenAISettings(msgspec.Struct, frozen=True, kw_only=True):
     logit_bias: dict[str, int] | None
     stop: list[str] | None
     max_retries: int
-    default_headers: dict[str, str]
+    default_headers: dict[str, str | Secret]
     extra_body: dict[str, object] | None
     streaming: bool
     batch_size: int
@@ -109,8 +118,9 @@ def resolve_settings(
         )
     check_int("max_tokens", max_tokens, minimum=1, optional=True)
     check_int("batch_size", batch_size, minimum=1)
+    raw_url = base_url or env("OPENAI_BASE_URL", "OPENAI_API_BASE") or DEFAULT_BASE_URL
     url = http_url(
-        base_url or env("OPENAI_BASE_URL", "OPENAI_API_BASE") or DEFAULT_BASE_URL,
+        raw_url,
         name="base_url",
         example=DEFAULT_BASE_URL,
     )
@@ -133,7 +143,7 @@ def resolve_settings(
         logit_bias=dict(logit_bias) if logit_bias is not None else None,
         stop=stop_list(stop),
         max_retries=max_retries,
-        default_headers=dict(default_headers or {}),
+        default_headers=default_header_dict(default_headers, url=raw_url),
         extra_body=dict(extra_body) if extra_body is not None else None,
         streaming=streaming,
         batch_size=batch_size,

@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from ..._facade.provider import APIChatModel, APIModel
+from ..._rate_limit import RateLimiter
 from ..._values.secret import Secret
+from ..._wire.limits import SizeLimits
 from ..._wire.sse import ServerSentEvent
 from .api import ChatApi, CompletionsApi, OpenAISettings, resolve_settings
 from .chat import ChatCompletionsApi, ChatPayload
@@ -54,6 +56,8 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
         organization: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -89,6 +93,8 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
             CompletionsApi(settings),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,
@@ -125,6 +131,8 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
         organization: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -159,6 +167,8 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
             ChatApi(settings),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,
@@ -196,6 +206,8 @@ class ChatOpenAI(APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
         organization: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float | None = None,
+        limits: SizeLimits | None = None,
+        rate_limiter: RateLimiter | None = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -230,6 +242,8 @@ class ChatOpenAI(APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
             ChatCompletionsApi(settings),
             timeout=timeout,
             total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
             http_client=http_client,
             http_async_client=http_async_client,
             name=name,

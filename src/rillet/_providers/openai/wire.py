@@ -18,7 +18,7 @@ Decoders are built once, at import.
 
 from __future__ import annotations
 
-from typing import Final, Generic, TypeVar
+from typing import Annotated, Final, Generic, TypeVar
 
 import msgspec
 
@@ -52,9 +52,13 @@ class ErrorBody(msgspec.Struct, frozen=True):
     code: str | int | None = None
 
 
+Index = Annotated[int, msgspec.Meta(ge=0)]
+"""A choice index: a negative one is a decode error, not an IndexError later."""
+
+
 class CompletionChoice(msgspec.Struct, frozen=True, gc=False):
     text: str | None = None
-    index: int = 0
+    index: Index = 0
     logprobs: Logprobs | None = None
     finish_reason: str | None = None
 
@@ -89,7 +93,7 @@ class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
 class ChatChoice(msgspec.Struct, frozen=True, gc=False):
     """A choice of a chat chunk (``delta``) or of a whole chat response (``message``)."""
 
-    index: int = 0
+    index: Index = 0
     delta: ChatDelta | None = None
     message: ChatMessageOut | None = None
     finish_reason: str | None = None
