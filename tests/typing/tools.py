@@ -114,3 +114,27 @@ async def structured_surface(model: BaseChatModel) -> None:
 def structured_rejected(model: BaseChatModel) -> None:
     model.with_structured_output(Joke, method="xml")  # type: ignore[call-overload]  # no such method
     model.bind_tools(GetWeather)  # type: ignore[arg-type]  # a list of tools
+
+
+def the_issue_code_block() -> None:
+    """Issue 13's "What users write", as written (type-checked, not run)."""
+    from rillet import ChatAnthropic, ChatOpenAI, ToolMessage
+
+    model = ChatOpenAI(model="gpt-4o-mini").bind_tools([GetWeather, add], tool_choice="auto")
+    full = None
+    for chunk in model.stream("Weather in Paris, and 2+3?"):
+        full = chunk if full is None else full + chunk
+        for call in full.tool_calls:
+            print(call.name, call.args)
+    msg = model.invoke("Weather in Paris?")
+    weather = msg.tool_calls[0].parse(GetWeather)
+    assert_type(weather, GetWeather)
+    call_id = msg.tool_calls[0].id
+    assert call_id is not None
+    history = [("human", "2+3?"), msg, ToolMessage(content="5", tool_call_id=call_id)]
+    del history
+    joker = ChatAnthropic(model="claude-sonnet-4-5").with_structured_output(Joke)
+    for partial in joker.stream("Tell me a joke"):
+        assert_type(partial, Joke)
+    joke: Joke = joker.invoke("Tell me a joke")
+    assert_type(joke, Joke)

@@ -20,6 +20,7 @@ from .._providers.base import HTTPApi, Settings
 from .._providers.chat_base import ChatHTTPApi
 from .._rate_limit import RateLimiter
 from .._values.errors import ConfigError
+from .._values.tools import TOOL_FORMATS, ToolFormat
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .chat_model import BaseChatModel
 from .llm import BaseLLM
@@ -347,6 +348,10 @@ class APIChatModel(
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.settings.base_url!r})"
+
+    def _tool_format(self) -> ToolFormat | None:
+        """Tools go out in the shape of the API this model speaks (issue 13)."""
+        return TOOL_FORMATS.get(self._api.provider)
 
     def _make_sync(self, client: httpx.Client) -> SyncHTTPChatModel[S, Frame, Payload]:
         from .._sync.chat_provider import SyncHTTPChatModel
