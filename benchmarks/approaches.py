@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from workload import CHAT_MODEL, MODEL, prompt_for, tokens
+from workload import CHAT_MODEL, MODEL, TOOL_PROMPT, prompt_for, tokens
 
 __all__ = ["APPROACHES", "Approach", "AsyncRunner", "SyncRunner"]
 
@@ -517,6 +517,75 @@ def rillet_chat_stream(base_url: str) -> SyncRunner:
         return "".join([chunk.text for chunk in model.stream(prompt_for(n))])
 
     return SyncRunner(run, model.close)
+
+
+# -- tool calls (issue 13): the same tokens as the fragments of one tool call's arguments -------
+
+
+def _tool_prompt(n: int) -> str:
+    return f"{TOOL_PROMPT} {prompt_for(n)}"
+
+
+def _echoed(full: Any) -> str:
+    text: str = full.tool_calls[0].args["text"]
+    return text
+
+
+@approach(
+    "rillet.chat.astream.sum",
+    "rillet ChatOpenAI astream, text chunks summed with +",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_astream_sum(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        full = None
+        async for chunk in model.astream(prompt_for(n)):
+            full = chunk if full is None else full + chunk
+        assert full is not None
+        text: str = full.text
+        return text
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach(
+    "rillet.chat.tool.astream",
+    "rillet ChatOpenAI astream, one tool call summed with + (args parsed once, at the end)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_tool_astream(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        full = None
+        async for chunk in model.astream(_tool_prompt(n)):
+            full = chunk if full is None else full + chunk
+        return _echoed(full)
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach(
+    "rillet.chat.tool.astream.read",
+    "rillet ChatOpenAI astream, one tool call, tool_calls read on every chunk",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_tool_astream_read(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        full = None
+        async for chunk in model.astream(_tool_prompt(n)):
+            full = chunk if full is None else full + chunk
+            full.tool_calls  # noqa: B018  # the partial parse a UI showing the arguments pays
+        return _echoed(full)
+
+    return AsyncRunner(run, model.aclose)
 
 
 @approach(

@@ -21,8 +21,10 @@ import sys
 import msgspec
 from workload import (
     PROMPT_RE,
+    TOOL_PROMPT,
     build_chat_completion_body,
     build_chat_stream_body,
+    build_chat_tool_stream_body,
     build_completion_body,
     build_stream_body,
 )
@@ -48,15 +50,17 @@ class Request(msgspec.Struct):
 
 
 _decode_request = msgspec.json.Decoder(Request).decode
-_responses: dict[tuple[int, bool, bool], bytes] = {}
+_responses: dict[tuple[int, bool, bool, bool], bytes] = {}
 
 
-def response_for(n: int, stream: bool, chat: bool = False) -> bytes:
+def response_for(n: int, stream: bool, chat: bool = False, tool: bool = False) -> bytes:
     """The whole response (head and body) for ``n`` tokens, built on first use and kept."""
-    key = (n, stream, chat)
+    key = (n, stream, chat, tool)
     cached = _responses.get(key)
     if cached is None:
-        if stream:
+        if stream and tool:
+            cached = STREAM_HEAD + build_chat_tool_stream_body(n)
+        elif stream:
             cached = STREAM_HEAD + (build_chat_stream_body(n) if chat else build_stream_body(n))
         else:
             body = build_chat_completion_body(n) if chat else build_completion_body(n)
@@ -90,7 +94,7 @@ def answer(method: str, target: str, body: bytes) -> bytes:
     match = PROMPT_RE.search(prompt)
     if match is None:
         return error_response(400, "the prompt must contain tokens:N")
-    return response_for(int(match.group(1)), request.stream, chat)
+    return response_for(int(match.group(1)), request.stream, chat, chat and TOOL_PROMPT in prompt)
 
 
 def _dechunk(data: bytearray, start: int) -> tuple[bytes, int] | None:

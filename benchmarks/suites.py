@@ -129,6 +129,36 @@ SUITES: tuple[Suite, ...] = (
         note="one chat completion stream of N tokens (plus role, finish and usage chunks)",
     ),
     Suite(
+        "tools",
+        "tool calls (issue 13): one tool call's argument fragments against text chunks",
+        "chunk",
+        (
+            "rillet.chat.astream",
+            "rillet.chat.astream.sum",
+            "rillet.chat.tool.astream",
+            "rillet.chat.tool.astream.read",
+        ),
+        rounds=5,
+        n=2_000,
+        runs=2,
+        reference="rillet.chat.astream",
+        note="N tokens as text chunks, or as N + 2 fragments of one call's ~5 bytes/token "
+        "arguments (N=2000: ~10 KB)",
+    ),
+    Suite(
+        "tools-linearity",
+        "tool calls: µs/chunk at ~10 KB of arguments over ~1 KB (same process)",
+        "linearity",
+        ("rillet.chat.tool.astream", "rillet.chat.tool.astream.read"),
+        rounds=5,
+        runs=3,
+        linear_ns={
+            "rillet.chat.tool.astream": (200, 2000),
+            "rillet.chat.tool.astream.read": (200, 2000),
+        },
+        note="the .read row re-parses the arguments so far on every chunk: it grows by design",
+    ),
+    Suite(
         "linearity",
         "linearity (µs/chunk at the large N over the small N, same process)",
         "linearity",
@@ -197,6 +227,24 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "a tool-call stream ≤ 2× per chunk the same number of text chunks (ChatOpenAI)",
+        "tools",
+        "rillet.chat.tool.astream",
+        "rillet.chat.astream",
+        "<=",
+        2,
+        13,
+    ),
+    Criterion(
+        "tool-call streaming flat from ~1 KB to ~10 KB of arguments (µs/chunk grows ≤ 1.25×)",
+        "tools-linearity",
+        "rillet.chat.tool.astream",
+        None,
+        "<=",
+        1.25,
+        13,
+    ),
     Criterion(
         "a parallel of two delayed model branches ≤ 1.2× the longer branch alone",
         "parallel",

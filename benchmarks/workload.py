@@ -16,8 +16,10 @@ __all__ = [
     "CHAT_MODEL",
     "MODEL",
     "PROMPT_RE",
+    "TOOL_PROMPT",
     "build_chat_completion_body",
     "build_chat_stream_body",
+    "build_chat_tool_stream_body",
     "build_completion_body",
     "build_stream_body",
     "expected_text",
@@ -165,6 +167,47 @@ def build_chat_stream_body(n: int) -> bytes:
     parts = [_chat_chunk({"role": "assistant", "content": "", "refusal": None})]
     parts.extend(_chat_chunk({"content": text}) for text in tokens(n))
     parts.append(_chat_chunk({}, "length"))
+    parts.append(
+        _event(
+            {
+                "id": CHAT_ID,
+                "object": "chat.completion.chunk",
+                "created": CREATED,
+                "model": CHAT_MODEL,
+                "system_fingerprint": "fp_bench",
+                "choices": [],
+                "usage": _usage(n),
+            }
+        )
+    )
+    done = b"data: [DONE]\n\n"
+    parts.append(b"%x\r\n%s\r\n" % (len(done), done))
+    parts.append(b"0\r\n\r\n")
+    return b"".join(parts)
+
+
+TOOL_PROMPT = "tool-call"
+"""In a chat prompt: answer with one tool call instead of text (issue 13's rows)."""
+
+
+def build_chat_tool_stream_body(n: int) -> bytes:
+    """A streamed chat completion whose answer is one tool call, ``echo({"text": <the n tokens>})``,
+    its arguments streamed one token per chunk as OpenAI streams them (the first chunk carries
+    the id, name and ``arguments: ""``): ``n + 2`` argument chunks, so a tool-call row and a text
+    row of the same N stream the same number of chunks (about 5 bytes of arguments per token)."""
+    call = {
+        "index": 0,
+        "id": "call_bench",
+        "type": "function",
+        "function": {"name": "echo", "arguments": ""},
+    }
+    parts = [_chat_chunk({"role": "assistant", "content": None, "tool_calls": [call]})]
+    fragments = ['{"text":"', *(msgspec.json.encode(t).decode()[1:-1] for t in tokens(n)), '"}']
+    parts.extend(
+        _chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": fragment}}]})
+        for fragment in fragments
+    )
+    parts.append(_chat_chunk({}, "tool_calls"))
     parts.append(
         _event(
             {
