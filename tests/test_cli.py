@@ -1,0 +1,284 @@
+"""The ``rillet`` command, run for real in a subprocess against the fake server (issue 15)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from rillet.testing import SONG_TOKENS, FakeServer, Reply
+
+SONG = "".join(SONG_TOKENS)
+RILLET = str(Path(sys.executable).parent / "rillet")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
+    env.pop("NO_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def rillet(
+    *args: str, stdin: str = "", env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [RILLET, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env() if env is None else dict(env),
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+def test_fake_streams_the_reply_with_no_key() -> None:
+    done = rillet("--fake", "hi")
+    assert (done.returncode, done.stdout, done.stderr) == (0, SONG, "")
+
+
+def test_python_dash_m_is_the_same_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rillet", "--fake", "--provider", "ollama", "hi"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, SONG)
+
+
+def test_options_and_stdin_reach_the_request(server: FakeServer) -> None:
+    done = rillet(
+        "--base-url",
+        server.base_url,
+        "--model",
+        "llama3",
+        "--system",
+        "Be brief.",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "64",
+        "explain",
+        "this",
+        stdin="def f(): pass\n",
+        env=_env(OPENAI_API_KEY="sk-test"),
+    )
+    assert (done.returncode, done.stdout) == (0, SONG)
+    body = server.requests[0].json()
+    assert isinstance(body, dict)
+    assert body["model"] == "llama3"
+    assert body["temperature"] == 0
+    assert body["max_tokens"] == 64
+    assert body["stream"] is True
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "def f(): pass\n\nexplain this"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("provider", "route"), [("anthropic", "/v1/messages"), ("ollama", "/api/chat")]
+)
+def test_other_providers(server: FakeServer, provider: str, route: str) -> None:
+    done = rillet(
+        "--provider",
+        provider,
+        "--base-url",
+        server.root_url,
+        "--model",
+        "m1",
+        "hi",
+        env=_env(ANTHROPIC_API_KEY="sk-test"),
+    )
+    assert (done.returncode, done.stdout) == (0, SONG)
+    assert server.requests[0].path == route
+
+
+def test_events_are_json_lines_in_langchains_shape() -> None:
+    done = rillet("--fake", "--events", "hi")
+    assert done.returncode == 0
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["event"] for e in (events[0], events[-1])] == [
+        "on_chat_model_start",
+        "on_chat_model_end",
+    ]
+    assert {e["event"] for e in events[1:-1]} == {"on_chat_model_stream"}
+    assert {"event", "name", "run_id", "tags", "metadata", "data", "parent_ids"} <= set(events[0])
+    assert "".join(e["data"]["chunk"]["content"] for e in events[1:-1]) == SONG
+    assert events[-1]["data"]["output"]["usage_metadata"]["output_tokens"] == len(SONG_TOKENS)
+
+
+def test_json_is_the_final_message_with_usage() -> None:
+    done = rillet("--fake", "--json", "--provider", "anthropic", "hi")
+    assert done.returncode == 0
+    message = json.loads(done.stdout)
+    assert message["type"] == "ai"
+    assert message["content"] == SONG
+    assert message["usage_metadata"]["output_tokens"] == len(SONG_TOKENS)
+    assert message["response_metadata"]["finish_reason"] == "end_turn"
+
+
+def test_reasoning_is_omitted_when_stdout_is_not_a_terminal(server: FakeServer) -> None:
+    server.queue(Reply(reasoning=["Think", "ing."], tokens=["Hi", "!"]))
+    server.queue(Reply(reasoning=["Think", "ing."], tokens=["Hi", "!"]))
+    args = ("--base-url", server.base_url, "hi")
+    env = _env(OPENAI_API_KEY="sk-test")
+    assert rillet(*args, env=env).stdout == "Hi!"
+    assert rillet("--reasoning", *args, env=env).stdout == "Thinking.\n\nHi!"
+
+
+def test_reasoning_is_dimmed_on_a_terminal(server: FakeServer) -> None:
+    server.queue(Reply(reasoning=["Think", "ing."], tokens=["Hi", "!"]))
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [RILLET, "--base-url", server.base_url, "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        env=_env(OPENAI_API_KEY="sk-test", TERM="xterm"),
+    )
+    os.close(terminal)
+    assert process.wait(timeout=60) == 0
+    seen = b""
+    while True:
+        try:
+            piece = os.read(controller, 4096)
+        except OSError:  # EIO once the terminal's last writer is gone
+            break
+        if not piece:
+            break
+        seen += piece
+    os.close(controller)
+    assert process.stderr is not None
+    process.stderr.close()
+    # the terminal turns "\n" into "\r\n"; a final newline is added on a terminal
+    assert seen == b"\x1b[2mThinking.\x1b[0m\r\n\r\nHi!\r\n"
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "error"),
+    [
+        (Reply(status=401, headers={"x-request-id": "req_401"}), 3, "AuthenticationError"),
+        (Reply(status=404, headers={"x-request-id": "req_404"}), 4, "NotFoundError"),
+        (Reply(status=400, headers={"x-request-id": "req_400"}), 4, "BadRequestError"),
+    ],
+)
+def test_status_errors_exit_by_class_with_the_request_id(
+    server: FakeServer, reply: Reply, code: int, error: str
+) -> None:
+    server.queue(reply)
+    done = rillet("--base-url", server.base_url, "hi", env=_env(OPENAI_API_KEY="sk-test"))
+    assert done.returncode == code
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"rillet: {error}: ")
+    assert line.endswith(f"(request id: {reply.headers['x-request-id']})")
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 5), (500, 6)])
+def test_retried_errors_exit_by_class(server: FakeServer, status: int, code: int) -> None:
+    failing = Reply(status=status, headers={"retry-after": "0", "x-request-id": "req_r"})
+    server.queue(failing, failing, failing)  # the first try and rillet's two retries
+    done = rillet("--base-url", server.base_url, "hi", env=_env(OPENAI_API_KEY="sk-test"))
+    assert done.returncode == code
+    assert done.stderr.splitlines()[-1].endswith("(request id: req_r)")
+    assert len(server.requests) == 3
+
+
+def test_a_broken_stream_keeps_the_partial_reply(server: FakeServer) -> None:
+    server.queue(Reply(error_after=2))
+    done = rillet("--base-url", server.base_url, "hi", env=_env(OPENAI_API_KEY="sk-test"))
+    assert done.returncode == 8
+    assert done.stdout == "".join(SONG_TOKENS[:2])
+    [line] = done.stderr.splitlines()
+    assert line.startswith("rillet: StreamProviderError: ")
+
+
+def test_connection_refused_and_missing_key() -> None:
+    with FakeServer() as stopped:
+        url = stopped.base_url
+    refused = rillet("--base-url", url, "hi", env=_env(OPENAI_API_KEY="sk-test"))
+    assert refused.returncode == 7
+    assert refused.stderr.startswith("rillet: APIConnectionError: ")
+    no_key = rillet("hi")
+    assert no_key.returncode == 2
+    assert "OPENAI_API_KEY" in no_key.stderr
+    assert len(no_key.stderr.splitlines()) == 1
+
+
+def test_no_prompt_is_a_usage_error() -> None:
+    done = rillet("--fake")
+    assert done.returncode == 2
+    assert "no prompt" in done.stderr
+
+
+def test_ctrl_c_closes_the_response_and_exits_130(server: FakeServer) -> None:
+    server.queue(Reply(delay=0.2))
+    process = subprocess.Popen(
+        [RILLET, "--base-url", server.base_url, "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(OPENAI_API_KEY="sk-test"),
+    )
+    assert process.stdout is not None
+    first = process.stdout.read(len(SONG_TOKENS[0]))  # the first token has arrived
+    assert first == SONG_TOKENS[0].encode()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert server.wait_for_disconnect(timeout=10)  # the response was closed, not read to its end
+    assert server.completed == 0
+
+
+def test_a_closed_stdout_ends_quietly(server: FakeServer) -> None:
+    server.queue(Reply(delay=0.05))
+    process = subprocess.Popen(
+        [RILLET, "--base-url", server.base_url, "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(OPENAI_API_KEY="sk-test"),
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.read(1)
+    process.stdout.close()  # `| head -c1`
+    assert process.wait(timeout=30) == 141
+    assert process.stderr.read() == b""
+    process.stderr.close()
+    assert server.wait_for_disconnect(timeout=10)
+
+
+def test_help_imports_neither_langchain_nor_opentelemetry() -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "rillet", "--help"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "exit codes:" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
+    assert "rillet._cli" in imported
+    assert not {m for m in imported if m.startswith(("langchain", "opentelemetry", "uvicorn"))}
