@@ -32,6 +32,7 @@ from typing import Any, Literal, Protocol, overload
 
 import msgspec
 
+from .. import _tracing
 from .._abort import Resources
 from .._aggregate import combine
 from .._async_compat import gather_limited, iterate_blocking, run_blocking
@@ -205,6 +206,9 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
             return stream
         messages = self._messages(input)
         stop, overrides = self._call_args(stop, kwargs)
+        if _tracing.active():  # the run's events make the spans: stream as a runnable does
+            traced = self.bind(stop, overrides)
+            return AsyncStream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
         run_id = conf.get("run_id")
         return AsyncStream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
 

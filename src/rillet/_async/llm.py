@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Se
 from functools import partial
 from typing import Literal, Protocol, overload
 
+from .. import _tracing
 from .._abort import Resources
 from .._aggregate import combine
 from .._async_compat import iterate_blocking, run_blocking
@@ -186,6 +187,9 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
             return AsyncRunnable.astream(model, input, conf)
         prompt = self._prompt(input)
         stop, overrides = self._call_args(stop, kwargs)
+        if _tracing.active():  # the run's events make the spans: stream as a runnable does
+            traced = self.bind(stop, overrides)
+            return AsyncStream(partial(traced._stream_outputs, prompt, conf))
         return AsyncStream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload

@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from functools import partial
 from typing import Generic, Literal, TypeVar, overload
 
+from .. import _tracing
 from .._abort import Resources
 from .._aggregate import Rule, combine
 from .._async_compat import Merge, gather_limited
@@ -182,6 +183,14 @@ class AsyncRunnable(Generic[Input, Output]):
         self, input: Input, config: RunnableConfig, resources: Resources
     ) -> AsyncGenerator[Output, None]:
         sink = config.get("callbacks")
+        if sink is None:
+            recorder = _tracing.start()
+            if recorder is not None:
+                traced = self._traced_outputs(input, config, resources, recorder)
+                async with closing_iter(traced) as outputs:
+                    async for output in outputs:
+                        yield output
+                return
         emit = sink is not None and sink.emit
         context = RunContext(
             resources=resources,
@@ -196,6 +205,33 @@ class AsyncRunnable(Generic[Input, Output]):
                     yield item
                 elif sink is not None:
                     sink.events.append(item)  # streamed by a function: its run hands them on
+
+    async def _traced_outputs(
+        self,
+        input: Input,
+        config: RunnableConfig,
+        resources: Resources,
+        recorder: _tracing.RunRecorder,
+    ) -> AsyncGenerator[Output, None]:
+        """``astream`` with tracing on: the run's events go to the recorder, not the caller."""
+        context = RunContext(resources=resources, emit=True, version="v2", input=input)
+        error: BaseException | None = None
+        closed_early = False
+        try:
+            async with closing_iter(self._atransform(once(input), config, context, ())) as items:
+                async for item in items:
+                    if isinstance(item, BaseEvent):
+                        recorder.on_event(item)
+                    else:
+                        yield item
+        except GeneratorExit:
+            closed_early = True
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            recorder.finish(error, closed_early=closed_early)
 
     def astream_events(
         self,
@@ -234,10 +270,26 @@ class AsyncRunnable(Generic[Input, Output]):
         resources: Resources,
     ) -> AsyncGenerator[StreamEvent, None]:
         context = RunContext(resources=resources, emit=True, version=version, input=input)
-        async with closing_iter(self._atransform(once(input), config, context, ())) as items:
-            async for item in items:
-                if isinstance(item, BaseEvent) and event_filter.accepts(item):
-                    yield item  # type: ignore[misc]  # every BaseEvent made here is a StreamEvent
+        recorder = _tracing.start() if version == "v2" else None
+        error: BaseException | None = None
+        closed_early = False
+        try:
+            async with closing_iter(self._atransform(once(input), config, context, ())) as items:
+                async for item in items:
+                    if isinstance(item, BaseEvent):
+                        if recorder is not None:
+                            recorder.on_event(item)
+                        if event_filter.accepts(item):
+                            yield item  # type: ignore[misc]  # every BaseEvent made here is a StreamEvent
+        except GeneratorExit:
+            closed_early = True
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if recorder is not None:
+                recorder.finish(error, closed_early=closed_early)
 
     async def _atransform(
         self,

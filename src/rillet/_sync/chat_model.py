@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol, overload
 
 import msgspec
 
+from .. import _tracing
 from .._abort import Resources
 from .._aggregate import combine
 from .._sync_compat import gather_limited, iterate_blocking, run_blocking
@@ -203,6 +204,9 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
             return stream
         messages = self._messages(input)
         stop, overrides = self._call_args(stop, kwargs)
+        if _tracing.active():  # the run's events make the spans: stream as a runnable does
+            traced = self.bind(stop, overrides)
+            return Stream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
         run_id = conf.get("run_id")
         return Stream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
 

@@ -14,6 +14,7 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Literal, Protocol, overload
 
+from .. import _tracing
 from .._abort import Resources
 from .._aggregate import combine
 from .._sync_compat import iterate_blocking, run_blocking
@@ -182,6 +183,9 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             return SyncRunnable.stream(model, input, conf)
         prompt = self._prompt(input)
         stop, overrides = self._call_args(stop, kwargs)
+        if _tracing.active():  # the run's events make the spans: stream as a runnable does
+            traced = self.bind(stop, overrides)
+            return Stream(partial(traced._stream_outputs, prompt, conf))
         return Stream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload
