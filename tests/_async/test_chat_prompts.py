@@ -11,11 +11,14 @@ from rillet import (
     ChatPromptValue,
     FakeListLLM,
     HumanMessage,
+    ImageBlock,
+    InvalidInputError,
     LLMStartEvent,
     MessagesPlaceholder,
     PromptEndEvent,
     StrOutputParser,
     SystemMessage,
+    TextBlock,
 )
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +84,10 @@ async def test_message_structs_into_a_string_llm_flatten_as_langchain() -> None:
     messages: list[AnyMessage] = [SystemMessage("s"), HumanMessage("h"), AIMessage("a")]
     starts = [e async for e in llm.astream_events(messages) if isinstance(e, LLMStartEvent)]
     assert [s.data.input.prompts for s in starts] == [["System: s\nHuman: h\nAI: a"]]
+
+
+async def test_an_image_never_goes_silently_to_a_text_only_llm() -> None:
+    llm = FakeListLLM(responses=["ok"])
+    looking = HumanMessage([TextBlock("what is this?"), ImageBlock(url="https://x/y.png")])
+    with pytest.raises(InvalidInputError, match="text-only LLM"):
+        await llm.ainvoke([looking])

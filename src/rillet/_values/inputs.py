@@ -51,6 +51,15 @@ _ROLE_PREFIX = {
 def _role_and_content(message: object) -> tuple[str, str]:
     text = getattr(message, "text", None)  # a message struct: its type is LangChain's role
     if isinstance(text, str) and isinstance(getattr(message, "type", None), str):
+        from .messages import ImageBlock  # here: messages imports this module
+
+        content = getattr(message, "content", None)
+        if isinstance(content, list) and any(type(b) is ImageBlock for b in content):
+            raise InvalidInputError(
+                f"a {type(message).__name__} with an image went to a text-only LLM, which "
+                "would never see it: send it to a chat model (ChatOpenAI, ChatAnthropic, "
+                "ChatOllama) instead"
+            )
         return message.type, text  # type: ignore[attr-defined]  # checked just above
     if isinstance(message, str):  # a bare string in a message list is a human turn
         return "human", message
