@@ -230,14 +230,22 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 and choice.index == 0
                 and delta.reasoning_content is None
                 and delta.reasoning is None
-                and delta.tool_calls is None
                 and payload.error is None
             ):
-                text = delta.content
-                if not text:
-                    return None
-                self._texts.append(text)
-                return AIMessageChunk(text)
+                calls = delta.tool_calls
+                if calls is None:
+                    text = delta.content
+                    if not text:
+                        return None
+                    self._texts.append(text)
+                    return AIMessageChunk(text)
+                if len(calls) == 1 and not delta.content:
+                    # The other hot path: one argument fragment of a tool call (issue 13).
+                    call = calls[0]
+                    function = call.function
+                    if call.id is None and function is not None and function.name is None:
+                        fragment = ToolCallChunk(None, function.arguments, None, call.index)
+                        return AIMessageChunk(tool_call_chunks=[fragment])
         return self._slow(payload, data)
 
     def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
