@@ -26,6 +26,7 @@ from rillet import (
     APITimeoutError,
     BaseLLM,
     ConfigError,
+    IncompleteStreamError,
     InternalServerError,
     InvalidInputError,
     Ollama,
@@ -638,3 +639,20 @@ def test_credentials_in_headers_and_url_never_show(hostile: HostileServer, make:
     ]
     for secret in ("proxy-secret-pw", "azure-key-1234567890", "cHJveHl1c2VyOnByb3h5LXNlY3JldC1wdw"):
         assert not any(secret in text for text in shown), (secret, shown)
+
+
+# -- minor: a stream cut inside a frame is incomplete, for every provider ------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_stream_cut_inside_a_frame_is_incomplete(
+    provider: Provider, hostile: HostileServer, make: Make
+) -> None:
+    whole = frames(provider, TOKENS[:3])
+    half = whole[-1][: len(whole[-1]) // 2]
+    hostile.queue([send(stream_head(provider) + chunked(*whole[:-1], half))])  # then a clean EOF
+    llm = make(provider, timeout=5)
+    received: list[str] = []
+    error, _ = timed(lambda: collect(llm, received))
+    assert isinstance(error, IncompleteStreamError), repr(error)
+    assert error.partial_text == "".join(received) == "".join(TOKENS[:2])

@@ -139,7 +139,10 @@ def stream_response(
                 if batch and head is not None:
                     first, head = b"".join(head)[:RAW_LIMIT], None
                 for frame in batch:
-                    chunk = reader.feed(frame)
+                    try:
+                        chunk = reader.feed(frame)
+                    except StreamDecodeError as exc:  # a last line cut off mid-way
+                        raise reader.cut_short(exc.raw) from exc
                     if chunk is not None:
                         yield chunk
                 finished = True

@@ -137,6 +137,19 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
             url=self.url,
         )
 
+    def cut_short(self, raw: bytes) -> IncompleteStreamError:
+        """The error for a body that ended inside its last frame (``raw``, undecodable): the
+        same fault as a stream cut between frames, so the same error, for every provider."""
+        return IncompleteStreamError(
+            f"the stream from {self.url} ended in the middle of a line, without "
+            f"{self.terminal}; the text received so far is in .partial_text",
+            partial_text=self.builder.text(0),
+            request_id=self.request_id,
+            status_code=self.status_code,
+            raw=raw,
+            url=self.url,
+        )
+
     def _complete_without_terminal(self) -> bool:
         return False
 
