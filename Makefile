@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: install generate check-generated lint format typecheck pytest test demo bench clean
+.PHONY: install generate check-generated lint format typecheck pytest test demo bench langchain-tests clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -54,5 +54,10 @@ BENCH_ARGS ?=
 bench: $(BENCH_STAMP)  ## interleaved rounds: rillet vs its transport, the floor, LangChain, openai-python (BENCH_ARGS="--rounds 3")
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
+LC_VENV := .venv-langchain
+langchain-tests: $(UV)  ## LangChain's standard tests (langchain-tests 1.1.9) against rillet.langchain, in their own venv
+	UV_PROJECT_ENVIRONMENT=$(LC_VENV) $(UV) sync --frozen --group dev --group langchain-tests --all-extras --python $(PYTHON)
+	$(LC_VENV)/bin/pytest -c langchain_standard/pytest.ini langchain_standard -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LC_VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,502 @@
+"""LangChain interop (``rillet[langchain]``): rillet models inside LangChain, LangChain runnables
+inside rillet.
+
+::
+
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from rillet import ChatOpenAI
+    from rillet.langchain import from_langchain, to_langchain
+
+    chain = ChatPromptTemplate.from_template("Tell me about {topic}") | to_langchain(
+        ChatOpenAI(model="gpt-4o-mini")
+    ) | StrOutputParser()
+    for token in chain.stream({"topic": "goldfish"}):   # rillet's transport underneath
+        print(token, end="", flush=True)
+
+- `to_langchain(model)` gives a langchain-core ``BaseChatModel`` for a rillet chat model and a
+  ``BaseLLM`` for a rillet string LLM. Every call streams through rillet (its transport, typed
+  errors, retries, and its close-on-break: stopping LangChain's stream closes the HTTP response);
+  callbacks and LangSmith tracing see each token as for any LangChain model.
+- `from_langchain(runnable)` gives a rillet ``RunnableLambda`` that streams when the LangChain
+  runnable streams, so it composes with ``|``. LangChain messages it yields become rillet's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+from langchain_core import messages as lc
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import (
+    BaseChatModel as LCBaseChatModel,
+    BaseLLM as LCBaseLLM,
+    LangSmithParams,
+)
+from langchain_core.language_models.chat_models import agenerate_from_stream, generate_from_stream
+from langchain_core.outputs import (
+    ChatGenerationChunk,
+    ChatResult,
+    Generation,
+    GenerationChunk,
+    LLMResult as LCLLMResult,
+)
+from langchain_core.prompt_values import PromptValue as LCPromptValue
+from langchain_core.runnables import Runnable as LCRunnable
+from pydantic import ConfigDict, model_validator
+
+from ._facade.chat_model import BaseChatModel
+from ._facade.composition import RunnableLambda
+from ._facade.llm import BaseLLM
+from ._values.errors import InvalidInputError
+from ._values.messages import (
+    AIMessage,
+    AIMessageChunk,
+    AnyMessage,
+    ContentBlock,
+    HumanMessage,
+    ImageBlock,
+    ReasoningBlock,
+    SystemMessage,
+    TextBlock,
+    ToolCall,
+    ToolCallChunk,
+    ToolMessage,
+    UsageMetadata,
+)
+
+__all__ = ["RilletChatModel", "RilletLLM", "from_langchain", "to_langchain"]
+
+T = TypeVar("T")
+
+
+class RilletChatModel(LCBaseChatModel):
+    """A rillet chat model as a LangChain ``BaseChatModel`` (made by `to_langchain`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    rillet_model: BaseChatModel
+    """The rillet chat model every call streams through."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build(cls, values: Any) -> Any:
+        """``RilletChatModel(provider="openai", model=..., temperature=..., ...)`` builds the
+        rillet model itself (LangChain's constructor conventions, as the standard tests use)."""
+        if not isinstance(values, dict) or "rillet_model" in values:
+            return values
+        fields = cls.model_fields
+        own = {k: v for k, v in values.items() if k in fields}
+        rillet_args = {k: v for k, v in values.items() if k not in fields}
+        return {**own, "rillet_model": _chat_model(rillet_args)}
+
+    @property
+    def _llm_type(self) -> str:
+        return f"rillet-{self.rillet_model.get_name()}"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"rillet_model": repr(self.rillet_model)}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_model_type="chat")
+        ls = self.rillet_model._sync_twin()._ls_params()
+        if isinstance(provider := ls.get("ls_provider"), str):
+            params["ls_provider"] = provider
+        if isinstance(name := ls.get("ls_model_name"), str):
+            params["ls_model_name"] = name
+        if isinstance(temperature := ls.get("ls_temperature"), int | float):
+            params["ls_temperature"] = float(temperature)
+        if isinstance(max_tokens := ls.get("ls_max_tokens"), int):
+            params["ls_max_tokens"] = max_tokens
+        if isinstance(kwargs.get("model"), str):
+            params["ls_model_name"] = kwargs["model"]
+        if stop:
+            params["ls_stop"] = stop
+        return params
+
+    def _generate(
+        self,
+        messages: list[lc.BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    async def _agenerate(
+        self,
+        messages: list[lc.BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[lc.BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        inputs = [from_langchain_message(m) for m in messages]
+        with self.rillet_model.stream(inputs, stop=stop, **kwargs) as stream:
+            for chunk in stream:
+                generation = ChatGenerationChunk(message=to_langchain_chunk(chunk))
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
+
+    async def _astream(
+        self,
+        messages: list[lc.BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        inputs = [from_langchain_message(m) for m in messages]
+        async with self.rillet_model.astream(inputs, stop=stop, **kwargs) as stream:
+            async for chunk in stream:
+                generation = ChatGenerationChunk(message=to_langchain_chunk(chunk))
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
+
+
+class RilletLLM(LCBaseLLM):
+    """A rillet string LLM as a LangChain ``BaseLLM`` (made by `to_langchain`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    rillet_model: BaseLLM
+    """The rillet LLM every call streams through."""
+
+    @property
+    def _llm_type(self) -> str:
+        return f"rillet-{self.rillet_model.get_name()}"
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LCLLMResult:
+        generations: list[list[Generation]] = []
+        for prompt in prompts:
+            text = "".join(c.text for c in self._stream(prompt, stop, run_manager, **kwargs))
+            generations.append([Generation(text=text)])
+        return LCLLMResult(generations=generations)
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LCLLMResult:
+        generations: list[list[Generation]] = []
+        for prompt in prompts:
+            pieces = [c.text async for c in self._astream(prompt, stop, run_manager, **kwargs)]
+            generations.append([Generation(text="".join(pieces))])
+        return LCLLMResult(generations=generations)
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        with self.rillet_model.stream(prompt, stop=stop, **kwargs) as stream:
+            for text in stream:
+                chunk = GenerationChunk(text=text)
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        async with self.rillet_model.astream(prompt, stop=stop, **kwargs) as stream:
+            async for text in stream:
+                chunk = GenerationChunk(text=text)
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+
+
+_CHAT_ARGS = frozenset(
+    ("model", "temperature", "max_tokens", "timeout", "stop", "max_retries", "api_key", "base_url")
+)
+
+
+def _chat_model(values: Mapping[str, Any]) -> BaseChatModel:
+    """A rillet chat model from LangChain-style constructor arguments."""
+    args = dict(values)
+    provider = args.pop("provider", "openai")
+    streaming = args.pop("streaming", None)
+    if streaming is not None and not isinstance(streaming, bool):
+        raise InvalidInputError(f"streaming must be a bool, got {streaming!r}")
+    if "model_name" in args:
+        args["model"] = args.pop("model_name")
+    unknown = set(args) - _CHAT_ARGS
+    if unknown:
+        raise InvalidInputError(
+            f"RilletChatModel got unknown argument(s) {sorted(unknown)}; it takes provider= and "
+            f"{sorted(_CHAT_ARGS)} (or rillet_model= a rillet chat model)"
+        )
+    if args.get("stop") == []:
+        args["stop"] = None
+    if provider == "openai":
+        from ._providers.openai.models import ChatOpenAI
+
+        return ChatOpenAI(**args)
+    if provider == "anthropic":
+        from ._providers.anthropic.models import ChatAnthropic
+
+        return ChatAnthropic(**args)
+    raise InvalidInputError(
+        f"RilletChatModel(provider={provider!r}): build it with provider='openai' or "
+        "'anthropic', or pass rillet_model= any rillet chat model (ChatOllama too)"
+    )
+
+
+@overload
+def to_langchain(model: BaseChatModel) -> RilletChatModel: ...
+@overload
+def to_langchain(model: BaseLLM) -> RilletLLM: ...
+def to_langchain(model: BaseChatModel | BaseLLM) -> RilletChatModel | RilletLLM:
+    """A LangChain model that streams through ``model`` (a chat model or a string LLM)."""
+    if isinstance(model, BaseChatModel):
+        return RilletChatModel(rillet_model=model)
+    if isinstance(model, BaseLLM):
+        return RilletLLM(rillet_model=model)
+    raise InvalidInputError(
+        f"to_langchain takes a rillet chat model or LLM, got {type(model).__name__}; "
+        "for any other runnable use RunnableLambda around its stream"
+    )
+
+
+def from_langchain(
+    runnable: LCRunnable[Any, Any], *, name: str | None = None
+) -> RunnableLambda[Any, Any]:
+    """A rillet runnable that runs (and streams, when it streams) a LangChain runnable."""
+
+    def stream(inputs: Iterator[object]) -> Iterator[object]:
+        items = iter(runnable.stream(_to_langchain_input(_whole(list(inputs)))))
+        try:
+            for item in items:
+                yield _from_langchain_output(item)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    async def astream(inputs: AsyncIterator[object]) -> AsyncIterator[object]:
+        values = [value async for value in inputs]
+        items = runnable.astream(_to_langchain_input(_whole(values)))
+        try:
+            async for item in items:
+                yield _from_langchain_output(item)
+        finally:
+            aclose = getattr(items, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return RunnableLambda(stream, astream, name=name or runnable.get_name())
+
+
+# -- conversions ---------------------------------------------------------------------------------
+
+
+def _whole(values: Sequence[object]) -> object:
+    if len(values) == 1:
+        return values[0]
+    if not values:
+        raise InvalidInputError("from_langchain got no input")
+    total = values[0]
+    for value in values[1:]:
+        total = total + value  # type: ignore[operator]  # streamed input chunks add up
+    return total
+
+
+def _to_langchain_input(value: object) -> object:
+    from ._prompts import ChatPromptValue, StringPromptValue
+
+    if isinstance(value, ChatPromptValue | StringPromptValue):
+        messages = value.to_messages()
+        return [to_langchain_message(m) for m in messages]
+    if isinstance(value, SystemMessage | HumanMessage | AIMessage | AIMessageChunk | ToolMessage):
+        return to_langchain_message(value)
+    if isinstance(value, list) and all(
+        isinstance(v, SystemMessage | HumanMessage | AIMessage | AIMessageChunk | ToolMessage)
+        for v in value
+    ):
+        return [to_langchain_message(v) for v in value]
+    return value
+
+
+def _from_langchain_output(value: object) -> object:
+    if isinstance(value, lc.AIMessageChunk):
+        return from_langchain_chunk(value)
+    if isinstance(value, lc.BaseMessage):
+        return from_langchain_message(value)
+    if isinstance(value, LCPromptValue):
+        return [from_langchain_message(m) for m in value.to_messages()]
+    return value
+
+
+def _blocks_from_langchain(content: str | list[str | dict[Any, Any]]) -> str | list[ContentBlock]:
+    if isinstance(content, str):
+        return content
+    blocks: list[ContentBlock] = []
+    for part in content:
+        if isinstance(part, str):
+            blocks.append(TextBlock(part))
+            continue
+        kind = part.get("type")
+        if kind == "text":
+            blocks.append(TextBlock(str(part.get("text", ""))))
+        elif kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, Mapping) else image
+            blocks.append(ImageBlock(url=str(url)))
+        elif kind == "image" and "url" in part:
+            blocks.append(ImageBlock(url=str(part["url"])))
+        elif kind == "image" and "base64" in part:
+            blocks.append(ImageBlock(base64=str(part["base64"]), mime_type=part.get("mime_type")))
+        elif kind in ("reasoning", "thinking"):
+            text = part.get("reasoning", part.get("thinking", ""))
+            blocks.append(ReasoningBlock(str(text), signature=part.get("signature")))
+        else:
+            raise InvalidInputError(
+                f"a LangChain content block of type {kind!r} has no rillet equivalent; "
+                "rillet takes text, image (url or base64) and reasoning blocks"
+            )
+    return blocks
+
+
+def from_langchain_message(message: lc.BaseMessage) -> AnyMessage:
+    """A LangChain message as rillet's."""
+    content = _blocks_from_langchain(message.content)
+    if isinstance(message, lc.SystemMessage):
+        return SystemMessage(content, name=message.name, id=message.id)
+    if isinstance(message, lc.HumanMessage):
+        return HumanMessage(content, name=message.name, id=message.id)
+    if isinstance(message, lc.ToolMessage):
+        return ToolMessage(
+            content,
+            message.tool_call_id,
+            status="error" if message.status == "error" else "success",
+            name=message.name,
+            id=message.id,
+        )
+    if isinstance(message, lc.AIMessageChunk):
+        return from_langchain_chunk(message)
+    if isinstance(message, lc.AIMessage):
+        return AIMessage(
+            content,
+            tool_calls=[
+                ToolCall(c["name"], dict(c["args"]), c.get("id")) for c in message.tool_calls
+            ],
+            name=message.name,
+            id=message.id,
+        )
+    raise InvalidInputError(
+        f"a LangChain {type(message).__name__} has no rillet equivalent; rillet takes system, "
+        "human, ai and tool messages"
+    )
+
+
+def from_langchain_chunk(chunk: lc.AIMessageChunk) -> AIMessageChunk:
+    """A LangChain ``AIMessageChunk`` as rillet's."""
+    usage = chunk.usage_metadata
+    return AIMessageChunk(
+        _blocks_from_langchain(chunk.content),
+        tool_call_chunks=[
+            ToolCallChunk(c.get("name"), c.get("args"), c.get("id"), c.get("index"))
+            for c in chunk.tool_call_chunks
+        ],
+        usage_metadata=None
+        if usage is None
+        else UsageMetadata(usage["input_tokens"], usage["output_tokens"], usage["total_tokens"]),
+        id=chunk.id,
+        chunk_position="last" if chunk.chunk_position == "last" else None,
+    )
+
+
+def _content_to_langchain(content: str | list[ContentBlock]) -> str | list[str | dict[Any, Any]]:
+    if isinstance(content, str):
+        return content
+    parts: list[str | dict[Any, Any]] = []
+    for block in content:
+        if isinstance(block, TextBlock):
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            url = block.url or f"data:{block.mime_type};base64,{block.base64}"
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+    return parts
+
+
+def to_langchain_message(message: AnyMessage) -> lc.BaseMessage:
+    """A rillet message as LangChain's."""
+    if isinstance(message, AIMessageChunk):
+        return to_langchain_chunk(message)
+    content = _content_to_langchain(message.content)
+    if isinstance(message, SystemMessage):
+        return lc.SystemMessage(content, name=message.name, id=message.id)
+    if isinstance(message, HumanMessage):
+        return lc.HumanMessage(content, name=message.name, id=message.id)
+    if isinstance(message, ToolMessage):
+        return lc.ToolMessage(
+            content, tool_call_id=message.tool_call_id, status=message.status, name=message.name
+        )
+    return lc.AIMessage(
+        content if message.text or not message.reasoning else message.text,
+        tool_calls=[
+            lc.ToolCall(name=c.name, args=dict(c.args), id=c.id) for c in message.tool_calls
+        ],
+        name=message.name,
+        id=message.id,
+    )
+
+
+def to_langchain_chunk(chunk: AIMessageChunk) -> lc.AIMessageChunk:
+    """A rillet ``AIMessageChunk`` as LangChain's: text in ``content``, reasoning in
+    ``additional_kwargs["reasoning_content"]`` (as langchain-openai reports DeepSeek's), usage and
+    response metadata as their dicts, tool-call fragments as ``tool_call_chunks``."""
+    additional: dict[str, Any] = {}
+    reasoning = chunk.reasoning
+    if reasoning:
+        additional["reasoning_content"] = reasoning
+    usage = chunk.usage_metadata
+    metadata = {
+        name: value
+        for name in chunk.response_metadata.__struct_fields__
+        if (value := getattr(chunk.response_metadata, name)) is not None
+    }
+    return lc.AIMessageChunk(
+        content=chunk.text,
+        additional_kwargs=additional,
+        response_metadata=metadata,
+        usage_metadata=None
+        if usage is None
+        else lc.UsageMetadata(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            total_tokens=usage.total_tokens,
+        ),
+        tool_call_chunks=[
+            lc.ToolCallChunk(name=c.name, args=c.args, id=c.id, index=c.index)
+            for c in chunk.tool_call_chunks
+        ],
+        id=chunk.id,
+        chunk_position=chunk.chunk_position,
+    )
