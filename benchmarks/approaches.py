@@ -787,3 +787,53 @@ class FloorClient:
 async def floor_socket(base_url: str) -> AsyncRunner:
     client = FloorClient(base_url)
     return AsyncRunner(client.run, client.close)
+
+
+# -- issue 15: tracing off must cost nothing -----------------------------------------------------
+
+
+@approach(
+    "rillet.chat.astream.untraced",
+    "rillet ChatOpenAI astream without the tracing seam (today's path, called directly)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_astream_untraced(base_url: str) -> AsyncRunner:
+    import uuid
+    from functools import partial
+
+    from rillet import AsyncStream
+
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        twin = model._async_twin()
+        messages = twin._messages(prompt_for(n))
+        stream = AsyncStream(partial(twin._stream_chunks, messages, None, {}, str(uuid.uuid4())))
+        return "".join([chunk.text async for chunk in stream])
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach(
+    "rillet.chat.astream.traced",
+    "rillet ChatOpenAI astream, tracing on (an SDK TracerProvider, no exporter)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_astream_traced(base_url: str) -> AsyncRunner:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    import rillet.otel
+
+    rillet.otel.instrument(TracerProvider())
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        return "".join([chunk.text async for chunk in model.astream(prompt_for(n))])
+
+    async def close() -> None:
+        rillet.otel.uninstrument()
+        await model.aclose()
+
+    return AsyncRunner(run, close)

@@ -159,6 +159,17 @@ SUITES: tuple[Suite, ...] = (
         note="the .read row re-parses the arguments so far on every chunk: it grows by design",
     ),
     Suite(
+        "otel",
+        "tracing (issue 15): ChatOpenAI astream with tracing off against the path without the seam",
+        "chunk",
+        ("rillet.chat.astream", "rillet.chat.astream.untraced", "rillet.chat.astream.traced"),
+        rounds=5,
+        n=5_000,
+        runs=2,
+        reference="rillet.chat.astream.untraced",
+        note="off: one global read per stream call; traced: an SDK TracerProvider without exporter",
+    ),
+    Suite(
         "linearity",
         "linearity (µs/chunk at the large N over the small N, same process)",
         "linearity",
@@ -230,6 +241,15 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "astream with tracing off within 2 % of the path without the tracing seam",
+        "otel",
+        "rillet.chat.astream",
+        "rillet.chat.astream.untraced",
+        "<=",
+        1.02,
+        15,
+    ),
     Criterion(
         "a tool-call stream ≤ 2× per chunk the same number of text chunks (ChatOpenAI)",
         "tools",
