@@ -78,6 +78,7 @@ from ._values.errors import (
     IncompleteStreamError as IncompleteStreamError,
     InternalServerError as InternalServerError,
     InvalidInputError as InvalidInputError,
+    InvalidOptionError as InvalidOptionError,
     NoRunError as NoRunError,
     NotFoundError as NotFoundError,
     OutputParserError as OutputParserError,
@@ -161,6 +162,12 @@ from ._values.messages import (
     ToolMessage as ToolMessage,
     UsageMetadata as UsageMetadata,
 )
+from ._values.options import (
+    AnthropicCallOptions as AnthropicCallOptions,
+    OllamaCallOptions as OllamaCallOptions,
+    OpenAICallOptions as OpenAICallOptions,
+    OpenAIChatCallOptions as OpenAIChatCallOptions,
+)
 from ._values.outputs import (
     ChatGeneration as ChatGeneration,
     ChatResult as ChatResult,
@@ -225,14 +232,16 @@ def _resolvable_here(cls: type) -> bool:
     return True
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rillet' has no attribute {name!r}")
-    value: object = getattr(_importlib.import_module(module, __name__), name)
-    _public(value)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelled name is reported
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'rillet' has no attribute {name!r}")
+        value: object = getattr(_importlib.import_module(module, __name__), name)
+        _public(value)
+        globals()[name] = value
+        return value
 
 
 __all__ = [
@@ -245,6 +254,7 @@ __all__ = [
     "APITimeoutError",
     "AddableDict",
     "Anthropic",
+    "AnthropicCallOptions",
     "AnyMessage",
     "AsyncStream",
     "AuthenticationError",
@@ -294,6 +304,7 @@ __all__ = [
     "InputTokenDetails",
     "InternalServerError",
     "InvalidInputError",
+    "InvalidOptionError",
     "InvalidToolCall",
     "JsonOutputParser",
     "LLMEndData",
@@ -312,8 +323,11 @@ __all__ = [
     "NoRunError",
     "NotFoundError",
     "Ollama",
+    "OllamaCallOptions",
     "OpenAI",
+    "OpenAICallOptions",
     "OpenAIChat",
+    "OpenAIChatCallOptions",
     "OutputParserError",
     "OutputTokenDetails",
     "ParserEndEvent",

@@ -26,6 +26,14 @@ from .._values.inputs import (
     chat_messages,
     to_prompt,
 )
+from .._values.options import (
+    NO_OPTIONS,
+    CallOptions,
+    SequenceNotStr,
+    Stop as CallStop,
+    check_batch_inputs,
+    check_stop,
+)
 from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncStream, closing_iter
@@ -47,6 +55,8 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
 
     streams: bool = False
     takes_messages: bool = False
+    call_options: CallOptions = NO_OPTIONS
+    """The call-time options this model takes besides ``stop`` (checked on every call)."""
     run_kind = "llm"
 
     def __init__(self, *, name: str) -> None:
@@ -58,11 +68,13 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         # facade's HTTPModel): held here, so every stream of this twin keeps it alive.
         self.close_guard: object = None
 
-    def bind(self, stop: Stop, overrides: Mapping[str, object]) -> AsyncBaseLLM:
-        """A copy that runs with these call arguments (LangChain's ``llm.bind(stop=[...])``)."""
+    def bind(self, stop: CallStop, options: Mapping[str, object]) -> AsyncBaseLLM:
+        """A copy that runs with these call arguments (LangChain's ``llm.bind(stop=[...])``);
+        unknown or ill-typed options raise ``InvalidOptionError``."""
+        stop, overrides = self._call_args(stop, options)
         clone = copy.copy(self)
-        clone.bound_stop = stop if stop is not None else self.bound_stop
-        clone.bound_overrides = {**self.bound_overrides, **overrides}
+        clone.bound_stop = stop
+        clone.bound_overrides = overrides
         return clone
 
     def _ls_params(self) -> dict[str, object]:
@@ -91,10 +103,14 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         return to_prompt(input)
 
     def _call_args(
-        self, stop: Stop, kwargs: Mapping[str, object]
+        self, stop: CallStop, kwargs: Mapping[str, object]
     ) -> tuple[Stop, Mapping[str, object]]:
-        """A call's ``stop`` replaces the bound one; its keyword arguments override bound ones."""
-        return (self.bound_stop if stop is None else stop), {**self.bound_overrides, **kwargs}
+        """A call's ``stop`` replaces the bound one; its options (checked against
+        ``call_options``) override bound ones."""
+        name = self.get_name()
+        options = self.call_options.check(name, kwargs)
+        stop_list = self.bound_stop if stop is None else check_stop(name, stop)
+        return stop_list, {**self.bound_overrides, **options} if options else self.bound_overrides
 
     async def _collect(
         self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object]
@@ -133,7 +149,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> str:
         conf = ensure_config(config)
@@ -157,18 +173,19 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         return result.generations[0][0].text
 
     async def agenerate(
-        self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
+        self, prompts: SequenceNotStr[str], *, stop: CallStop = None, **kwargs: object
     ) -> LLMResult:
         """Generate for each prompt: ``result.generations[i]`` holds the candidates of prompt i,
         ``result.llm_output`` the token usage and model name."""
-        if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts):
+        check_batch_inputs(prompts, "generate() takes a list of prompt strings")
+        if not all(isinstance(p, str) for p in prompts):
             raise InvalidInputError(
                 f"generate() takes a list of prompt strings, got {prompts!r}; "
                 "for a single prompt use invoke()"
             )
+        stop, overrides = self._call_args(stop, kwargs)
         if not prompts:
             return LLMResult(generations=[])
-        stop, overrides = self._call_args(stop, kwargs)
         return await self._generate_prompts(list(prompts), stop, overrides)
 
     def astream(
@@ -176,7 +193,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> AsyncStream[str]:
         """Stream the text as it is generated, one str per token (never an empty str)."""
@@ -195,32 +212,40 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[str]: ...
 
     @overload
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[str | Exception]: ...
 
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[str] | list[str | Exception]:
-        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable."""
+        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable.
+        ``stop`` and call options apply to every input."""
+        target = self.bind(stop, kwargs) if stop is not None or kwargs else self
         if return_exceptions:
-            return await super().abatch(inputs, config, return_exceptions=True)
-        return await super().abatch(inputs, config)
+            return await AsyncRunnable.abatch(target, inputs, config, return_exceptions=True)
+        return await AsyncRunnable.abatch(target, inputs, config)
 
     # -- streaming -----------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
         self.rate_limiter = rate_limiter
         self.api = api
         self.takes_messages = api.takes_messages
+        self.call_options = api.call_options
         self.client = client
         self.max_retries = api.settings.max_retries
 

@@ -28,6 +28,7 @@ from .._values.events import (
     Version,
     check_version,
 )
+from .._values.options import SequenceNotStr, check_batch_inputs
 from .stream import AsyncStream, closing_iter
 
 __all__ = [
@@ -239,12 +240,12 @@ class AsyncRunnable(Generic[Input, Output]):
         config: RunnableConfig | None = None,
         *,
         version: Literal["v1", "v2"] = "v2",
-        include_names: Sequence[str] | None = None,
-        include_types: Sequence[str] | None = None,
-        include_tags: Sequence[str] | None = None,
-        exclude_names: Sequence[str] | None = None,
-        exclude_types: Sequence[str] | None = None,
-        exclude_tags: Sequence[str] | None = None,
+        include_names: SequenceNotStr[str] | None = None,
+        include_types: SequenceNotStr[str] | None = None,
+        include_tags: SequenceNotStr[str] | None = None,
+        exclude_names: SequenceNotStr[str] | None = None,
+        exclude_types: SequenceNotStr[str] | None = None,
+        exclude_tags: SequenceNotStr[str] | None = None,
     ) -> AsyncStream[StreamEvent]:
         """Stream typed events from every step of the run, in order (see LangChain's
         astream_events). ``version="v1"`` has no parent ids and no custom events."""
@@ -326,7 +327,7 @@ class AsyncRunnable(Generic[Input, Output]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -335,15 +336,15 @@ class AsyncRunnable(Generic[Input, Output]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
     ) -> list[Output | Exception]: ...
 
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
@@ -353,6 +354,7 @@ class AsyncRunnable(Generic[Input, Output]):
         With ``return_exceptions=True`` a failing input yields its exception in its own slot and
         the others still complete; otherwise the first failure cancels the rest and is raised.
         """
+        check_batch_inputs(inputs)
         configs = config_list(config, len(inputs))
         if not configs:
             return []

@@ -14,9 +14,10 @@ from .._values.errors import StreamClosedError
 __all__ = ["AsyncStream", "closing_iter"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class AsyncStream(Generic[T]):
+class AsyncStream(Generic[T_co]):
     """Chunks of one run, pulled from the producing generators inline (no task, no queue).
 
     Closes the HTTP response when exhausted, on ``aclose()``, on leaving ``async with``, when the
@@ -30,16 +31,16 @@ class AsyncStream(Generic[T]):
 
     __slots__ = ("_closed", "_gen", "_resources", "_stopped")
 
-    def __init__(self, produce: Callable[[Resources], AsyncGenerator[T, None]]) -> None:
+    def __init__(self, produce: Callable[[Resources], AsyncGenerator[T_co, None]]) -> None:
         self._resources = Resources()
         self._gen = produce(self._resources)
         self._closed = False
         self._stopped = False  # closed by aclose() while another task was reading
 
-    def __aiter__(self) -> AsyncStream[T]:
+    def __aiter__(self) -> AsyncStream[T_co]:
         return self
 
-    async def __anext__(self) -> T:
+    async def __anext__(self) -> T_co:
         if self._closed:
             raise StreamClosedError("this stream is closed; start a new one")
         try:
@@ -74,7 +75,7 @@ class AsyncStream(Generic[T]):
             return
         await self._gen.aclose()
 
-    async def __aenter__(self) -> AsyncStream[T]:
+    async def __aenter__(self) -> AsyncStream[T_co]:
         return self
 
     async def __aexit__(

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, overload
 
 from .._values.config import RunnableConfig
 from .._values.inputs import LanguageModelInput
+from .._values.options import (
+    NO_OPTIONS,
+    CallOptions,
+    NoCallOptions,
+    SequenceNotStr,
+    Stop as CallStop,
+    check_stop,
+)
 from .._values.outputs import GenerationChunk, LLMResult
 from .runnable import Runnable
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
     from .._async.llm import AsyncBaseLLM, AsyncUserLLM
     from .._async.stream import AsyncStream
     from .._sync.llm import SyncBaseLLM, SyncUserLLM
@@ -39,13 +49,20 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
     def _async_twin(self) -> AsyncBaseLLM:
         raise NotImplementedError
 
+    def _call_options(self) -> CallOptions:
+        """The call-time options this model takes (``bind`` checks them at once)."""
+        return NO_OPTIONS
+
+    # Each model re-declares these signatures with its own ``**kwargs: Unpack[...]`` (see
+    # ``_provider_calls.py``); at run time every call checks its options against the model's.
+
     def invoke(
         self,
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> str:
         """The whole completion of one prompt.
 
@@ -59,8 +76,8 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> str:
         """The whole completion of one prompt (async); arguments as in ``invoke``."""
         return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
@@ -70,8 +87,8 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> Stream[str]:
         """The completion of one prompt as ``str`` chunks, as the server sends them.
 
@@ -85,26 +102,110 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[str]:
         """The completion of one prompt as ``str`` chunks (async); see ``stream``."""
         return self._async_twin().astream(input, config, stop=stop, **kwargs)
 
-    def generate(self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object) -> LLMResult:
+    @overload
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str]: ...
+
+    @overload
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str | Exception]: ...
+
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str] | list[str | Exception]:
+        return self._sync_twin().batch(
+            inputs, config, return_exceptions=return_exceptions, stop=stop, **kwargs
+        )
+
+    @overload
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str]: ...
+
+    @overload
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str | Exception]: ...
+
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[str] | list[str | Exception]:
+        return await self._async_twin().abatch(
+            inputs, config, return_exceptions=return_exceptions, stop=stop, **kwargs
+        )
+
+    def generate(
+        self,
+        prompts: SequenceNotStr[str],
+        *,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> LLMResult:
         """Complete several prompts; an ``LLMResult`` with one list of generations per prompt, plus
         usage and model name in ``llm_output``.
         """
         return self._sync_twin().generate(prompts, stop=stop, **kwargs)
 
     async def agenerate(
-        self, prompts: Sequence[str], *, stop: Stop = None, **kwargs: object
+        self,
+        prompts: SequenceNotStr[str],
+        *,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> LLMResult:
         """Complete several prompts (async); see ``generate``."""
         return await self._async_twin().agenerate(prompts, stop=stop, **kwargs)
 
-    def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundLLM:
-        """This model with call arguments fixed (e.g. ``llm.bind(stop=["\\n"])`` in a chain)."""
+    def bind(self, *, stop: CallStop = None, **kwargs: Unpack[NoCallOptions]) -> BoundLLM:
+        """This model with call arguments fixed (e.g. ``llm.bind(stop=["\\n"])`` in a chain);
+        unknown or ill-typed options raise ``InvalidOptionError`` here."""
+        name = self.get_name()
+        check_stop(name, stop)
+        self._call_options().check(name, kwargs)
         return BoundLLM(self, stop=stop, overrides=kwargs)
 
     def close(self) -> None:
@@ -198,7 +299,7 @@ class LLM(BaseLLM):
 class BoundLLM(BaseLLM):
     """An LLM with call arguments fixed by ``bind``; shares the model's connections."""
 
-    def __init__(self, model: BaseLLM, *, stop: Stop, overrides: Mapping[str, object]) -> None:
+    def __init__(self, model: BaseLLM, *, stop: CallStop, overrides: Mapping[str, object]) -> None:
         self.model = model
         self.name = model.name
         self._stop = stop
@@ -207,6 +308,9 @@ class BoundLLM(BaseLLM):
     def get_name(self) -> str:
         """The bound model's run name."""
         return self.model.get_name()
+
+    def _call_options(self) -> CallOptions:
+        return self.model._call_options()
 
     def _sync_twin(self) -> SyncBaseLLM:
         return self.model._sync_twin().bind(self._stop, self._overrides)

@@ -20,6 +20,7 @@ from .._providers.base import HTTPApi, Settings
 from .._providers.chat_base import ChatHTTPApi
 from .._rate_limit import RateLimiter
 from .._values.errors import ConfigError
+from .._values.options import CallOptions
 from .._values.tools import TOOL_FORMATS, ToolFormat
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .chat_model import BaseChatModel
@@ -270,6 +271,9 @@ class APIModel(HTTPModel, Generic[S, Frame, Payload]):
         super().__init__(
             timeout=timeout, http_client=http_client, http_async_client=http_async_client, name=name
         )
+
+    def _call_options(self) -> CallOptions:
+        return self._api.call_options
 
     @property
     def settings(self) -> S:

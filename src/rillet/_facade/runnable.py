@@ -16,8 +16,10 @@ from .._aggregate import AddableDict
 from .._values.config import RunnableConfig
 from .._values.errors import RilletError
 from .._values.events import StreamEvent
+from .._values.options import SequenceNotStr
 
 if TYPE_CHECKING:
+
     from .._async.runnable import AsyncRunnable
     from .._async.stream import AsyncStream
     from .._sync.runnable import SyncRunnable
@@ -106,13 +108,13 @@ class Runnable(Generic[Input, Output]):
         self,
         config: RunnableConfig | None = None,
         *,
-        tags: list[str] | None = None,
-        metadata: dict[str, object] | None = None,
+        tags: SequenceNotStr[str] | None = None,
+        metadata: Mapping[str, object] | None = None,
         run_name: str | None = None,
         max_concurrency: int | None = None,
         run_id: uuid.UUID | None = None,
         recursion_limit: int | None = None,
-        configurable: dict[str, object] | None = None,
+        configurable: Mapping[str, object] | None = None,
     ) -> RunnableBinding[Input, Output]:
         """The same runnable with this config (tags, metadata, run_name...) on every call.
 
@@ -200,12 +202,12 @@ class Runnable(Generic[Input, Output]):
         config: RunnableConfig | None = None,
         *,
         version: Literal["v1", "v2"] = "v2",
-        include_names: Sequence[str] | None = None,
-        include_types: Sequence[str] | None = None,
-        include_tags: Sequence[str] | None = None,
-        exclude_names: Sequence[str] | None = None,
-        exclude_types: Sequence[str] | None = None,
-        exclude_tags: Sequence[str] | None = None,
+        include_names: SequenceNotStr[str] | None = None,
+        include_types: SequenceNotStr[str] | None = None,
+        include_tags: SequenceNotStr[str] | None = None,
+        exclude_names: SequenceNotStr[str] | None = None,
+        exclude_types: SequenceNotStr[str] | None = None,
+        exclude_tags: SequenceNotStr[str] | None = None,
     ) -> AsyncStream[StreamEvent]:
         """Typed events from every step, in order, as the run happens (LangChain's v1/v2)."""
         return self._async_twin().astream_events(
@@ -226,12 +228,12 @@ class Runnable(Generic[Input, Output]):
         config: RunnableConfig | None = None,
         *,
         version: Literal["v1", "v2"] = "v2",
-        include_names: Sequence[str] | None = None,
-        include_types: Sequence[str] | None = None,
-        include_tags: Sequence[str] | None = None,
-        exclude_names: Sequence[str] | None = None,
-        exclude_types: Sequence[str] | None = None,
-        exclude_tags: Sequence[str] | None = None,
+        include_names: SequenceNotStr[str] | None = None,
+        include_types: SequenceNotStr[str] | None = None,
+        include_tags: SequenceNotStr[str] | None = None,
+        exclude_names: SequenceNotStr[str] | None = None,
+        exclude_types: SequenceNotStr[str] | None = None,
+        exclude_tags: SequenceNotStr[str] | None = None,
     ) -> Stream[StreamEvent]:
         """The sync twin of ``astream_events`` (LangChain has none): the same events, in order."""
         return self._sync_twin().stream_events(
@@ -275,7 +277,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def batch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -284,15 +286,15 @@ class Runnable(Generic[Input, Output]):
     @overload
     def batch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
     ) -> list[Output | Exception]: ...
 
     def batch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
@@ -310,7 +312,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -319,15 +321,15 @@ class Runnable(Generic[Input, Output]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
     ) -> list[Output | Exception]: ...
 
     async def abatch(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from .._values.inputs import ChatInput
+from .._values.options import NO_OPTIONS, CallOptions
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult
 from .._wire.reader import StreamReader
 
@@ -55,6 +56,9 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     """Prompts per non-streamed request (more than 1 only where the API takes a list)."""
     takes_messages: ClassVar[bool] = False
     """Whether a list of messages is sent as messages (chat APIs) rather than as one string."""
+    call_options: ClassVar[CallOptions] = NO_OPTIONS
+    """The call-time options (``llm.invoke(x, temperature=0)``) this API takes; they reach
+    ``body`` as ``overrides``, checked and with ``extra_body`` merged in."""
 
     def __init__(self, settings: S) -> None:
         self.settings = settings

@@ -16,9 +16,10 @@ from .._values.errors import StreamClosedError
 __all__ = ["Stream", "closing_iter"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Stream(Generic[T]):
+class Stream(Generic[T_co]):
     """Chunks of one run, pulled from the producing generators inline (no task, no queue).
 
     Closes the HTTP response when exhausted, on ``close()``, on leaving ``with``, when the
@@ -32,16 +33,16 @@ class Stream(Generic[T]):
 
     __slots__ = ("_closed", "_gen", "_resources", "_stopped")
 
-    def __init__(self, produce: Callable[[Resources], Generator[T, None]]) -> None:
+    def __init__(self, produce: Callable[[Resources], Generator[T_co, None]]) -> None:
         self._resources = Resources()
         self._gen = produce(self._resources)
         self._closed = False
         self._stopped = False  # closed by close() while another task was reading
 
-    def __iter__(self) -> Stream[T]:
+    def __iter__(self) -> Stream[T_co]:
         return self
 
-    def __next__(self) -> T:
+    def __next__(self) -> T_co:
         if self._closed:
             raise StreamClosedError("this stream is closed; start a new one")
         try:
@@ -76,7 +77,7 @@ class Stream(Generic[T]):
             return
         self._gen.close()
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Stream[T_co]:
         return self
 
     def __exit__(

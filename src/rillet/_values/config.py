@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypedDict
 
 from .errors import ConfigError
+from .options import SequenceNotStr
 
 __all__ = [
+    "CONFIG_KEYS",
     "RunSink",
     "RunnableConfig",
     "child_config",
@@ -61,17 +63,17 @@ class RunnableConfig(TypedDict, total=False):
       is, so runnables it invokes report their events as children of the function's run.
     """
 
-    tags: list[str]
-    metadata: dict[str, object]
+    tags: SequenceNotStr[str]
+    metadata: Mapping[str, object]
     run_name: str
     max_concurrency: int | None
     run_id: uuid.UUID | None
     recursion_limit: int
-    configurable: dict[str, object]
+    configurable: Mapping[str, object]
     callbacks: RunSink | None
 
 
-_KNOWN_KEYS = frozenset(RunnableConfig.__annotations__)
+CONFIG_KEYS = frozenset(RunnableConfig.__annotations__)
 
 
 def ensure_config(config: RunnableConfig | Mapping[str, object] | None = None) -> RunnableConfig:
@@ -119,7 +121,7 @@ def ensure_config(config: RunnableConfig | Mapping[str, object] | None = None) -
         elif key == "configurable":
             if not isinstance(value, Mapping):
                 raise ConfigError(f"config['configurable'] must be a dict, got {value!r}")
-            out["configurable"] = {**out["configurable"], **value}
+            out["configurable"] = {**out.get("configurable", {}), **value}
         elif key == "callbacks":
             if isinstance(value, RunSink):
                 out["callbacks"] = value
@@ -130,8 +132,8 @@ def ensure_config(config: RunnableConfig | Mapping[str, object] | None = None) -
                     "received)"
                 )
         else:
-            out["configurable"] = {**out["configurable"], key: value}
-    assert out.keys() <= _KNOWN_KEYS
+            out["configurable"] = {**out.get("configurable", {}), key: value}
+    assert out.keys() <= CONFIG_KEYS
     return out
 
 

@@ -2,7 +2,8 @@
 
     RilletError
     ├── ConfigError (also ValueError)           bad arguments: the caller must change the call
-    │   └── ToolDefinitionError                 a tool that cannot be described to a model
+    │   ├── ToolDefinitionError                 a tool that cannot be described to a model
+    │   └── InvalidOptionError (also TypeError) an unknown or ill-typed call-time option
     ├── APIError                                 something went wrong talking to a provider
     │   ├── APIConnectionError                   no usable response (DNS, refused, reset, TLS...)
     │   │   └── APITimeoutError                  connect/read/write/pool timeout
@@ -67,6 +68,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidInputError",
+    "InvalidOptionError",
     "NoRunError",
     "NotFoundError",
     "OutputParserError",
@@ -109,6 +111,11 @@ class RilletError(Exception):
 
 class ConfigError(RilletError, ValueError):
     """An argument is invalid. The message says what was expected."""
+
+
+class InvalidOptionError(ConfigError, TypeError):
+    """A call-time option (``llm.invoke(x, temperature=...)``, ``bind``, ``with_config``) this
+    runnable does not take, or a value of the wrong type; the message names what it takes."""
 
 
 class StreamClosedError(RilletError, RuntimeError):

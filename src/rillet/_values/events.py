@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import (
     TYPE_CHECKING,
     ClassVar,
@@ -592,12 +592,12 @@ class EventFilter:
     def __init__(
         self,
         *,
-        include_names: Sequence[str] | None = None,
-        include_types: Sequence[str] | None = None,
-        include_tags: Sequence[str] | None = None,
-        exclude_names: Sequence[str] | None = None,
-        exclude_types: Sequence[str] | None = None,
-        exclude_tags: Sequence[str] | None = None,
+        include_names: Iterable[str] | None = None,
+        include_types: Iterable[str] | None = None,
+        include_tags: Iterable[str] | None = None,
+        exclude_names: Iterable[str] | None = None,
+        exclude_types: Iterable[str] | None = None,
+        exclude_tags: Iterable[str] | None = None,
     ) -> None:
         for label, value in (
             ("include_names", include_names),

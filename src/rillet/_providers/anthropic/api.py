@@ -13,6 +13,7 @@ import msgspec
 
 from ..._values.errors import ConfigError
 from ..._values.inputs import ChatInput, ChatMessage, chat_messages
+from ..._values.options import AnthropicCallOptions, CallOptions
 from ..._values.outputs import (
     GenerationBuilder,
     LLMResult,
@@ -149,6 +150,7 @@ class MessagesApi(HTTPApi[AnthropicSettings, ServerSentEvent, Message]):
     message list go to ``system``); one prompt per request."""
 
     path = "/v1/messages"
+    call_options = CallOptions(AnthropicCallOptions)
     what = "an Anthropic message"
     takes_messages = True
 

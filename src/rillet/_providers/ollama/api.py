@@ -13,6 +13,7 @@ import msgspec
 
 from ..._values.errors import ConfigError
 from ..._values.inputs import ChatInput, to_prompt
+from ..._values.options import CallOptions, OllamaCallOptions
 from ..._values.outputs import (
     GenerationBuilder,
     LLMResult,
@@ -148,6 +149,7 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
     """``POST {base_url}/api/generate``: one prompt per request."""
 
     path = "/api/generate"
+    call_options = CallOptions(OllamaCallOptions)
     what = "an Ollama generate response"
 
     def headers(self, *, stream: bool) -> dict[str, str]:
@@ -157,10 +159,14 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
         self, prompt: ChatInput, stop: Stop, overrides: Mapping[str, object], *, stream: bool
     ) -> bytes:
         """``stream`` is always sent: Ollama streams by default. A call's ``stop`` replaces the
-        instance's (inside ``options``); ``extra_body`` and call-time ``overrides`` are top-level
-        keys (``options=...`` replaces the whole object)."""
+        instance's (inside ``options``); a call's ``options=...`` is merged over the instance's;
+        ``extra_body`` and the other call-time ``overrides`` are top-level keys."""
         settings = self.settings
         options = dict(settings.options)
+        call_options = overrides.get("options")
+        if isinstance(call_options, Mapping):
+            options.update(call_options)
+            overrides = {k: v for k, v in overrides.items() if k != "options"}
         if stop is not None:
             options["stop"] = stop_list(stop)
         body: dict[str, object] = {

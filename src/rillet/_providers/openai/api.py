@@ -13,6 +13,7 @@ import msgspec
 
 from ..._values.errors import ConfigError
 from ..._values.inputs import ChatInput, chat_messages, to_prompt
+from ..._values.options import CallOptions, OpenAICallOptions, OpenAIChatCallOptions
 from ..._values.outputs import GenerationBuilder, LLMResult
 from ..._values.secret import Secret
 from ..._wire.sse import ServerSentEvent
@@ -199,6 +200,7 @@ class CompletionsApi(_OpenAIApi[CompletionChoice]):
     request (the endpoint takes a list; choice ``i`` answers prompt ``i // n``)."""
 
     path = "/completions"
+    call_options = CallOptions(OpenAICallOptions)
     what = "a completion"
 
     def __init__(self, settings: OpenAISettings) -> None:
@@ -235,6 +237,7 @@ class ChatApi(_OpenAIApi[ChatChoice]):
     messages is sent as messages); one prompt per request."""
 
     path = "/chat/completions"
+    call_options = CallOptions(OpenAIChatCallOptions)
     what = "a chat completion"
     takes_messages = True
 

@@ -10,9 +10,11 @@ one HTTP runnable of each twin (``AsyncHTTPLLM``/``SyncHTTPLLM``) around an http
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import httpx
 
+from ..._facade.llm import BaseLLM
 from ..._facade.provider import APIChatModel, APIModel
 from ..._rate_limit import RateLimiter
 from ..._values.secret import Secret
@@ -22,10 +24,23 @@ from .api import ChatApi, CompletionsApi, OpenAISettings, resolve_settings
 from .chat import ChatCompletionsApi, ChatPayload
 from .wire import ChatChoice, CompletionChoice, OpenAIPayload
 
+if TYPE_CHECKING:
+    from typing import Literal, overload
+
+    from typing_extensions import Unpack
+
+    from ..._async.stream import AsyncStream
+    from ..._facade.llm import BoundLLM
+    from ..._sync.stream import Stream
+    from ..._values.config import RunnableConfig
+    from ..._values.inputs import LanguageModelInput
+    from ..._values.options import OpenAICallOptions, OpenAIChatCallOptions, SequenceNotStr, Stop
+    from ..._values.outputs import LLMResult
+
 __all__ = ["ChatOpenAI", "OpenAI", "OpenAIChat"]
 
 
-class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionChoice]]):
+class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionChoice]], BaseLLM):
     """OpenAI's completions endpoint (``gpt-3.5-turbo-instruct``), or any server that speaks it
     (vLLM, llama.cpp, LM Studio, Ollama's ``/v1``...) through ``base_url``.
 
@@ -35,6 +50,116 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
     your own httpx clients (you keep ownership). ``streaming=True`` makes ``invoke``/``generate``
     stream internally.
     """
+
+    # Typed here, run by BaseLLM: the call-time options of this model (OpenAICallOptions), checked
+    # at run time too (see _values/options.py).
+    if TYPE_CHECKING:
+
+        def invoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> str: ...
+        async def ainvoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> str: ...
+        def stream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> Stream[str]: ...
+        def astream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> AsyncStream[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str | Exception]: ...
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str | Exception]: ...
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        def generate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> LLMResult: ...
+        async def agenerate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> LLMResult: ...
+        def bind(self, *, stop: Stop = None, **kwargs: Unpack[OpenAICallOptions]) -> BoundLLM: ...
 
     def __init__(
         self,
@@ -101,7 +226,7 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
         )
 
 
-class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatChoice]]):
+class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatChoice]], BaseLLM):
     """OpenAI's chat completions endpoint (``gpt-4o-mini``...), or any server that speaks it
     (vLLM, llama.cpp, Ollama's ``/v1``, LM Studio, Groq, Together, OpenRouter...) through
     ``base_url``: an LLM, text in and text out, the prompt sent as one user message.
@@ -112,6 +237,118 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
     ``stream`` yields choice 0. ``max_tokens`` is sent as ``max_tokens`` (what compatible servers
     read); for OpenAI's reasoning models pass ``extra_body={"max_completion_tokens": ...}``.
     """
+
+    # Typed here, run by BaseLLM: the call-time options of this model (OpenAIChatCallOptions), checked
+    # at run time too (see _values/options.py).
+    if TYPE_CHECKING:
+
+        def invoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> str: ...
+        async def ainvoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> str: ...
+        def stream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> Stream[str]: ...
+        def astream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> AsyncStream[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str | Exception]: ...
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str | Exception]: ...
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        def generate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> LLMResult: ...
+        async def agenerate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> LLMResult: ...
+        def bind(
+            self, *, stop: Stop = None, **kwargs: Unpack[OpenAIChatCallOptions]
+        ) -> BoundLLM: ...
 
     def __init__(
         self,

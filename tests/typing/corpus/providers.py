@@ -36,11 +36,11 @@ def constructors() -> None:
     assert_type(Ollama(model="llama3.2", num_predict=64, options={"mirostat": 1}), Ollama)
     assert_type(FakeListLLM(responses=["a", "b"]), FakeListLLM)
     assert_type(FakeStreamingListLLM(responses=["a"], sleep=0.1), FakeStreamingListLLM)
-    OpenAIChat(best_of=2)  # type: ignore[call-arg]  # completions only
-    Anthropic()  # type: ignore[call-arg]  # model is required
-    Anthropic(model="c", max_tokens="many")  # type: ignore[arg-type]
-    Ollama(model="m", max_tokens=5)  # type: ignore[call-arg]  # Ollama's is num_predict
-    FakeListLLM(responses=["a"], sleep=1)  # type: ignore[call-arg]  # streaming fake only
+    OpenAIChat(best_of=2)  # wrong: completions only
+    Anthropic()  # wrong: model is required
+    Anthropic(model="c", max_tokens="many")  # wrong
+    Ollama(model="m", max_tokens=5)  # wrong: Ollama's is num_predict
+    FakeListLLM(responses=["a"], sleep=1)  # wrong: streaming fake only
 
 
 def every_provider_is_an_llm(chat: OpenAIChat, claude: Anthropic, local: Ollama) -> None:

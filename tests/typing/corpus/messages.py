@@ -56,8 +56,8 @@ def messages_surface(chunks: list[AIMessageChunk]) -> None:
     assert_type(msg, AIMessage)
     assert_type(msg.tool_calls[0].parse(Weather), Weather)
     assert_type(msg.tool_calls[0].args, dict[str, object])
-    _ = full.contnt  # type: ignore[attr-defined]  # misspelt names stay errors despite lazy fields
-    _ = full + "x"  # type: ignore[operator]  # only chunks add to chunks
+    _ = full.contnt  # wrong: misspelt names stay errors despite lazy fields
+    _ = full + "x"  # wrong: only chunks add to chunks
 
 
 def constructing() -> None:
@@ -70,8 +70,8 @@ def constructing() -> None:
     like: list[MessageLike] = [("human", "hi"), {"role": "user", "content": "x"}, "plain", *history]
     usage = UsageMetadata(1, 2, 3, InputTokenDetails(cache_read=1), OutputTokenDetails(reasoning=1))
     assert_type(usage + usage, UsageMetadata)
-    HumanMessage(3)  # type: ignore[arg-type]  # content is a str or blocks
-    ToolMessage("x")  # type: ignore[call-arg]  # a tool message answers a call id
+    HumanMessage(3)  # wrong: content is a str or blocks
+    ToolMessage("x")  # wrong: a tool message answers a call id
     try:
         ToolCall("f", {}).parse(Weather)
     except ToolCallParseError as exc:

@@ -1,7 +1,7 @@
-"""What users' code sees of the API, pinned for mypy --strict (this file is type-checked, not run).
+"""What users' code sees of the API, pinned (type-checked by tests/typing/test_corpus.py, not run).
 
-Each ``assert_type`` fails the type check if a signature drifts; each ``# type: ignore[code]``
-fails it (as an unused ignore) if mypy stops rejecting the line.
+Each ``assert_type`` fails the check if a signature drifts; each ``# wrong`` line fails it if a
+checker stops rejecting the line.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def llm_surface(llm: OpenAI) -> None:
     if result.llm_output is not None:
         assert_type(result.llm_output.token_usage, TokenUsage | None)
     llm.invoke("hi", stop=["\n"])
-    llm.invoke(42)  # type: ignore[arg-type]  # an LLM takes text, prompt values or messages
-    llm.stream_events("hi", version="v3")  # type: ignore[arg-type]  # only v1 and v2 exist
-    OpenAI(temprature=0)  # type: ignore[call-arg]  # unknown arguments are errors
+    llm.invoke(42)  # wrong: an LLM takes text, prompt values or messages
+    llm.stream_events("hi", version="v3")  # wrong: only v1 and v2 exist
+    OpenAI(temprature=0)  # wrong: unknown arguments are errors
 
 
 async def llm_async_surface(llm: OpenAI) -> None:
@@ -76,6 +76,8 @@ def events_narrow_by_match(llm: OpenAI) -> None:
                 assert_type(data.chunk, object)
             case CustomEvent(name=name):
                 assert_type(name, str)
+            case _:
+                pass
         assert_type(msgspec.json.encode(event), bytes)
 
 
@@ -103,7 +105,7 @@ def composition_types(llm: OpenAI) -> None:
     assert_type(RunnableLambda(length).invoke("abc"), int)
     mapped = llm | {"n": length}
     assert_type(mapped.invoke("hi"), AddableDict)
-    prompt | length  # type: ignore[operator]  # a prompt value is not a str
+    prompt | length  # wrong: a prompt value is not a str
 
 
 class Echo(LLM):

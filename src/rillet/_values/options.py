@@ -1,0 +1,185 @@
+"""Call-time options: what ``invoke``/``stream``/``batch``/``generate``/``bind`` take besides the
+input, typed per provider and checked at run time (pure; no I/O).
+
+Each model declares its options as a ``TypedDict`` (``total=False``), the type checker sees them as
+``**kwargs: Unpack[...]``, and ``CallOptions(TheTypedDict)`` checks them at run time: an unknown
+name or a value of the wrong type is an ``InvalidOptionError`` (a ``TypeError``) naming what the
+model takes. ``extra_body`` is the typed escape hatch for request parameters rillet does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol, SupportsIndex, TypedDict, TypeVar, overload
+
+import msgspec
+
+from .errors import InvalidInputError, InvalidOptionError
+
+__all__ = [
+    "NO_OPTIONS",
+    "AnthropicCallOptions",
+    "CallOptions",
+    "NoCallOptions",
+    "OllamaCallOptions",
+    "OpenAICallOptions",
+    "OpenAIChatCallOptions",
+    "SequenceNotStr",
+    "Stop",
+    "check_batch_inputs",
+    "check_stop",
+]
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class SequenceNotStr(Protocol[T_co]):
+    """A sequence that is not a ``str``: what ``batch``/``generate`` take, so that a type checker
+    reports ``llm.batch("abc")`` (a str is a sequence of its characters; ``str.__contains__``
+    takes only ``str``, which this protocol's does not)."""
+
+    @overload
+    def __getitem__(self, index: SupportsIndex, /) -> T_co: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> Sequence[T_co]: ...
+    def __contains__(self, value: object, /) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[T_co]: ...
+    def __reversed__(self) -> Iterator[T_co]: ...
+
+
+Stop = str | Sequence[str] | None
+"""A call's ``stop``: a list (or tuple) of str, or one str."""
+
+
+class NoCallOptions(TypedDict, total=False):
+    """A model that takes no call-time option besides ``stop`` (custom LLMs, fakes)."""
+
+
+class OpenAICallOptions(TypedDict, total=False):
+    """Call-time options of ``OpenAI`` (completions); each replaces the model's setting for this
+    call. Other request parameters: ``extra_body={...}``."""
+
+    temperature: float
+    max_tokens: int
+    top_p: float
+    frequency_penalty: float
+    presence_penalty: float
+    seed: int
+    logit_bias: Mapping[str, int]
+    logprobs: int
+    best_of: int
+    echo: bool
+    suffix: str
+    user: str
+    extra_body: Mapping[str, object]
+
+
+class OpenAIChatCallOptions(TypedDict, total=False):
+    """Call-time options of ``OpenAIChat`` (chat completions). Other request parameters:
+    ``extra_body={...}``."""
+
+    temperature: float
+    max_tokens: int
+    max_completion_tokens: int
+    top_p: float
+    frequency_penalty: float
+    presence_penalty: float
+    seed: int
+    logit_bias: Mapping[str, int]
+    reasoning_effort: str
+    response_format: Mapping[str, object]
+    user: str
+    extra_body: Mapping[str, object]
+
+
+class AnthropicCallOptions(TypedDict, total=False):
+    """Call-time options of ``Anthropic`` (Messages API). Other request parameters:
+    ``extra_body={...}``."""
+
+    max_tokens: int
+    temperature: float
+    top_p: float
+    top_k: int
+    metadata: Mapping[str, str]
+    extra_body: Mapping[str, object]
+
+
+class OllamaCallOptions(TypedDict, total=False):
+    """Call-time options of ``Ollama`` (``/api/generate``). ``options`` (``temperature``,
+    ``num_predict``, ``top_k``...) is merged over the model's ``options``. Other request
+    parameters: ``extra_body={...}``."""
+
+    options: Mapping[str, object]
+    system: str
+    keep_alive: str | float
+    format: str | Mapping[str, object]
+    suffix: str
+    raw: bool
+    extra_body: Mapping[str, object]
+
+
+class CallOptions:
+    """The run-time check of one ``TypedDict`` of call options (built once per provider)."""
+
+    __slots__ = ("names", "spec")
+
+    def __init__(self, spec: type[Mapping[str, object]]) -> None:
+        self.spec = spec
+        self.names = frozenset(spec.__annotations__)
+
+    def allowed(self) -> str:
+        names = ["stop", *sorted(self.names)]
+        return ", ".join(names)
+
+    def check(self, owner: str, options: Mapping[str, object]) -> dict[str, object]:
+        """``options`` as request-body keys: unknown names and ill-typed values are refused;
+        ``extra_body``'s keys are merged in last."""
+        if not options:
+            return {}
+        unknown = [name for name in options if name not in self.names]
+        if unknown:
+            hint = (
+                "; other request parameters go into extra_body={...}"
+                if "extra_body" in self.names
+                else ""
+            )
+            raise InvalidOptionError(
+                f"{owner} got unknown call option(s) {', '.join(map(repr, unknown))}; "
+                f"it takes: {self.allowed()}{hint}"
+            )
+        try:
+            msgspec.convert(dict(options), self.spec)
+        except msgspec.ValidationError as exc:
+            raise InvalidOptionError(f"{owner}: invalid call option: {exc}") from None
+        body = {name: value for name, value in options.items() if name != "extra_body"}
+        extra = options.get("extra_body")
+        if isinstance(extra, Mapping):
+            body.update(extra)
+        return body
+
+
+NO_OPTIONS = CallOptions(NoCallOptions)
+
+
+def check_stop(owner: str, stop: Stop) -> list[str] | None:
+    """A call's ``stop`` as a list of str (one str becomes a list of one), or None."""
+    if stop is None:
+        return None
+    if isinstance(stop, str):
+        return [stop]
+    if isinstance(stop, Sequence):
+        items = list(stop)
+        if all(isinstance(s, str) for s in items):
+            return items
+    raise InvalidOptionError(f"{owner}: stop must be a str or a list of str, got {stop!r}")
+
+
+def check_batch_inputs(inputs: object, what: str = "batch() takes a list of inputs") -> None:
+    """Refuse a bare str (or bytes) where a list of inputs belongs: it would run once per
+    character."""
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+        raise InvalidInputError(
+            f"{what}, got {type(inputs).__name__} {inputs!r:.60}; "
+            "for a single input use invoke(), or wrap it in a list"
+        )

@@ -1,0 +1,143 @@
+"""Call-time options (DESIGN.md decision 13): typed per provider, and checked at run time too.
+
+An unknown option or an ill-typed value never reaches a request body: it is an
+``InvalidOptionError`` (a ``TypeError``) naming what the model takes, on every method of every
+model. Known options reach the request body of that call only. A bare str given to
+``batch``/``generate`` is an ``InvalidInputError``, not one request per character.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rillet import (
+    FakeListLLM,
+    FakeStreamingListLLM,
+    InvalidInputError,
+    InvalidOptionError,
+    RilletError,
+    StrOutputParser,
+)
+from rillet.testing import FakeServer
+
+from .conftest import MakeAnthropic, MakeChat, MakeLLM, MakeOllama
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_unknown_option_names_the_allowed_ones_on_every_method(
+    server: FakeServer, make_llm: MakeLLM
+) -> None:
+    llm = make_llm()
+    bad = {"stpo": ["\n"]}
+    with pytest.raises(InvalidOptionError) as info:
+        await llm.ainvoke("hi", **bad)  # type: ignore[arg-type]  # run-time check under test
+    message = str(info.value)
+    assert "'stpo'" in message
+    assert "stop, best_of, echo, extra_body" in message
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, RilletError)
+    with pytest.raises(InvalidOptionError, match="it takes: stop, best_of"):
+        await llm.agenerate(["hi"], **bad)  # type: ignore[arg-type]  # run-time check
+    with pytest.raises(InvalidOptionError, match="it takes: stop, best_of"):
+        await llm.abatch(["hi"], **bad)  # type: ignore[call-overload]  # run-time check
+    with pytest.raises(InvalidOptionError, match="'stpo'"):
+        llm.astream("hi", **bad)  # type: ignore[arg-type]  # run-time check under test
+    with pytest.raises(InvalidOptionError, match="'max_tokns'"):
+        llm.bind(max_tokns=5)  # type: ignore[call-arg]  # run-time check under test
+    assert server.requests == []  # nothing was sent
+
+
+async def test_ill_typed_value_is_refused(server: FakeServer, make_chat: MakeChat) -> None:
+    llm = make_chat()
+    with pytest.raises(
+        InvalidOptionError, match=r"Expected `float`, got `str` - at `\$.temperature`"
+    ):
+        await llm.ainvoke("hi", temperature="hot")  # type: ignore[arg-type]  # run-time check
+    with pytest.raises(InvalidOptionError, match="stop must be a str or a list of str"):
+        await llm.ainvoke("hi", stop=[1])  # type: ignore[list-item]  # run-time check
+    assert server.requests == []
+
+
+async def test_options_reach_the_body_of_that_call_only(
+    server: FakeServer, make_llm: MakeLLM
+) -> None:
+    llm = make_llm()
+    await llm.ainvoke("hi", temperature=0.5, stop=("\n",), extra_body={"top_k": 3})
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["temperature"] == 0.5
+    assert body["stop"] == ["\n"]
+    assert body["top_k"] == 3
+    assert "extra_body" not in body
+    await llm.ainvoke("hi")
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["temperature"] == 0
+    assert "top_k" not in body
+
+
+async def test_batch_takes_options_for_every_input(server: FakeServer, make_llm: MakeLLM) -> None:
+    llm = make_llm()
+    flag: bool = True
+    results = await llm.abatch(["a", "b"], max_tokens=7, return_exceptions=flag)
+    assert len(results) == 2
+    assert [r.json()["max_tokens"] for r in server.requests[-2:]] == [7, 7]  # type: ignore[index]
+
+
+async def test_bound_options_are_checked_then_sent(
+    server: FakeServer, make_anthropic: MakeAnthropic
+) -> None:
+    llm = make_anthropic()
+    chain = llm.bind(top_k=4, stop="END") | StrOutputParser()
+    await chain.ainvoke("hi")
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["top_k"] == 4
+    assert body["stop_sequences"] == ["END"]
+    with pytest.raises(InvalidOptionError, match="it takes: stop, extra_body, max_tokens"):
+        llm.bind(seed=1)  # type: ignore[call-arg]  # Anthropic has no seed
+
+
+async def test_ollama_call_options_merge_into_options(
+    server: FakeServer, make_ollama: MakeOllama
+) -> None:
+    llm = make_ollama(temperature=0, num_predict=64)
+    await llm.ainvoke("hi", stop=["END"], options={"temperature": 0.9}, keep_alive="1m")
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["options"] == {"temperature": 0.9, "num_predict": 64, "stop": ["END"]}
+    assert body["keep_alive"] == "1m"
+    with pytest.raises(InvalidOptionError, match="'temperature'"):
+        await llm.ainvoke("hi", temperature=0.9)  # type: ignore[call-arg]  # goes in options
+
+
+async def test_fakes_take_only_stop() -> None:
+    for llm in (FakeListLLM(responses=["a"]), FakeStreamingListLLM(responses=["a"])):
+        with pytest.raises(InvalidOptionError, match=r"'temperature'; it takes: stop$"):
+            await llm.ainvoke("hi", temperature=0)  # type: ignore[call-arg]  # run-time check
+        with pytest.raises(InvalidOptionError, match="'temperature'"):
+            llm.bind(temperature=0)  # type: ignore[call-arg]  # run-time check
+        assert await llm.ainvoke("hi", stop=["x"]) == "a"
+
+
+async def test_a_bare_str_is_not_a_batch(server: FakeServer, make_llm: MakeLLM) -> None:
+    llm = make_llm()
+    with pytest.raises(InvalidInputError, match=r"batch\(\) takes a list of inputs, got str"):
+        await llm.abatch("abc")  # type: ignore[call-overload]  # run-time check under test
+    with pytest.raises(InvalidInputError, match=r"generate\(\) takes a list of prompt strings"):
+        await llm.agenerate("abc")  # type: ignore[arg-type]  # run-time check under test
+    with pytest.raises(InvalidInputError, match="got str"):
+        await StrOutputParser().abatch("abc")  # type: ignore[call-overload]  # run-time check
+    assert server.requests == []
+
+
+async def test_with_config_refuses_unknown_keywords() -> None:
+    llm = FakeListLLM(responses=["a"])
+    with pytest.raises(InvalidOptionError, match=r"'run_nme'; it takes: configurable, max_conc"):
+        llm.with_config(run_nme="x")  # type: ignore[call-arg]  # run-time check under test
+    meta: dict[str, str] = {"user": "u1"}
+    bound = llm.with_config(run_name="x", tags=("t",), metadata=meta)
+    assert bound.get_name() == "x"
+    assert bound.config["metadata"] == {"user": "u1"}
+    assert await bound.ainvoke("hi", {"configurable": meta}) == "a"
