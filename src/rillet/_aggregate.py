@@ -16,7 +16,9 @@ snapshots, so ``final = final + piece`` gives the parallel's output.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Generic, TypeAlias, cast
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from ._values.errors import InvalidInputError
 from ._values.messages import AIMessageChunk, ChunkAccumulator
@@ -36,10 +38,16 @@ def pick_rule(rule: Rule, key: str) -> Rule:
     return rule
 
 
-class AddableDict(dict[str, Any]):
+V = DefaultTypeVar("V", default=object)
+
+
+class AddableDict(dict[str, V], Generic[V]):
     """A dict chunk that adds with ``+`` (LangChain's ``AddableDict``): key by key, the values of
     a key add up, except under ``snapshot_keys`` (keys whose chunks are snapshots), where the
-    later value replaces the earlier one."""
+    later value replaces the earlier one.
+
+    ``AddableDict[V]``: a parallel's output, ``V`` its branches' outputs joined (``AddableDict``
+    alone: values typed object)."""
 
     __slots__ = ("snapshot_keys",)
 
@@ -63,7 +71,7 @@ class AddableDict(dict[str, Any]):
 
     def __radd__(self, other: Mapping[str, Any] | None) -> AddableDict:
         if other is None:
-            return self
+            return cast("AddableDict", self)  # values typed object from here on
         if not isinstance(other, Mapping):
             return NotImplemented
         return AddableDict(other, snapshot_keys=_snapshot_keys(other)) + self

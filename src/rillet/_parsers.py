@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
 import jiter
 import msgspec
 
 from ._values.errors import InvalidInputError, OutputParserError
 
-__all__ = ["NOTHING", "JsonParse", "StrParse", "text_of"]
+__all__ = ["NOTHING", "HasText", "JsonParse", "StrParse", "text_of"]
 
 T = TypeVar("T")
 
@@ -22,6 +22,13 @@ class _Nothing:
 
 
 NOTHING: Final = _Nothing()
+
+
+class HasText(Protocol):
+    """An output chunk with text: a ``GenerationChunk``, a message or message chunk."""
+
+    @property
+    def text(self) -> str: ...
 
 
 def text_of(chunk: object) -> str:

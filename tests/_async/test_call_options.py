@@ -8,14 +8,22 @@ model. Known options reach the request body of that call only. A bare str given 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Literal
+
 import pytest
 
 from rillet import (
+    ConfigError,
     FakeListLLM,
     FakeStreamingListLLM,
     InvalidInputError,
     InvalidOptionError,
+    JsonOutputParser,
+    PromptTemplate,
     RilletError,
+    RunnableLambda,
+    RunnableParallel,
     StrOutputParser,
 )
 from rillet.testing import FakeServer
@@ -141,3 +149,37 @@ async def test_with_config_refuses_unknown_keywords() -> None:
     assert bound.get_name() == "x"
     assert bound.config["metadata"] == {"user": "u1"}
     assert await bound.ainvoke("hi", {"configurable": meta}) == "a"
+
+
+async def test_generate_takes_no_config() -> None:
+    llm = FakeListLLM(responses=["a"])
+    with pytest.raises(InvalidOptionError, match="'config'"):
+        await llm.agenerate(["a"], config={"tags": ["x"]})  # type: ignore[call-arg]  # run-time
+
+
+def words(text: str) -> Iterator[str]:
+    yield from text.split()
+
+
+async def test_a_generator_of_one_value_is_refused_at_once() -> None:
+    with pytest.raises(ConfigError, match="words is a generator function whose parameter is"):
+        RunnableLambda(words)
+    chain = FakeStreamingListLLM(responses=["a b"]) | RunnableLambda(upper_chunks)
+    assert "".join([c async for c in chain.astream("x")]) == "A B"
+
+
+def upper_chunks(chunks: Iterator[str]) -> Iterator[str]:
+    for chunk in chunks:
+        yield chunk.upper()
+
+
+async def test_what_the_types_now_accept_runs() -> None:
+    prompt = PromptTemplate.from_template("Tell me about {topic}")
+    assert (await prompt.ainvoke("goldfish")).to_string() == "Tell me about goldfish"
+    llm = FakeListLLM(responses=['"high"', "7"])
+    assert await (llm | JsonOutputParser(Literal["low", "high"])).ainvoke("x") == "high"
+    assert await (llm | JsonOutputParser(int | str)).ainvoke("x") == 7
+    with pytest.raises(ConfigError, match="JsonOutputParser takes a type msgspec can decode"):
+        JsonOutputParser(5)
+    both = RunnableParallel({"a": llm, "n": len})
+    assert await both.ainvoke("x") == {"a": '"high"', "n": 1}

@@ -10,14 +10,22 @@ model. Known options reach the request body of that call only. A bare str given 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Literal
+
 import pytest
 
 from rillet import (
+    ConfigError,
     FakeListLLM,
     FakeStreamingListLLM,
     InvalidInputError,
     InvalidOptionError,
+    JsonOutputParser,
+    PromptTemplate,
     RilletError,
+    RunnableLambda,
+    RunnableParallel,
     StrOutputParser,
 )
 from rillet.testing import FakeServer
@@ -141,3 +149,37 @@ def test_with_config_refuses_unknown_keywords() -> None:
     assert bound.get_name() == "x"
     assert bound.config["metadata"] == {"user": "u1"}
     assert bound.invoke("hi", {"configurable": meta}) == "a"
+
+
+def test_generate_takes_no_config() -> None:
+    llm = FakeListLLM(responses=["a"])
+    with pytest.raises(InvalidOptionError, match="'config'"):
+        llm.generate(["a"], config={"tags": ["x"]})  # type: ignore[call-arg]  # run-time
+
+
+def words(text: str) -> Iterator[str]:
+    yield from text.split()
+
+
+def test_a_generator_of_one_value_is_refused_at_once() -> None:
+    with pytest.raises(ConfigError, match="words is a generator function whose parameter is"):
+        RunnableLambda(words)
+    chain = FakeStreamingListLLM(responses=["a b"]) | RunnableLambda(upper_chunks)
+    assert "".join([c for c in chain.stream("x")]) == "A B"
+
+
+def upper_chunks(chunks: Iterator[str]) -> Iterator[str]:
+    for chunk in chunks:
+        yield chunk.upper()
+
+
+def test_what_the_types_now_accept_runs() -> None:
+    prompt = PromptTemplate.from_template("Tell me about {topic}")
+    assert (prompt.invoke("goldfish")).to_string() == "Tell me about goldfish"
+    llm = FakeListLLM(responses=['"high"', "7"])
+    assert (llm | JsonOutputParser(Literal["low", "high"])).invoke("x") == "high"
+    assert (llm | JsonOutputParser(int | str)).invoke("x") == 7
+    with pytest.raises(ConfigError, match="JsonOutputParser takes a type msgspec can decode"):
+        JsonOutputParser(5)
+    both = RunnableParallel({"a": llm, "n": len})
+    assert both.invoke("x") == {"a": '"high"', "n": 1}

@@ -69,6 +69,6 @@ def test_responses_are_checked() -> None:
     with pytest.raises(ConfigError, match="not be empty"):
         FakeListLLM(responses=[])
     with pytest.raises(ConfigError, match="list of str"):
-        FakeListLLM(responses="abc")
+        FakeListLLM(responses="abc")  # type: ignore[arg-type]  # run-time check under test
     with pytest.raises(TypeError, match="unexpected keyword argument 'sleep'"):
         FakeListLLM(responses=["a"], sleep=1)  # type: ignore[call-arg]  # streaming fake only

@@ -400,7 +400,7 @@ def test_lifecycle_leaves_signal_handlers_alone() -> None:
 
 def test_reply_validation() -> None:
     with pytest.raises(TypeError):
-        Reply(tokens="not a sequence of tokens")
+        Reply(tokens="not a sequence of tokens")  # type: ignore[arg-type]  # run-time check
     with pytest.raises(ValueError, match="chunk_sizes"):
         Reply(body=b"x", chunk_sizes=[0])
     with pytest.raises(ValueError, match="status"):

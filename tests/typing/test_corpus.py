@@ -45,12 +45,32 @@ def test_every_public_name_is_in_the_corpus() -> None:
 
 def test_the_judge_counts_misses_and_false_rejections(tmp_path: Path) -> None:
     corpus = tmp_path / "sample.py"
-    corpus.write_text("a()  # wrong\nb()  # ok\nc()  # wrong: why\nd()\n# wrong alone\n")
+    corpus.write_text(
+        "a()  # wrong\nb()  # ok\nc()  # wrong: why\nd()\n# wrong alone\n"
+        "e()  # ok[mypy]: pyright cannot\nf()  # wrong[pyright]\ng()  # ok[pyright]\n"
+    )
     marked = marks([corpus])
-    assert marked == {("sample.py", 1): "wrong", ("sample.py", 2): "ok", ("sample.py", 3): "wrong"}
-    reports = {("sample.py", 1): ["x"], ("sample.py", 2): ["y"], ("sample.py", 4): ["z"]}
-    verdict = judge("checker", reports, marked)
-    assert (verdict.wrong_reported, verdict.wrong_total) == (1, 2)
-    assert (verdict.ok_clean, verdict.ok_total) == (0, 1)
-    assert verdict.missed == ["sample.py:3"]
-    assert verdict.rejected == ["sample.py:2: y", "sample.py:4: z"]
+    assert marked == {
+        ("sample.py", 1): "wrong",
+        ("sample.py", 2): "ok",
+        ("sample.py", 3): "wrong",
+        ("sample.py", 6): "ok[mypy]",
+        ("sample.py", 7): "wrong[pyright]",
+        ("sample.py", 8): "ok[pyright]",
+    }
+    reports = {
+        ("sample.py", 1): ["x"],
+        ("sample.py", 2): ["y"],
+        ("sample.py", 4): ["z"],
+        ("sample.py", 6): ["lambda"],
+    }
+    mypy = judge("mypy", reports, marked)
+    assert (mypy.wrong_reported, mypy.wrong_total) == (1, 3)
+    assert (mypy.ok_clean, mypy.ok_total) == (1, 3)
+    assert mypy.missed == ["sample.py:3"]
+    assert mypy.rejected == ["sample.py:2: y", "sample.py:4: z", "sample.py:6: lambda"]
+    assert mypy.known == ["sample.py:7 (wrong[pyright])"]
+    pyright = judge("pyright", reports, marked)
+    assert pyright.missed == ["sample.py:3", "sample.py:7"]
+    assert pyright.rejected == ["sample.py:2: y", "sample.py:4: z"]
+    assert pyright.known == ["sample.py:6 (ok[mypy])"]

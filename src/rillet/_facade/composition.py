@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+import msgspec
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from .._aggregate import AddableDict
-from .._parsers import JsonParse, StrParse
+from .._parsers import HasText, JsonParse, StrParse
 from .._prompts import (
     ChatPromptValue,
     ChatTemplate,
@@ -28,6 +32,11 @@ from .runnable import ExponentialJitterParams, Runnable
 if TYPE_CHECKING:
     from .._async.runnable import AsyncRunnable
     from .._sync.runnable import SyncRunnable
+
+    # Constructor type variables: what a checker cannot infer (an unannotated lambda's parameter,
+    # the input of a dict mixing runnables and functions) is Any, not an error (PEP 696 default).
+    In = DefaultTypeVar("In", default=Any)
+    Out = DefaultTypeVar("Out", default=Any)
 
 __all__ = [
     "ChatPromptTemplate",
@@ -52,7 +61,19 @@ Input = TypeVar("Input", contravariant=True)
 Output = TypeVar("Output", covariant=True)
 T = TypeVar("T")
 U = TypeVar("U")
+V = TypeVar("V")
+W = TypeVar("W")
+X = TypeVar("X")
 S = TypeVar("S")
+# RunnableParallel[In] alone means outputs of any type (PEP 696 default).
+Value = DefaultTypeVar("Value", default=object)
+
+
+class GeneratorFunctionTakesAnIterator:
+    """The input type of ``RunnableLambda(gen)`` when ``gen`` is a generator function whose
+    parameter is not an iterator: a generator function in a RunnableLambda is a stream
+    transformer, handed an iterator of input chunks. Annotate it ``(Iterator[In]) ->
+    Iterator[Out]`` (or ``AsyncIterator``), or make it a plain function."""
 
 
 def coerce(thing: object) -> Runnable[Any, Any]:
@@ -72,6 +93,52 @@ class RunnableSequence(Runnable[Input, Output]):
     """Steps in order; streaming flows through every step as chunks arrive."""
 
     steps: list[Runnable[Any, Any]]
+
+    @overload
+    def __init__(
+        self: RunnableSequence[T, U],
+        first: Runnable[T, V],
+        last: Runnable[V, U],
+        /,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableSequence[T, U],
+        first: Runnable[T, V],
+        second: Runnable[V, W],
+        last: Runnable[W, U],
+        /,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableSequence[T, U],
+        first: Runnable[T, V],
+        second: Runnable[V, W],
+        third: Runnable[W, X],
+        last: Runnable[X, U],
+        /,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableSequence[T, object],
+        first: Runnable[T, object],
+        second: Runnable[Any, object],
+        third: Runnable[Any, object],
+        fourth: Runnable[Any, object],
+        fifth: Runnable[Any, object],
+        /,
+        *steps: Runnable[Any, object],
+        name: str | None = None,
+    ) -> None: ...
 
     def __init__(self, *steps: Runnable[Any, Any], name: str | None = None) -> None:
         flat: list[Runnable[Any, Any]] = []
@@ -103,8 +170,34 @@ class RunnableSequence(Runnable[Input, Output]):
         return AsyncRunnableSequence([s._async_twin() for s in self.steps], name=self.name)
 
 
-class RunnableParallel(Runnable[Input, AddableDict]):
-    """Runs each branch on the same input; outputs ``{key: branch output}``."""
+class RunnableParallel(Runnable[Input, AddableDict[Value]], Generic[Input, Value]):
+    """Runs each branch on the same input; outputs ``{key: branch output}``.
+
+    Typed ``RunnableParallel[In, V]`` with ``V`` the branches' outputs joined (a union under
+    pyright; under mypy their common base, ``object`` when they differ): a dict cannot say
+    which key holds which type."""
+
+    @overload
+    def __init__(
+        self: RunnableParallel[In, Out],
+        steps: Mapping[str, Runnable[In, Out]],
+        /,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableParallel[In, Out],
+        steps: Mapping[str, Callable[[In], Out]],
+        /,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableParallel[In, Out],
+        steps: Mapping[str, Runnable[In, Out] | Callable[[In], Out]] | None = None,
+        /,
+        **kwargs: Runnable[In, Out] | Callable[[In], Out],
+    ) -> None: ...
 
     def __init__(
         self,
@@ -143,6 +236,31 @@ def _takes_config(func: Callable[..., Any]) -> bool:
         return False
 
 
+_ITERATOR_WORDS = ("Iterator", "Iterable", "Generator")
+
+
+def _check_transformer(func: object) -> None:
+    """A generator function is a stream transformer, handed an iterator of input chunks: refuse
+    one whose parameter is annotated as something else (it would fail on its first chunk)."""
+    if not (inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)):
+        return
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return
+    if not parameters or parameters[0].annotation is inspect.Parameter.empty:
+        return
+    annotation = parameters[0].annotation
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    if not any(word in text for word in _ITERATOR_WORDS):
+        raise ConfigError(
+            f"{_lambda_name(func)} is a generator function whose parameter is annotated "
+            f"{text}: in a RunnableLambda a generator function is a stream transformer, handed "
+            "an iterator of input chunks; annotate it Iterator[...] (AsyncIterator[...] for an "
+            "async generator), or make it a plain function"
+        )
+
+
 def _lambda_name(func: object) -> str:
     name = getattr(func, "__name__", None)
     return name if isinstance(name, str) and name != "<lambda>" else "RunnableLambda"
@@ -166,17 +284,17 @@ class RunnableLambda(Runnable[Input, Output]):
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[Iterator[T]], Iterator[U]],
-        afunc: Callable[[AsyncIterator[T]], AsyncIterator[U]] | None = None,
+        self: RunnableLambda[In, Out],
+        func: Callable[[Iterator[In]], Iterator[Out]],
+        afunc: Callable[[AsyncIterator[In]], AsyncIterator[Out]] | None = None,
         *,
         name: str | None = None,
     ) -> None: ...
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[AsyncIterator[T]], AsyncIterator[U]],
+        self: RunnableLambda[In, Out],
+        func: Callable[[AsyncIterator[In]], AsyncIterator[Out]],
         afunc: None = None,
         *,
         name: str | None = None,
@@ -184,17 +302,17 @@ class RunnableLambda(Runnable[Input, Output]):
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[Iterator[T], RunnableConfig], Iterator[U]],
-        afunc: Callable[[AsyncIterator[T], RunnableConfig], AsyncIterator[U]] | None = None,
+        self: RunnableLambda[In, Out],
+        func: Callable[[Iterator[In], RunnableConfig], Iterator[Out]],
+        afunc: Callable[[AsyncIterator[In], RunnableConfig], AsyncIterator[Out]] | None = None,
         *,
         name: str | None = None,
     ) -> None: ...
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[AsyncIterator[T], RunnableConfig], AsyncIterator[U]],
+        self: RunnableLambda[In, Out],
+        func: Callable[[AsyncIterator[In], RunnableConfig], AsyncIterator[Out]],
         afunc: None = None,
         *,
         name: str | None = None,
@@ -202,8 +320,8 @@ class RunnableLambda(Runnable[Input, Output]):
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[T], Awaitable[U]],
+        self: RunnableLambda[GeneratorFunctionTakesAnIterator, GeneratorFunctionTakesAnIterator],
+        func: Callable[[In], Iterator[object] | AsyncIterator[object]],
         afunc: None = None,
         *,
         name: str | None = None,
@@ -211,9 +329,18 @@ class RunnableLambda(Runnable[Input, Output]):
 
     @overload
     def __init__(
-        self: RunnableLambda[T, U],
-        func: Callable[[T], U],
-        afunc: Callable[[T], Awaitable[U]] | None = None,
+        self: RunnableLambda[In, Out],
+        func: Callable[[In], Awaitable[Out]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: RunnableLambda[In, Out],
+        func: Callable[[In], Out],
+        afunc: Callable[[In], Awaitable[Out]] | None = None,
         *,
         name: str | None = None,
     ) -> None: ...
@@ -245,6 +372,8 @@ class RunnableLambda(Runnable[Input, Output]):
     ) -> None:
         if not callable(func) or (afunc is not None and not callable(afunc)):
             raise ConfigError(f"RunnableLambda takes functions, got {func!r}")
+        for function in (func, afunc):
+            _check_transformer(function)
         self.func = func
         self.afunc = afunc
         self.name = name or _lambda_name(func)
@@ -301,8 +430,9 @@ class RunnableBinding(Runnable[Input, Output]):
         return AsyncRunnableBinding(self.bound._async_twin(), self.config)
 
 
-class PromptTemplate(Runnable[Mapping[str, object], StringPromptValue]):
-    """``PromptTemplate.from_template("Tell me about {topic}")``: a dict in, a prompt value out."""
+class PromptTemplate(Runnable[Mapping[str, object] | str, StringPromptValue]):
+    """``PromptTemplate.from_template("Tell me about {topic}")``: a dict in, a prompt value out
+    (a prompt with one variable also takes the bare value)."""
 
     def __init__(self, template: str, *, name: str | None = None) -> None:
         self.template = Template.parse(template)
@@ -406,7 +536,7 @@ class ChatPromptTemplate(Runnable[Mapping[str, object], ChatPromptValue]):
         return AsyncPromptTemplate(self.template, name=self.name)
 
 
-class StrOutputParser(Runnable[object, str]):
+class StrOutputParser(Runnable[str | HasText, str]):
     """The text of an LLM's output, streamed chunk by chunk."""
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
@@ -420,7 +550,7 @@ class StrOutputParser(Runnable[object, str]):
         return AsyncOutputParser(StrParse, name=self.get_name(), snapshots=False)
 
 
-class JsonOutputParser(Runnable[object, Output]):
+class JsonOutputParser(Runnable[str | HasText, Output]):
     """Parses JSON as it streams: yields the partial value each time it grows.
 
     ``JsonOutputParser()`` yields JSON values (dicts, lists...). ``JsonOutputParser(Joke)`` decodes
@@ -435,11 +565,22 @@ class JsonOutputParser(Runnable[object, Output]):
     @overload
     def __init__(self: JsonOutputParser[S], schema: type[S]) -> None: ...
 
-    def __init__(self, schema: type[Any] | None = None) -> None:
+    @overload
+    def __init__(self: JsonOutputParser[object], schema: UnionType | object) -> None: ...
+
+    def __init__(self, schema: object = None) -> None:
+        if schema is not None:
+            try:
+                msgspec.json.Decoder(schema)
+            except TypeError as exc:
+                raise ConfigError(
+                    f"JsonOutputParser takes a type msgspec can decode into (a Struct, a "
+                    f"dataclass, int | str, Literal[...]...), got {schema!r}: {exc}"
+                ) from None
         self.schema = schema
 
     def _make(self) -> JsonParse[Any]:
-        return JsonParse(self.schema)
+        return JsonParse(cast("type[Any] | None", self.schema))
 
     def _sync_twin(self) -> SyncRunnable[Any, Any]:
         from .._sync.parsers import SyncOutputParser

@@ -25,6 +25,7 @@ from .._values.messages import (
     TextBlock,
     ToolCallChunk,
 )
+from .._values.options import SequenceNotStr
 from .chat_model import BaseChatModel
 from .llm import LLM
 
@@ -45,8 +46,9 @@ class FakeListLLM(LLM):
     of a model that cannot stream). ``i`` is the index of the next response.
     """
 
-    def __init__(self, *, responses: Sequence[str], name: str | None = None) -> None:
-        if isinstance(responses, str) or not all(isinstance(r, str) for r in responses):
+    def __init__(self, *, responses: SequenceNotStr[str], name: str | None = None) -> None:
+        given: object = responses  # typed not-a-str; checked for untyped callers too
+        if isinstance(given, str) or not all(isinstance(r, str) for r in responses):
             raise ConfigError(f"responses must be a list of str, got {responses!r}")
         if not responses:
             raise ConfigError("responses must not be empty: give at least one answer")
@@ -78,7 +80,7 @@ class FakeStreamingListLLM(FakeListLLM):
     def __init__(
         self,
         *,
-        responses: Sequence[str],
+        responses: SequenceNotStr[str],
         sleep: float | None = None,
         error_on_chunk_number: int | None = None,
         name: str | None = None,

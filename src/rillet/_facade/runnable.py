@@ -9,7 +9,7 @@ bridges one world to the other with threads; each twin does its own I/O.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, overload
 
 from .._aggregate import AddableDict
@@ -19,17 +19,21 @@ from .._values.events import StreamEvent
 from .._values.options import SequenceNotStr
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeVar as DefaultTypeVar
 
     from .._async.runnable import AsyncRunnable
     from .._async.stream import AsyncStream
     from .._sync.runnable import SyncRunnable
     from .._sync.stream import Stream
     from .composition import (
+        GeneratorFunctionTakesAnIterator,
         RunnableBinding,
         RunnableRetry,
         RunnableSequence,
         RunnableWithFallbacks,
     )
+
+    In = DefaultTypeVar("In", default=Any)  # not inferable (a dict of mixed steps): Any
 
 __all__ = ["ExponentialJitterParams", "Runnable"]
 
@@ -37,6 +41,8 @@ __all__ = ["ExponentialJitterParams", "Runnable"]
 Input = TypeVar("Input", contravariant=True)
 Output = TypeVar("Output", covariant=True)
 T = TypeVar("T")
+U = TypeVar("U")
+V = TypeVar("V")
 
 
 class ExponentialJitterParams(TypedDict, total=False):
@@ -69,15 +75,45 @@ class Runnable(Generic[Input, Output]):
     @overload
     def __or__(self, other: Runnable[Output, T]) -> RunnableSequence[Input, T]: ...
 
+    # Overlaps below are on purpose: the first signature that fits wins (a transformer, then a
+    # generator of a non-iterator, which cannot run, then plain functions).
     @overload
-    def __or__(
-        self, other: Mapping[str, Runnable[Output, object] | Callable[[Output], object]]
-    ) -> RunnableSequence[Input, AddableDict]: ...
+    def __or__(  # type: ignore[overload-overlap]  # generator functions: stream transformers
+        self, other: Callable[[Iterator[Output]], Iterator[T]]
+    ) -> RunnableSequence[Input, T]: ...
+
+    @overload
+    def __or__(  # type: ignore[overload-overlap]  # async generator functions: transformers
+        self, other: Callable[[AsyncIterator[Output]], AsyncIterator[T]]
+    ) -> RunnableSequence[Input, T]: ...
+
+    @overload
+    def __or__(  # type: ignore[overload-overlap]  # a generator of one value cannot run
+        self, other: Callable[[Output], Iterator[object] | AsyncIterator[object]]
+    ) -> GeneratorFunctionTakesAnIterator: ...
+
+    @overload
+    def __or__(self, other: Callable[[Output], Awaitable[T]]) -> RunnableSequence[Input, T]: ...
 
     @overload
     def __or__(self, other: Callable[[Output], T]) -> RunnableSequence[Input, T]: ...
 
-    def __or__(self, other: object) -> RunnableSequence[Input, Any]:
+    @overload
+    def __or__(
+        self, other: Mapping[str, Runnable[Output, T]]
+    ) -> RunnableSequence[Input, AddableDict[T]]: ...
+
+    @overload
+    def __or__(
+        self, other: Mapping[str, Callable[[Output], T]]
+    ) -> RunnableSequence[Input, AddableDict[T]]: ...
+
+    @overload
+    def __or__(
+        self, other: Mapping[str, Runnable[Output, object] | Callable[[Output], object]]
+    ) -> RunnableSequence[Input, AddableDict[object]]: ...
+
+    def __or__(self, other: object) -> RunnableSequence[Input, Any] | Any:
         """``self | other``: a sequence; functions become RunnableLambdas, dicts RunnableParallels."""
         from .composition import RunnableSequence, coerce
 
@@ -85,24 +121,67 @@ class Runnable(Generic[Input, Output]):
 
     @overload
     def __ror__(
-        self, other: Mapping[str, Runnable[T, object] | Callable[[T], object]]
+        self, other: Callable[[Iterator[T]], Iterator[Input]]
     ) -> RunnableSequence[T, Output]: ...
 
     @overload
     def __ror__(self, other: Callable[[T], Input]) -> RunnableSequence[T, Output]: ...
+
+    @overload
+    def __ror__(
+        self, other: Mapping[str, Runnable[In, object] | Callable[[In], object]]
+    ) -> RunnableSequence[In, Output]: ...
 
     def __ror__(self, other: object) -> RunnableSequence[Any, Output]:
         from .composition import RunnableSequence, coerce
 
         return RunnableSequence(coerce(other), self)
 
+    @overload
     def pipe(
-        self, *others: Runnable[Any, Any] | Callable[[Any], Any]
+        self, first: Runnable[Output, T] | Callable[[Output], T], /, *, name: str | None = None
+    ) -> RunnableSequence[Input, T]: ...
+
+    @overload
+    def pipe(
+        self,
+        first: Runnable[Output, T] | Callable[[Output], T],
+        second: Runnable[T, U] | Callable[[T], U],
+        /,
+        *,
+        name: str | None = None,
+    ) -> RunnableSequence[Input, U]: ...
+
+    @overload
+    def pipe(
+        self,
+        first: Runnable[Output, T] | Callable[[Output], T],
+        second: Runnable[T, U] | Callable[[T], U],
+        third: Runnable[U, V] | Callable[[U], V],
+        /,
+        *,
+        name: str | None = None,
+    ) -> RunnableSequence[Input, V]: ...
+
+    @overload
+    def pipe(
+        self,
+        first: Runnable[Output, object] | Callable[[Output], object],
+        second: Runnable[Any, object] | Callable[[Any], object],
+        third: Runnable[Any, object] | Callable[[Any], object],
+        fourth: Runnable[Any, object] | Callable[[Any], object],
+        /,
+        *others: Runnable[Any, object] | Callable[[Any], object],
+        name: str | None = None,
+    ) -> RunnableSequence[Input, object]: ...
+
+    def pipe(
+        self, *others: Runnable[Any, object] | Callable[[Any], object], name: str | None = None
     ) -> RunnableSequence[Input, Any]:
-        """``self | others[0] | others[1] ...`` as one ``RunnableSequence``."""
+        """``self | others[0] | others[1] ...`` as one ``RunnableSequence`` (named ``name``)."""
         from .composition import RunnableSequence, coerce
 
-        return RunnableSequence(self, *(coerce(o) for o in others))
+        return RunnableSequence(self, *(coerce(o) for o in others), name=name)
 
     def with_config(
         self,
@@ -145,10 +224,11 @@ class Runnable(Generic[Input, Output]):
         outputs of ``steps`` on it (run concurrently)."""
         from .composition import RunnablePassthrough, RunnableSequence
 
-        return RunnableSequence(self, RunnablePassthrough.assign(**steps))
+        assign: Runnable[Any, AddableDict] = RunnablePassthrough.assign(**steps)
+        return RunnableSequence(self, assign)
 
     @overload
-    def pick(self, keys: str) -> RunnableSequence[Input, Any]: ...
+    def pick(self, keys: str) -> RunnableSequence[Input, object]: ...
 
     @overload
     def pick(self, keys: list[str]) -> RunnableSequence[Input, AddableDict]: ...
@@ -158,7 +238,8 @@ class Runnable(Generic[Input, Output]):
         of its keys (a list)."""
         from .composition import RunnablePick, RunnableSequence
 
-        return RunnableSequence(self, RunnablePick(keys))
+        picked: Runnable[Any, Any] = RunnablePick(keys)
+        return RunnableSequence(self, picked)
 
     def with_fallbacks(
         self,

@@ -89,7 +89,7 @@ def composition_types(llm: OpenAI) -> None:
     prompt = PromptTemplate.from_template("Tell me about {topic}")
     assert_type(prompt.invoke({"topic": "x"}), StringPromptValue)
     chain = prompt | llm | StrOutputParser()
-    assert_type(chain, RunnableSequence[Mapping[str, object], str])
+    assert_type(chain, RunnableSequence[Mapping[str, object] | str, str])
     assert_type(chain.invoke({"topic": "goldfish"}), str)
     assert_type(chain.stream({"topic": "goldfish"}), Stream[str])
     jokes = llm | JsonOutputParser(Joke)
@@ -104,7 +104,7 @@ def composition_types(llm: OpenAI) -> None:
     assert_type(counted.invoke("hi"), int)
     assert_type(RunnableLambda(length).invoke("abc"), int)
     mapped = llm | {"n": length}
-    assert_type(mapped.invoke("hi"), AddableDict)
+    assert_type(mapped.invoke("hi"), AddableDict[int])
     prompt | length  # wrong: a prompt value is not a str
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import msgspec
 
+from ..._values.options import SequenceNotStr
 from .tools import CompiledToolCall, ToolCallReply, compile_tool_calls
 
 if TYPE_CHECKING:
@@ -64,9 +65,9 @@ class Reply:
     `delay` x (number of token events it would have streamed) before answering.
     """
 
-    tokens: Sequence[str] = SONG_TOKENS
+    tokens: SequenceNotStr[str] = SONG_TOKENS
     """Text pieces; each becomes one event, sent as its own HTTP body chunk."""
-    reasoning: Sequence[str] = ()
+    reasoning: SequenceNotStr[str] = ()
     """Reasoning pieces, streamed before the text, each its own event in the chat protocols:
     OpenAI chat ``delta.reasoning_content`` (DeepSeek's field), an Anthropic ``thinking`` block
     (``thinking_delta``s, then a ``signature_delta``), Ollama ``/api/chat`` ``message.thinking``.

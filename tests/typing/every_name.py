@@ -1,0 +1,287 @@
+"""A program that uses every public name of rillet, checked with ``--disallow-any-expr`` by
+``tests/typing/test_any.py``: no expression in users' code gets the type ``Any`` from rillet.
+(Type-checked, not run.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import msgspec
+
+from rillet import (
+    LLM,
+    AIMessage,
+    AIMessageChunk,
+    Anthropic,
+    AnthropicCallOptions,
+    AnyMessage,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncStream,
+    AuthenticationError,
+    BadRequestError,
+    BaseEvent,
+    BaseLLM,
+    BoundLLM,
+    ChainEndEvent,
+    ChainStartEvent,
+    ChainStreamEvent,
+    ConfigError,
+    ConflictError,
+    ContentBlock,
+    CustomEvent,
+    EmptyStreamError,
+    EndData,
+    FakeListLLM,
+    FakeListLLMError,
+    FakeStreamingListLLM,
+    Generation,
+    GenerationChunk,
+    GenerationInfo,
+    HumanMessage,
+    ImageBlock,
+    IncompleteStreamError,
+    InputTokenDetails,
+    InternalServerError,
+    InvalidInputError,
+    InvalidOptionError,
+    InvalidToolCall,
+    JsonOutputParser,
+    LanguageModelInput,
+    LLMEndData,
+    LLMEndEvent,
+    LLMInput,
+    LLMOutput,
+    LLMResult,
+    LLMStartData,
+    LLMStartEvent,
+    LLMStreamData,
+    LLMStreamEvent,
+    Logprobs,
+    MessageLike,
+    NoRunError,
+    NotFoundError,
+    Ollama,
+    OllamaCallOptions,
+    OpenAI,
+    OpenAICallOptions,
+    OpenAIChat,
+    OpenAIChatCallOptions,
+    OutputParserError,
+    OutputTokenDetails,
+    ParserEndEvent,
+    ParserStartEvent,
+    ParserStreamEvent,
+    PermissionDeniedError,
+    PromptEndEvent,
+    PromptStartEvent,
+    PromptStreamEvent,
+    PromptTemplate,
+    PromptValue,
+    RateLimitError,
+    ReasoningBlock,
+    ResponseMetadata,
+    RilletError,
+    RunInfo,
+    Runnable,
+    RunnableBinding,
+    RunnableConfig,
+    RunnableLambda,
+    RunnableParallel,
+    RunnableSequence,
+    Secret,
+    StartData,
+    Stream,
+    StreamClosedError,
+    StreamData,
+    StreamDecodeError,
+    StreamError,
+    StreamEvent,
+    StreamFormatError,
+    StreamInterruptedError,
+    StreamProviderError,
+    StreamTimeoutError,
+    StringPromptValue,
+    StrOutputParser,
+    SystemMessage,
+    TextBlock,
+    TokenUsage,
+    ToolCall,
+    ToolCallChunk,
+    ToolCallParseError,
+    ToolMessage,
+    UnexpectedContentTypeError,
+    UnknownEventWarning,
+    UnprocessableEntityError,
+    UsageMetadata,
+    adispatch_custom_event,
+    dispatch_custom_event,
+)
+
+ERRORS: tuple[type[Exception], ...] = (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    EmptyStreamError,
+    FakeListLLMError,
+    IncompleteStreamError,
+    InternalServerError,
+    InvalidInputError,
+    InvalidOptionError,
+    NoRunError,
+    NotFoundError,
+    OutputParserError,
+    PermissionDeniedError,
+    RateLimitError,
+    RilletError,
+    StreamClosedError,
+    StreamDecodeError,
+    StreamError,
+    StreamFormatError,
+    StreamInterruptedError,
+    StreamProviderError,
+    StreamTimeoutError,
+    ToolCallParseError,
+    UnexpectedContentTypeError,
+    UnprocessableEntityError,
+)
+EVENTS: tuple[type[BaseEvent], ...] = (
+    ChainEndEvent,
+    ChainStartEvent,
+    ChainStreamEvent,
+    CustomEvent,
+    LLMEndEvent,
+    LLMStartEvent,
+    LLMStreamEvent,
+    ParserEndEvent,
+    ParserStartEvent,
+    ParserStreamEvent,
+    PromptEndEvent,
+    PromptStartEvent,
+    PromptStreamEvent,
+)
+DATA: tuple[type[msgspec.Struct], ...] = (
+    EndData,
+    LLMEndData,
+    LLMInput,
+    LLMStartData,
+    LLMStreamData,
+    StartData,
+    StreamData,
+    RunInfo,
+)
+
+
+def length(text: str) -> int:
+    return len(text)
+
+
+def shout(chunks: Iterator[str]) -> Iterator[str]:
+    dispatch_custom_event("progress", {"n": 1})
+    for chunk in chunks:
+        yield chunk.upper()
+
+
+async def ashout(text: str) -> str:
+    await adispatch_custom_event("progress", {"n": 1})
+    return text.upper()
+
+
+class Echo(LLM):
+    def _call(self, prompt: str, stop: list[str] | None = None) -> str:
+        return prompt
+
+
+def models(server_url: str) -> list[BaseLLM]:
+    openai_options: OpenAICallOptions = {"temperature": 0}
+    chat_options: OpenAIChatCallOptions = {"max_completion_tokens": 5}
+    claude_options: AnthropicCallOptions = {"top_k": 3}
+    ollama_options: OllamaCallOptions = {"options": {"num_ctx": 2048}}
+    client = httpx.Client(timeout=httpx.Timeout(10.0))
+    llm = OpenAI(base_url=server_url, api_key=Secret("k"), http_client=client, timeout=5.0)
+    chat = OpenAIChat(base_url=server_url)
+    claude = Anthropic(model="c", base_url=server_url)
+    local = Ollama(model="m", base_url=server_url)
+    text: str = llm.invoke("hi", **openai_options) + chat.invoke("hi", **chat_options)
+    stream: Stream[str] = claude.stream(text, **claude_options)
+    for chunk in stream:
+        print(chunk)
+    result: LLMResult = local.generate(["a"], **ollama_options)
+    for generations in result.generations:
+        for generation in generations:
+            info: GenerationInfo | None = generation.generation_info
+            if info is not None and info.logprobs is not None:
+                logprobs: Logprobs = info.logprobs
+                print(logprobs.tokens)
+    output: LLMOutput | None = result.llm_output
+    if output is not None and output.token_usage is not None:
+        usage: TokenUsage = output.token_usage
+        print(usage.total_tokens)
+    try:
+        llm.invoke("hi")
+    except APIStatusError as exc:
+        print(exc.status_code, exc.body, exc.request_id, exc.partial_text, exc.url)
+    except StreamError as exc:
+        print(exc.status_code, exc.raw, exc.partial_text)
+    bound: BoundLLM = llm.bind(stop=["\n"])
+    fakes: list[BaseLLM] = [FakeListLLM(responses=["a"]), FakeStreamingListLLM(responses=["b"])]
+    return [llm, chat, claude, local, bound, Echo(), *fakes]
+
+
+async def chains(llm: OpenAI) -> None:
+    prompt = PromptTemplate.from_template("Tell me about {topic}")
+    value: StringPromptValue = prompt.invoke({"topic": "x"})
+    as_prompt: PromptValue = value
+    chain: RunnableSequence[str, str] = RunnableSequence(prompt, llm, StrOutputParser())
+    config: RunnableConfig = {"tags": ["a"], "metadata": {"k": "v"}}
+    named: RunnableBinding[str, str] = chain.with_config(config, run_name="named")
+    print(await named.ainvoke("goldfish"), as_prompt.to_string())
+    counted: Runnable[str, int] = RunnableLambda(length)
+    loud: RunnableLambda[str, str] = RunnableLambda(shout)
+    aloud: RunnableLambda[str, str] = RunnableLambda(ashout)
+    both: RunnableParallel[str, int] = RunnableParallel(a=counted, b=counted)
+    print(both.invoke("x")["a"], loud.invoke("x"), await aloud.ainvoke("x"))
+    parsed: object = (llm | JsonOutputParser()).invoke("{}")
+    print(parsed)
+    events: AsyncStream[StreamEvent] = llm.astream_events("hi", version="v1")
+    async for event in events:
+        if isinstance(event, LLMStreamEvent):
+            chunk: GenerationChunk = event.data.chunk
+            print(chunk.text)
+        elif isinstance(event, EVENTS):
+            print(event.name, event.run_id, event.tags, event.parent_ids)
+        wire: bytes = msgspec.json.encode(event)
+        print(wire, event.metadata)
+    prompt_input: LanguageModelInput = [("human", "hi")]
+    print(llm.invoke(prompt_input), Generation("x").text)
+
+
+def messages(warning: UnknownEventWarning) -> None:
+    human = HumanMessage("hi")
+    system = SystemMessage("be brief")
+    block: ContentBlock = TextBlock("x")
+    image = ImageBlock(url="https://example.com/a.png")
+    thinking = ReasoningBlock("hmm")
+    chunk = AIMessageChunk("a") + AIMessageChunk("b")
+    final: AIMessage = chunk.to_message()
+    tool = ToolMessage("42", tool_call_id="call_1")
+    anything: AnyMessage = final
+    like: MessageLike = ("human", "hi")
+    calls: list[ToolCall | InvalidToolCall] = [*chunk.tool_calls, *chunk.invalid_tool_calls]
+    pieces: list[ToolCallChunk] = list(chunk.tool_call_chunks)
+    usage: UsageMetadata | None = chunk.usage_metadata
+    if usage is not None:
+        details: InputTokenDetails | None = usage.input_token_details
+        out: OutputTokenDetails | None = usage.output_token_details
+        print(details, out)
+    meta: ResponseMetadata = chunk.response_metadata
+    print(human.text, system.text, block, image, thinking, tool.text, anything, like, calls, pieces)
+    print(meta.finish_reason, warning.event_type, ERRORS, DATA)
