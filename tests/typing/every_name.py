@@ -29,6 +29,8 @@ from rillet import (
     ChainEndEvent,
     ChainStartEvent,
     ChainStreamEvent,
+    ChatPromptTemplate,
+    ChatPromptValue,
     ConfigError,
     ConflictError,
     ContentBlock,
@@ -62,6 +64,7 @@ from rillet import (
     LLMStreamEvent,
     Logprobs,
     MessageLike,
+    MessagesPlaceholder,
     NoRunError,
     NotFoundError,
     Ollama,
@@ -260,6 +263,11 @@ async def chains(llm: OpenAI) -> None:
             print(event.name, event.run_id, event.tags, event.parent_ids)
         wire: bytes = msgspec.json.encode(event)
         print(wire, event.metadata)
+    chat_prompt = ChatPromptTemplate.from_messages(
+        [("system", "Be {style}."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    chat_value: ChatPromptValue = chat_prompt.invoke({"style": "brief", "history": []})
+    print(llm.invoke(chat_value), chat_value.to_messages())
     prompt_input: LanguageModelInput = [("human", "hi")]
     print(llm.invoke(prompt_input), Generation("x").text)
 

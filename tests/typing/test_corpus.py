@@ -36,6 +36,16 @@ def test_no_correct_call_is_reported(verdicts: list[Verdict], index: int) -> Non
     assert verdict.rejected == [], verdict.figures()
 
 
+def test_the_corpus_marks_lines_instead_of_ignoring_them() -> None:
+    ignored = [
+        f"{path.name}:{number}"
+        for path in corpus_files()
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "type: ignore" in line or "pyright: ignore" in line
+    ]
+    assert ignored == [], "mark a wrong call '# wrong: why' instead of ignoring it"
+
+
 def test_every_public_name_is_in_the_corpus() -> None:
     text = "\n".join(path.read_text() for path in corpus_files())
     words = set(re.findall(r"\b\w+\b", text))

@@ -91,7 +91,7 @@ def chat_prompts() -> None:
     assert_type(value.to_string(), str)
     assert_type(prompt.partial(persona="x"), ChatPromptTemplate)
     assert_type(ChatPromptTemplate.from_template("{x}").input_variables, list[str])
-    ChatPromptTemplate.from_messages([("human", 3)])  # type: ignore[list-item]  # templates are str
+    ChatPromptTemplate.from_messages([("human", 3)])  # wrong: templates are str
 
 
 async def chat_models(model: BaseChatModel) -> None:
@@ -140,7 +140,7 @@ async def chat_models(model: BaseChatModel) -> None:
         assert_type(event["event"], str)
         assert_type(event["tags"], list[str])
         assert_type(event["metadata"], dict[str, object])
-        event["nope"]  # type: ignore[call-overload]  # only LangChain's keys
+        event["nope"]  # wrong: only LangChain's keys
 
 
 class Custom(BaseChatModel):
@@ -151,7 +151,7 @@ class Custom(BaseChatModel):
 
 
 class WrongHook(BaseChatModel):
-    def _generate(self, messages: list[AnyMessage], stop: list[str] | None = None) -> int:  # type: ignore[override]  # a reply is an AIMessage or a str
+    def _generate(self, messages: list[AnyMessage], stop: list[str] | None = None) -> int:  # wrong: a reply is an AIMessage or a str
         return 3
 
 
@@ -176,8 +176,8 @@ async def chat_fakes_and_events() -> None:
     assert_type(bound, BoundChatModel)
     assert_type(bound.invoke("x"), AIMessage)
     assert_type(Custom().invoke("x"), AIMessage)
-    GenericFakeChatModel(messages=[3])  # type: ignore[list-item]  # messages or str
-    FakeListChatModel(responses="a", sleep="1")  # type: ignore[arg-type]  # seconds
+    GenericFakeChatModel(messages=[3])  # wrong: messages or str
+    FakeListChatModel(responses="a", sleep="1")  # wrong: seconds
     assert_type(listed.generate([["x"]]).generations[0][0], ChatGeneration)
     try:
         listed.invoke("x")
@@ -193,4 +193,4 @@ async def chat_fakes_and_events() -> None:
         elif event.event == "on_chat_model_end":
             assert_type(event.data, ChatModelEndData)
             assert_type(event["data"]["output"], AIMessage | None)
-            event["data"]["chunk"]  # type: ignore[call-overload]  # an end event has no chunk
+            event["data"]["chunk"]  # wrong: an end event has no chunk
