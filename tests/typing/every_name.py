@@ -23,26 +23,41 @@ from rillet import (
     AsyncStream,
     AuthenticationError,
     BadRequestError,
+    BaseChatModel,
     BaseEvent,
     BaseLLM,
+    BoundChatModel,
     BoundLLM,
     ChainEndEvent,
     ChainStartEvent,
     ChainStreamEvent,
+    ChatGeneration,
+    ChatModelEndData,
+    ChatModelEndEvent,
+    ChatModelInput,
+    ChatModelStartData,
+    ChatModelStartEvent,
+    ChatModelStreamData,
+    ChatModelStreamEvent,
     ChatPromptTemplate,
     ChatPromptValue,
+    ChatResult,
     ConfigError,
     ConflictError,
     ContentBlock,
     CustomEvent,
     EmptyStreamError,
     EndData,
+    Event,
+    FakeListChatModel,
+    FakeListChatModelError,
     FakeListLLM,
     FakeListLLMError,
     FakeStreamingListLLM,
     Generation,
     GenerationChunk,
     GenerationInfo,
+    GenericFakeChatModel,
     HumanMessage,
     ImageBlock,
     IncompleteStreamError,
@@ -109,22 +124,36 @@ from rillet import (
     StreamTimeoutError,
     StringPromptValue,
     StrOutputParser,
+    StructuredOutput,
+    StructuredOutputError,
     SystemMessage,
     TextBlock,
     TokenUsage,
+    Tool,
     ToolCall,
     ToolCallChunk,
     ToolCallParseError,
+    ToolDefinitionError,
+    ToolEndEvent,
     ToolMessage,
+    ToolSpec,
+    ToolStartEvent,
+    ToolStreamEvent,
     UnexpectedContentTypeError,
+    UnexpectedToolCallError,
     UnknownEventWarning,
     UnprocessableEntityError,
     UsageMetadata,
     adispatch_custom_event,
     dispatch_custom_event,
+    tool,
 )
 
 ERRORS: tuple[type[Exception], ...] = (
+    FakeListChatModelError,
+    StructuredOutputError,
+    ToolDefinitionError,
+    UnexpectedToolCallError,
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -157,6 +186,12 @@ ERRORS: tuple[type[Exception], ...] = (
     UnprocessableEntityError,
 )
 EVENTS: tuple[type[BaseEvent], ...] = (
+    ChatModelEndEvent,
+    ChatModelStartEvent,
+    ChatModelStreamEvent,
+    ToolEndEvent,
+    ToolStartEvent,
+    ToolStreamEvent,
     ChainEndEvent,
     ChainStartEvent,
     ChainStreamEvent,
@@ -172,6 +207,10 @@ EVENTS: tuple[type[BaseEvent], ...] = (
     PromptStreamEvent,
 )
 DATA: tuple[type[msgspec.Struct], ...] = (
+    ChatModelEndData,
+    ChatModelInput,
+    ChatModelStartData,
+    ChatModelStreamData,
     EndData,
     LLMEndData,
     LLMInput,
@@ -293,3 +332,39 @@ def messages(warning: UnknownEventWarning) -> None:
     meta: ResponseMetadata = chunk.response_metadata
     print(human.text, system.text, block, image, thinking, tool.text, anything, like, calls, pieces)
     print(meta.finish_reason, warning.event_type, ERRORS, DATA)
+
+
+class Joke(msgspec.Struct):
+    setup: str
+    punchline: str
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+async def chat(model: BaseChatModel, raw: StructuredOutput[Joke], call: ToolCall) -> None:
+    fakes: list[BaseChatModel] = [
+        FakeListChatModel(responses=["a"]),
+        GenericFakeChatModel(messages=[AIMessage("b")]),
+    ]
+    bound: BoundChatModel = model.bind(stop=["x"])
+    reply: AIMessage = await bound.ainvoke("hi")
+    result: ChatResult = model.generate([[("human", "a")]])
+    first: ChatGeneration = result.generations[0][0]
+    for chunk in model.stream("hi"):
+        print(chunk.text)
+    async for event in model.astream_events("hi"):
+        if isinstance(event, ChatModelStreamEvent):
+            streamed: AIMessageChunk = event["data"]["chunk"]
+            print(streamed)
+        typed: Event[ChatModelStreamData] | BaseEvent = event
+        print(typed.name)
+    adder: Tool[int] = add
+    total: int = adder.invoke({"a": 1, "b": 2})
+    spec: ToolSpec = adder.tool_spec
+    parsed: Joke | None = raw.parsed
+    answer: ToolMessage = add.invoke(call)
+    print(fakes, reply.text, first.message, total, spec.name, parsed, answer.text)

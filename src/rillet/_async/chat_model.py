@@ -48,6 +48,7 @@ from .._values.messages import (
     ToolCallChunk,
     coerce_messages,
 )
+from .._values.options import SequenceNotStr
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncStream, closing_iter
@@ -215,7 +216,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -224,15 +225,15 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
     @overload
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
     ) -> list[AIMessage | Exception]: ...
 
     async def abatch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,

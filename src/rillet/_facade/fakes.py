@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import msgspec
 
@@ -121,12 +121,13 @@ class FakeListChatModel(BaseChatModel):
     def __init__(
         self,
         *,
-        responses: Sequence[str],
+        responses: SequenceNotStr[str],
         sleep: float | None = None,
         error_on_chunk_number: int | None = None,
         name: str | None = None,
     ) -> None:
-        if isinstance(responses, str) or not all(isinstance(r, str) for r in responses):
+        given: object = responses  # typed not-a-str; checked for untyped callers too
+        if isinstance(given, str) or not all(isinstance(r, str) for r in responses):
             raise ConfigError(f"responses must be a list of str, got {responses!r}")
         if not responses:
             raise ConfigError("responses must not be empty: give at least one answer")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from .._values.config import RunnableConfig
 from .._values.errors import ConfigError
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Tool", "tool"]
 
 R = TypeVar("R")
+P = ParamSpec("P")
 R_co = TypeVar("R_co", covariant=True)
 
 ToolInput = Mapping[str, object] | ToolCall
@@ -112,18 +113,19 @@ class Tool(Runnable[ToolInput, "R_co | ToolMessage"], Generic[R_co]):
         return await super().ainvoke(input, config)
 
 
+# ParamSpec, not ``...``: a decorator whose type holds no Any (mypy --disallow-any-expr).
 @overload
-def tool(func: Callable[..., Awaitable[R]], /) -> Tool[R]: ...
+def tool(func: Callable[P, Awaitable[R]], /) -> Tool[R]: ...
 
 
 @overload
-def tool(func: Callable[..., R], /) -> Tool[R]: ...
+def tool(func: Callable[P, R], /) -> Tool[R]: ...
 
 
 @overload
 def tool(
     *, name: str | None = None, description: str | None = None
-) -> Callable[[Callable[..., R]], Tool[R]]: ...
+) -> Callable[[Callable[P, R]], Tool[R]]: ...
 
 
 def tool(

@@ -50,6 +50,7 @@ from .._values.messages import (
     ToolCallChunk,
     coerce_messages,
 )
+from .._values.options import SequenceNotStr
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import RunContext, SyncRunnable, collect, rule_of
 from .stream import Stream, closing_iter
@@ -213,7 +214,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     @overload
     def batch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -222,15 +223,15 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     @overload
     def batch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: Literal[True],
+        return_exceptions: bool,
     ) -> list[AIMessage | Exception]: ...
 
     def batch(
         self,
-        inputs: Sequence[LanguageModelInput],
+        inputs: SequenceNotStr[LanguageModelInput],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,

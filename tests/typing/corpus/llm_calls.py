@@ -78,7 +78,8 @@ def inputs_and_outputs(llm: OpenAI) -> None:
     assert_type(llm.invoke([{"role": "user", "content": "hi"}]), str)  # ok
     llm.invoke(42)  # wrong: text, prompt values or messages
     llm.invoke(b"hi")  # wrong
-    llm.invoke(["hi"])  # wrong: a list of str is not a list of messages
+    llm.invoke(["hi"])  # ok: a str in a message list is a human message (LangChain)
+    llm.invoke([1])  # wrong: not a message
     assert_type(llm.stream("hi"), Stream[str])  # ok
     assert_type(llm.generate(["a"]), LLMResult)  # ok
     llm.generate("abc")  # wrong: one request per character

@@ -86,9 +86,9 @@ async def tools_surface(call: ToolCall, raw: StructuredOutput[Joke]) -> None:
 
 
 def tools_rejected(call: ToolCall) -> None:
-    add.invoke("2+3")  # type: ignore[call-overload]  # a tool takes a dict or a ToolCall
-    raw: StructuredOutput[Joke] = StructuredOutput(ToolMessage("x", tool_call_id="c"), None, None)  # type: ignore[arg-type]  # raw is the AIMessage
-    raw["other"]  # type: ignore[call-overload]  # only raw / parsed / parsing_error
+    add.invoke("2+3")  # wrong: a tool takes a dict or a ToolCall
+    raw: StructuredOutput[Joke] = StructuredOutput(ToolMessage("x", tool_call_id="c"), None, None)  # wrong: raw is the AIMessage
+    raw["other"]  # wrong: only raw / parsed / parsing_error
 
 
 async def structured_surface(model: BaseChatModel) -> None:
@@ -112,8 +112,8 @@ async def structured_surface(model: BaseChatModel) -> None:
 
 
 def structured_rejected(model: BaseChatModel) -> None:
-    model.with_structured_output(Joke, method="xml")  # type: ignore[call-overload]  # no such method
-    model.bind_tools(GetWeather)  # type: ignore[arg-type]  # a list of tools
+    model.with_structured_output(Joke, method="xml")  # wrong: no such method
+    model.bind_tools(GetWeather)  # wrong: a list of tools
 
 
 def the_issue_code_block() -> None:
