@@ -21,7 +21,7 @@ from .corpus_check import ROOT
 
 README = ROOT / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-CONTEXT = {"llm": "OpenAI", "chat": "OpenAIChat"}
+CONTEXT = {"llm": "OpenAI", "chat": "OpenAIChat", "model": "BaseChatModel"}
 """Variables a block may use from an earlier block, with their types."""
 
 
