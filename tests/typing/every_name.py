@@ -11,6 +11,7 @@ import msgspec
 
 from rillet import (
     LLM,
+    AddableDict,
     AIMessage,
     AIMessageChunk,
     Anthropic,
@@ -49,6 +50,7 @@ from rillet import (
     EmptyStreamError,
     EndData,
     Event,
+    ExponentialJitterParams,
     FakeListChatModel,
     FakeListChatModelError,
     FakeListLLM,
@@ -105,11 +107,17 @@ from rillet import (
     RilletError,
     RunInfo,
     Runnable,
+    RunnableAssign,
     RunnableBinding,
+    RunnableBranch,
     RunnableConfig,
     RunnableLambda,
     RunnableParallel,
+    RunnablePassthrough,
+    RunnablePick,
+    RunnableRetry,
     RunnableSequence,
+    RunnableWithFallbacks,
     Secret,
     StartData,
     Stream,
@@ -145,6 +153,7 @@ from rillet import (
     UnprocessableEntityError,
     UsageMetadata,
     adispatch_custom_event,
+    chain,
     dispatch_custom_event,
     tool,
 )
@@ -368,3 +377,41 @@ async def chat(model: BaseChatModel, raw: StructuredOutput[Joke], call: ToolCall
     parsed: Joke | None = raw.parsed
     answer: ToolMessage = add.invoke(call)
     print(fakes, reply.text, first.message, total, spec.name, parsed, answer.text)
+
+
+def plus_one(x: int) -> int:
+    return x + 1
+
+
+def positive(x: int) -> bool:
+    return x > 0
+
+
+def label(x: int) -> str:
+    return str(x)
+
+
+@chain
+def doubled(x: int) -> int:
+    return x * 2
+
+
+def lcel(llm: OpenAI, other: OpenAI) -> None:
+    passed: RunnablePassthrough[int] = RunnablePassthrough()
+    count: int = passed.invoke(1)
+    both: RunnableParallel[int, int] = RunnableParallel(same=passed, more=plus_one)
+    total: AddableDict[int] | None = None
+    for piece in both.stream(1):
+        total = piece if total is None else total
+    source: RunnablePassthrough[dict[str, str]] = RunnablePassthrough()
+    assigned: RunnableAssign = source.assign(n=len)
+    picker: RunnablePick = RunnablePick("n")
+    picked: object = picker.invoke({"n": 1})
+    fallbacks: RunnableWithFallbacks[LanguageModelInput, str] = llm.with_fallbacks([other])
+    params: ExponentialJitterParams = {"initial": 0.1, "max": 2.0}
+    retried: RunnableRetry[LanguageModelInput, str] = llm.with_retry(
+        stop_after_attempt=2, wait_exponential_jitter=True, exponential_jitter_params=params
+    )
+    branch: RunnableBranch[int, str] = RunnableBranch((positive, label), label)
+    print(count, total, assigned, picked, fallbacks.invoke("x"), retried, branch.invoke(1))
+    print(doubled.invoke(2), llm.pick("a"))

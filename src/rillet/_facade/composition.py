@@ -65,6 +65,7 @@ V = TypeVar("V")
 W = TypeVar("W")
 X = TypeVar("X")
 S = TypeVar("S")
+Passed = DefaultTypeVar("Passed", default=Any)
 # RunnableParallel[In] alone means outputs of any type (PEP 696 default).
 Value = DefaultTypeVar("Value", default=object)
 
@@ -598,9 +599,10 @@ class JsonOutputParser(Runnable[str | HasText, Output]):
 DictSteps = Mapping[str, Runnable[dict[str, Any], object] | Callable[[dict[str, Any]], object]]
 
 
-class RunnablePassthrough(Runnable[Any, Any]):
+class RunnablePassthrough(Runnable[Passed, Passed], Generic[Passed]):
     """Its input, unchanged (streamed chunk by chunk as it arrives); ``RunnablePassthrough.assign``
-    adds keys to a dict input."""
+    adds keys to a dict input. ``RunnablePassthrough[T]()`` passes a ``T`` (unparametrized: Any,
+    as LangChain's)."""
 
     def __init__(self, *, name: str | None = None) -> None:
         self.name = name
@@ -626,7 +628,7 @@ class RunnablePassthrough(Runnable[Any, Any]):
         return AsyncRunnablePassthrough()
 
 
-class RunnableAssign(Runnable[dict[str, Any], AddableDict]):
+class RunnableAssign(Runnable[Mapping[str, object], AddableDict]):
     """A dict input plus the outputs of ``mapper`` (a RunnableParallel) on it. Streams the
     input's dict pieces as they arrive, then the mapper's, as LangChain does."""
 
@@ -651,7 +653,7 @@ class RunnableAssign(Runnable[dict[str, Any], AddableDict]):
         return AsyncRunnableAssign(mapper)
 
 
-class RunnablePick(Runnable[Mapping[str, Any], Any]):
+class RunnablePick(Runnable[Mapping[str, object], object]):
     """One key's value of a dict input (``keys`` a str; None if absent), or a dict of the keys
     present (a list)."""
 

@@ -9,6 +9,7 @@ import msgspec
 from typing_extensions import assert_type
 
 from rillet import (
+    AddableDict,
     JsonOutputParser,
     LanguageModelInput,
     OpenAI,
@@ -122,12 +123,12 @@ def parallels(llm: OpenAI, other: OpenAI) -> None:
     mapped.invoke("hi")["n"].upper()  # wrong: an int
     both = RunnableParallel({"a": llm, "n": length})  # ok
     both.invoke("hi")  # ok
-    assert_type(RunnableParallel(a=llm).invoke("hi"), dict[str, str])  # ok
-    assert_type(RunnableParallel({"a": llm, "b": other}).invoke("hi"), dict[str, str])  # ok
+    assert_type(RunnableParallel(a=llm).invoke("hi"), AddableDict[str])  # ok
+    assert_type(RunnableParallel({"a": llm, "b": other}).invoke("hi"), AddableDict[str])  # ok
     RunnableParallel(a=llm).invoke(5)  # wrong
     value = RunnableParallel(a=llm, n=length).invoke("hi")["a"]  # ok
     if isinstance(value, str):
         assert_type(value, str)  # ok
     RunnableParallel(a=llm, n=length).invoke("hi")["n"].upper()  # wrong: may be an int
     chained = llm | RunnableParallel(a=length, b=length)  # ok
-    assert_type(chained.invoke("x"), dict[str, int])  # ok
+    assert_type(chained.invoke("x"), AddableDict[int])  # ok

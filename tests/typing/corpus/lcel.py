@@ -43,7 +43,7 @@ def lcel(llm: OpenAI, other: OpenAI) -> None:
     for chunk in parallel.stream({"num": 1}):
         assert_type(chunk, AddableDict)
         final = chunk if final is None else final + chunk  # dict pieces add up
-    assert_type(llm.pick("a"), RunnableSequence[LanguageModelInput, Any])
+    assert_type(llm.pick("a"), RunnableSequence[LanguageModelInput, object])
     assert_type(parallel.pick(["a"]), RunnableSequence[dict[str, int], AddableDict])
     assert_type(RunnablePick("a"), RunnablePick)
     assert_type(llm.with_fallbacks([other]), RunnableWithFallbacks[LanguageModelInput, str])
@@ -52,10 +52,10 @@ def lcel(llm: OpenAI, other: OpenAI) -> None:
     assert_type(retried, RunnableRetry[LanguageModelInput, str])
     params: ExponentialJitterParams = {"initial": 0.1, "max": 2.0}
     llm.with_retry(wait_exponential_jitter=True, exponential_jitter_params=params)
-    llm.with_retry(stop_after_attempt="3")  # type: ignore[arg-type]  # an int
-    llm.with_fallbacks(other)  # type: ignore[arg-type]  # a list of fallbacks
+    llm.with_retry(stop_after_attempt="3")  # wrong: an int
+    llm.with_fallbacks(other)  # wrong: a list of fallbacks
     llm.with_config(run_name="model", tags=["a"])
-    llm.with_config(run_nam="model")  # type: ignore[call-arg]  # config keys are typed
+    llm.with_config(run_nam="model")  # wrong: config keys are typed
     branch: RunnableBranch[int, str] = RunnableBranch(
         (lambda x: x > 0, lambda x: "positive"), lambda x: "other"
     )
