@@ -16,7 +16,7 @@ snapshots, so ``final = final + piece`` gives the parallel's output.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeAlias, cast
+from typing import Any, Generic, TypeAlias
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -61,20 +61,23 @@ class AddableDict(dict[str, V], Generic[V]):
         super().__init__(items)
         self.snapshot_keys = snapshot_keys
 
-    def __add__(self, other: Mapping[str, Any]) -> AddableDict:
+    def __add__(self, other: Mapping[str, V]) -> AddableDict[V]:
         if not isinstance(other, Mapping):
             return NotImplemented
-        out = AddableDict(self, snapshot_keys=self.snapshot_keys | _snapshot_keys(other))
+        out: AddableDict[Any] = AddableDict(
+            self, snapshot_keys=self.snapshot_keys | _snapshot_keys(other)
+        )
         for key, value in other.items():
             out[key] = _add_value(out.get(key), value, key in out.snapshot_keys)
         return out
 
-    def __radd__(self, other: Mapping[str, Any] | None) -> AddableDict:
+    def __radd__(self, other: Mapping[str, V] | None) -> AddableDict[V]:
         if other is None:
-            return cast("AddableDict", self)  # values typed object from here on
+            return self
         if not isinstance(other, Mapping):
             return NotImplemented
-        return AddableDict(other, snapshot_keys=_snapshot_keys(other)) + self
+        left: AddableDict[V] = AddableDict(other, snapshot_keys=_snapshot_keys(other))
+        return left + self
 
 
 def _snapshot_keys(mapping: Mapping[str, Any]) -> frozenset[str]:

@@ -21,7 +21,21 @@ from .corpus_check import ROOT
 
 README = ROOT / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-CONTEXT = {"llm": "OpenAI", "chat": "OpenAIChat", "model": "BaseChatModel"}
+CONTEXT = {
+    "llm": "OpenAI",
+    "chat": "OpenAIChat",
+    "model": "BaseChatModel",
+    "backup_llm": "OpenAI",
+    "prompt": "PromptTemplate",
+    "prompts": "list[str]",
+    "joke_chain": "Runnable[Mapping[str, object], str]",
+    "poem_chain": "Runnable[Mapping[str, object], str]",
+    "retriever": "Runnable[str, str]",
+    "flaky": "Runnable[str, str]",
+    "code_chain": "Runnable[str, str]",
+    "general_chain": "Runnable[str, str]",
+    "critic": "Runnable[str, str]",
+}
 """Variables a block may use from an earlier block, with their types."""
 
 
@@ -54,6 +68,7 @@ def module(text: str) -> tuple[str, dict[int, int]]:
     """The checked module, and for each of its lines the README line it comes from."""
     lines = [
         '"""Generated from README.md by tests/typing/test_readme.py."""',
+        "from collections.abc import Mapping",
         "from rillet import " + ", ".join(sorted(rillet.__all__)),
         "",
     ]
