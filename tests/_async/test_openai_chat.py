@@ -236,7 +236,9 @@ async def test_a_tool_call_is_a_typed_error_not_an_empty_string(
     server: FakeServer, make_chat: MakeChat
 ) -> None:
     # Someone binds tools onto the string LLM; the model answers with a tool call.
-    llm = make_chat().bind(tools=[{"type": "function", "function": {"name": "get_weather"}}])
+    # (``tools`` is not a call option of the string LLM: it goes through extra_body.)
+    tools = [{"type": "function", "function": {"name": "get_weather"}}]
+    llm = make_chat().bind(extra_body={"tools": tools})
     script = Reply(
         tokens=["Let me check. "], tool_calls=[ToolCallReply("get_weather", {"city": "Paris"})]
     )

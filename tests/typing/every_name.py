@@ -32,6 +32,7 @@ from rillet import (
     ChainEndEvent,
     ChainStartEvent,
     ChainStreamEvent,
+    ChatAnthropic,
     ChatGeneration,
     ChatModelEndData,
     ChatModelEndEvent,
@@ -40,6 +41,8 @@ from rillet import (
     ChatModelStartEvent,
     ChatModelStreamData,
     ChatModelStreamEvent,
+    ChatOllama,
+    ChatOpenAI,
     ChatPromptTemplate,
     ChatPromptValue,
     ChatResult,
@@ -144,6 +147,7 @@ from rillet import (
     ToolDefinitionError,
     ToolEndEvent,
     ToolMessage,
+    ToolsOutputParser,
     ToolSpec,
     ToolStartEvent,
     ToolStreamEvent,
@@ -415,3 +419,20 @@ def lcel(llm: OpenAI, other: OpenAI) -> None:
     branch: RunnableBranch[int, str] = RunnableBranch((positive, label), label)
     print(count, total, assigned, picked, fallbacks.invoke("x"), retried, branch.invoke(1))
     print(doubled.invoke(2), llm.pick("a"))
+
+
+class GetWeather(msgspec.Struct):
+    """Get the weather in a city."""
+
+    city: str
+
+
+def chat_providers(server_url: str) -> None:
+    openai = ChatOpenAI(base_url=server_url, api_key="k")
+    claude = ChatAnthropic(model="c", base_url=server_url)
+    local = ChatOllama(model="m", base_url=server_url)
+    models: list[BaseChatModel] = [openai, claude, local]
+    bound = openai.bind_tools([GetWeather])
+    calls: list[GetWeather] = (bound | ToolsOutputParser([GetWeather])).invoke("weather?")
+    joke: Joke = claude.with_structured_output(Joke).invoke("a joke")
+    print(models, calls, joke, local.invoke("hi").text)

@@ -44,11 +44,11 @@ def constructors() -> None:
     )
     assert_type(ChatOllama(model="qwen3", reasoning=True, num_predict=64), ChatOllama)
     assert_type(ChatOllama(model="qwen3", reasoning="high"), ChatOllama)
-    ChatOpenAI(n=2)  # type: ignore[call-arg]  # one reply per call
-    ChatAnthropic()  # type: ignore[call-arg]  # model is required
-    ChatAnthropic(model="c", thinking=True)  # type: ignore[arg-type]  # the request's object
-    ChatOllama(model="m", max_tokens=5)  # type: ignore[call-arg]  # Ollama's is num_predict
-    ChatOllama(model="m", reasoning=1.5)  # type: ignore[arg-type]
+    ChatOpenAI(n=2)  # wrong: one reply per call
+    ChatAnthropic()  # wrong: model is required
+    ChatAnthropic(model="c", thinking=True)  # wrong: the request's object
+    ChatOllama(model="m", max_tokens=5)  # wrong: Ollama's is num_predict
+    ChatOllama(model="m", reasoning=1.5)  # wrong
 
 
 def every_chat_provider_is_a_chat_model(
