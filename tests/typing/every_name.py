@@ -104,9 +104,11 @@ from rillet import (
     PromptStreamEvent,
     PromptTemplate,
     PromptValue,
+    RateLimiter,
     RateLimitError,
     ReasoningBlock,
     ResponseMetadata,
+    ResponseTooLargeError,
     RilletError,
     RunInfo,
     Runnable,
@@ -122,6 +124,7 @@ from rillet import (
     RunnableSequence,
     RunnableWithFallbacks,
     Secret,
+    SizeLimits,
     StartData,
     Stream,
     StreamClosedError,
@@ -163,6 +166,7 @@ from rillet import (
 )
 
 ERRORS: tuple[type[Exception], ...] = (
+    ResponseTooLargeError,
     FakeListChatModelError,
     StructuredOutputError,
     ToolDefinitionError,
@@ -436,3 +440,9 @@ def chat_providers(server_url: str) -> None:
     calls: list[GetWeather] = (bound | ToolsOutputParser([GetWeather])).invoke("weather?")
     joke: Joke = claude.with_structured_output(Joke).invoke("a joke")
     print(models, calls, joke, local.invoke("hi").text)
+
+
+def limits(server_url: str) -> OpenAI:
+    sizes = SizeLimits(max_event_bytes=1 << 20, max_response_bytes=1 << 24)
+    limiter = RateLimiter(requests_per_second=5, max_bucket_size=2)
+    return OpenAI(base_url=server_url, limits=sizes, rate_limiter=limiter)

@@ -86,8 +86,8 @@ def limits_and_rate_limiting() -> None:
     assert_type(Anthropic(model="c", limits=SizeLimits(), rate_limiter=limiter), Anthropic)
     assert_type(Ollama(model="m", limits=limits), Ollama)
     assert_type(limits.max_error_body_bytes, int)
-    OpenAI(limits={"max_event_bytes": 1})  # type: ignore[arg-type]  # a SizeLimits, not a dict
-    RateLimiter(5)  # type: ignore[call-arg]  # keyword-only
+    OpenAI(limits={"max_event_bytes": 1})  # wrong: a SizeLimits, not a dict
+    RateLimiter(5)  # wrong: keyword-only
     try:
         OpenAI().invoke("hi")
     except ResponseTooLargeError as exc:
