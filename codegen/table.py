@@ -11,6 +11,7 @@ SRC_REPLACEMENTS: dict[str, str] = {
     # our public twins, and httpx's (unasync's default prefix rule would give Sync*)
     "AsyncClient": "Client",
     "AsyncStream": "Stream",
+    "AsyncBatchStream": "BatchStream",
     # httpx's a-prefixed methods
     "aclose": "close",
     "aiter_bytes": "iter_bytes",

@@ -548,3 +548,45 @@ def test_property_fast_path_matches_reference(chunks: list[bytes]) -> None:
     stream = b"".join(chunks)
     check_against_reference(stream, chunks)
     assert run(chunks) == run(bytewise(stream))
+
+
+# Reads holding many events (a client that lags the server reads them in bulk, cut anywhere):
+# runs of `data: ...` blocks mixed with near misses and other fields.
+bulk_blocks = st.builds(
+    lambda payload, ending: b"data: " + payload + ending,
+    st.binary(max_size=6).filter(lambda b: b"\n" not in b and b"\r" not in b),
+    st.sampled_from([b"\n\n", b"\n\n", b"\n\n", b"\n", b"\n\n\n", b"\r\n\r\n", b""]),
+)
+bulk_reads = st.lists(
+    st.one_of(bulk_blocks, bulk_blocks, bulk_blocks, st.sampled_from(FRAGMENTS)),
+    min_size=1,
+    max_size=30,
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(reads=st.lists(bulk_reads, min_size=1, max_size=5), data=st.data())
+def test_property_bulk_reads_match_reference(reads: list[bytes], data: st.DataObject) -> None:
+    """Reads of many whole events, and the same bytes split anywhere: same as the reference."""
+    stream = b"".join(reads)
+    check_against_reference(stream, [b"", *reads])  # after the start: no BOM check on the read
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
+    check_against_reference(stream, split_at(stream, cuts))
+
+
+def test_bulk_read_of_whole_events_then_a_partial_one() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: 0\n\n") == [ev(b"0")]  # past the start of the stream
+    events = decoder.feed(b"data: 1\n\ndata: 2\n\ndata: 3\n\ndata: {par")
+    assert events == [ev(b"1"), ev(b"2"), ev(b"3")]
+    assert decoder.feed(b"tial}\n") == []
+    assert decoder.feed(b"\ndata: 5\n\n") == [ev(b"{partial}"), ev(b"5")]
+
+
+def test_bulk_read_keeps_the_sticky_id_and_pending_fields() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"id: 7\ndata: 0\n\nevent: x\n") == [ev(b"0", id="7")]
+    # a pending `event:` field belongs to the first block of the next read only
+    events = decoder.feed(b"data: 1\n\ndata: 2\n\n")
+    assert events == [ev(b"1", "x", "7"), ev(b"2", id="7")]
+    assert decoder.feed(b"data: 3\n\ndata: 4\n\n") == [ev(b"3", id="7"), ev(b"4", id="7")]

@@ -36,7 +36,7 @@ from .._values.options import (
 )
 from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
-from .stream import AsyncStream, closing_iter
+from .stream import AsyncBatchStream, AsyncStream, closing_iter
 
 __all__ = ["AsyncBaseLLM", "AsyncUserLLM"]
 
@@ -49,8 +49,9 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     """An LLM: ``ainvoke``/``abatch``/``astream``/``agenerate``.
 
     Providers implement ``_generate_prompts`` (a finished result for some prompts) and, when they
-    can stream, ``_stream_generation`` (chunks of one prompt, fed into a ``GenerationBuilder``)
-    with ``streams = True``. A model that cannot stream streams one chunk: the final output.
+    can stream, ``_stream_generation`` (chunks of one prompt, fed into a ``GenerationBuilder``,
+    yielded in lists: all those of one network read at once) with ``streams = True``. A model
+    that cannot stream streams one chunk: the final output.
     """
 
     streams: bool = False
@@ -138,8 +139,9 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> AsyncIterator[GenerationChunk]:
-        """Yield the chunks (with text) of candidate 0; feed every candidate into ``builder``."""
+    ) -> AsyncIterator[list[GenerationChunk]]:
+        """Yield the chunks (with text) of candidate 0 in non-empty lists (those of one network
+        read together); feed every candidate into ``builder``."""
         raise NotImplementedError
 
     # -- the Runnable surface ------------------------------------------------------------------
@@ -207,7 +209,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self.bind(stop, overrides)
             return AsyncStream(partial(traced._stream_outputs, prompt, conf))
-        return AsyncStream(partial(self._stream_text, prompt, conf, stop, overrides))
+        return AsyncBatchStream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload
     async def abatch(
@@ -256,12 +258,12 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         stop: Stop,
         overrides: Mapping[str, object],
         resources: Resources,
-    ) -> AsyncGenerator[str, None]:
+    ) -> AsyncGenerator[list[str], None]:
         async with closing_iter(
             self._stream_chunks_of(prompt, stop, overrides, GenerationBuilder(), resources)
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk.text
+        ) as batches:
+            async for batch in batches:
+                yield [chunk.text for chunk in batch]
 
     async def _atransform(
         self,
@@ -286,11 +288,12 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
             prompt, self.bound_stop, self.bound_overrides, builder, context.resources
         )
         try:
-            async with closing_iter(chunks) as items:
-                async for chunk in items:
-                    if scope.emit:
-                        yield scope.llm_stream(chunk)
-                    yield chunk.text
+            async with closing_iter(chunks) as batches:
+                async for batch in batches:
+                    for chunk in batch:
+                        if scope.emit:
+                            yield scope.llm_stream(chunk)
+                        yield chunk.text
         except Exception:
             if scope.emit and scope.version == "v1":
                 yield scope.llm_end(None, llm_input)  # LangChain v1 ends a failed run too
@@ -305,9 +308,10 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> AsyncIterator[GenerationChunk]:
-        """The chunks of one run: the provider's stream itself (no extra generator level on
-        the per-token path; its errors already carry the partial text), or the fallback.
+    ) -> AsyncIterator[list[GenerationChunk]]:
+        """The chunks of one run, a list per network read: the provider's stream itself (no
+        extra generator level on the per-token path; its errors already carry the partial
+        text), or the fallback.
 
         When it ends, ``builder`` holds the whole run (``builder.result()``).
         """
@@ -321,14 +325,14 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
-    ) -> AsyncIterator[GenerationChunk]:
+    ) -> AsyncIterator[list[GenerationChunk]]:
         """LangChain's fallback for a model that cannot stream: one chunk, the final output."""
         result = await self._generate_prompts([prompt], stop, overrides)
         generations = result.generations[0] if result.generations else []
         _fill(builder, generations, result)
         text = builder.text(0)
         if text:
-            yield GenerationChunk(text, generations[0].generation_info if generations else None)
+            yield [GenerationChunk(text, generations[0].generation_info if generations else None)]
 
 
 def _fill(builder: GenerationBuilder, generations: list[Generation], result: LLMResult) -> None:
@@ -435,14 +439,14 @@ class AsyncUserLLM(AsyncBaseLLM):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> AsyncGenerator[GenerationChunk, None]:
+    ) -> AsyncGenerator[list[GenerationChunk], None]:
         try:
             async with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
                 async for item in items:
                     chunk = _as_chunk(item)
                     builder.add_chunk(0, chunk)
                     if chunk.text:
-                        yield chunk
+                        yield [chunk]
         except RilletError as exc:
             if not exc.partial_text:  # keep what the user's stream produced before failing
                 exc.partial_text = builder.text(0)

@@ -1,7 +1,7 @@
 """``AsyncHTTPLLM``: the LLM runnable of every HTTP provider.
 
 The provider is an ``HTTPApi`` (pure: requests, readers, results; see ``_providers/base.py``); this
-class does the I/O for all of them: one streamed request per prompt through ``stream_response``,
+class does the I/O for all of them: one streamed request per prompt through ``stream_batches``,
 non-streamed requests of ``api.batch_size`` prompts, or (``settings.streaming``) generating by
 streaming, with usage summed across requests.
 """
@@ -20,7 +20,7 @@ from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult, com
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .http import read_json
 from .llm import AsyncBaseLLM, Prompt, Stop
-from .read_loop import stream_response
+from .read_loop import stream_batches
 
 __all__ = ["AsyncHTTPLLM"]
 
@@ -109,10 +109,10 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> AsyncGenerator[GenerationChunk, None]:
+    ) -> AsyncGenerator[list[GenerationChunk], None]:
         api = self.api
         request = self._post(api.body(prompt, stop, overrides, stream=True), stream=True)
-        return stream_response(
+        return stream_batches(
             self.client,
             request,
             api.reader(builder),

@@ -11,7 +11,7 @@ from .._abort import Resources
 from .._async_compat import close_abandoned
 from .._values.errors import StreamClosedError
 
-__all__ = ["AsyncStream", "closing_iter"]
+__all__ = ["AsyncBatchStream", "AsyncStream", "closing_iter"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -33,7 +33,7 @@ class AsyncStream(Generic[T_co]):
 
     def __init__(self, produce: Callable[[Resources], AsyncGenerator[T_co, None]]) -> None:
         self._resources = Resources()
-        self._gen = produce(self._resources)
+        self._gen: AsyncGenerator[object, None] = produce(self._resources)
         self._closed = False
         self._stopped = False  # closed by aclose() while another task was reading
 
@@ -44,24 +44,28 @@ class AsyncStream(Generic[T_co]):
         if self._closed:
             raise StreamClosedError("this stream is closed; start a new one")
         try:
-            return await self._gen.__anext__()
-        except (RuntimeError, ValueError) as exc:
-            if getattr(
-                self._gen, "ag_running", False
-            ):  # another consumer is reading: not this one's stream
-                raise StreamClosedError(
-                    "this stream is being read by another consumer; a stream has one consumer: "
-                    "start one stream per consumer"
-                ) from exc
-            self._closed = True
-            raise
+            return await self._gen.__anext__()  # type: ignore[return-value]  # produce() yields T_co
         except BaseException as exc:
-            self._closed = True
-            if self._stopped and isinstance(exc, Exception):
-                raise StreamClosedError(
-                    "this stream was closed (aclose()) while this read was waiting"
-                ) from exc
-            raise
+            error = self._failed(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    def _failed(self, exc: BaseException) -> StreamClosedError | None:
+        """A read of the producer raised ``exc``: the error to raise instead, or None (``exc``)."""
+        if isinstance(exc, (RuntimeError, ValueError)) and getattr(
+            self._gen, "ag_running", False
+        ):  # another consumer is reading: not this one's stream
+            return StreamClosedError(
+                "this stream is being read by another consumer; a stream has one consumer: "
+                "start one stream per consumer"
+            )
+        self._closed = True
+        if self._stopped and isinstance(exc, Exception):
+            return StreamClosedError(
+                "this stream was closed (aclose()) while this read was waiting"
+            )
+        return None
 
     async def aclose(self) -> None:
         """Stop the run and release its connection. Safe to call more than once, and from
@@ -93,6 +97,48 @@ class AsyncStream(Generic[T_co]):
             self._closed = True
             self._resources.abort()
             close_abandoned(self._gen)
+
+
+class AsyncBatchStream(AsyncStream[T_co]):
+    """A stream (``AsyncStream``) whose producer yields lists: all the chunks of one network read come
+    up the generator chain in one resume and are handed out here one by one, instead of one
+    resume of every generator level per chunk. The producer hands each list over (it is consumed
+    here) and never yields an empty one. Same rules as ``AsyncStream`` (one consumer,
+    ``aclose()`` from another task); the chunks not yet handed out are dropped on close.
+    """
+
+    __slots__ = ("_pending",)
+
+    def __init__(self, produce: Callable[[Resources], AsyncGenerator[list[T_co], None]]) -> None:
+        self._resources = Resources()
+        self._gen = produce(self._resources)
+        self._closed = False
+        self._stopped = False
+        self._pending: list[T_co] = []  # the rest of the current list, last item first
+
+    async def __anext__(self) -> T_co:
+        pending = self._pending
+        if pending:
+            return pending.pop()
+        if self._closed:
+            raise StreamClosedError("this stream is closed; start a new one")
+        try:
+            batch: list[T_co] = await self._gen.__anext__()  # type: ignore[assignment]  # produce() yields lists of T_co
+        except BaseException as exc:
+            error = self._failed(exc)
+            if error is None:
+                raise
+            raise error from exc
+        if len(batch) == 1:
+            return batch[0]
+        batch.reverse()
+        self._pending = batch
+        return batch.pop()
+
+    async def aclose(self) -> None:
+        """Stop the run and release its connection; the chunks not yet read are dropped."""
+        self._pending = []
+        await super().aclose()
 
 
 @asynccontextmanager

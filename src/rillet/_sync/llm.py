@@ -38,7 +38,7 @@ from .._values.options import (
 )
 from .._values.outputs import Generation, GenerationBuilder, GenerationChunk, LLMResult
 from .runnable import RunContext, SyncRunnable, collect, rule_of
-from .stream import Stream, closing_iter
+from .stream import BatchStream, Stream, closing_iter
 
 __all__ = ["SyncBaseLLM", "SyncUserLLM"]
 
@@ -51,8 +51,9 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
     """An LLM: ``invoke``/``batch``/``stream``/``generate``.
 
     Providers implement ``_generate_prompts`` (a finished result for some prompts) and, when they
-    can stream, ``_stream_generation`` (chunks of one prompt, fed into a ``GenerationBuilder``)
-    with ``streams = True``. A model that cannot stream streams one chunk: the final output.
+    can stream, ``_stream_generation`` (chunks of one prompt, fed into a ``GenerationBuilder``,
+    yielded in lists: all those of one network read at once) with ``streams = True``. A model
+    that cannot stream streams one chunk: the final output.
     """
 
     streams: bool = False
@@ -138,8 +139,9 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> Iterator[GenerationChunk]:
-        """Yield the chunks (with text) of candidate 0; feed every candidate into ``builder``."""
+    ) -> Iterator[list[GenerationChunk]]:
+        """Yield the chunks (with text) of candidate 0 in non-empty lists (those of one network
+        read together); feed every candidate into ``builder``."""
         raise NotImplementedError
 
     # -- the Runnable surface ------------------------------------------------------------------
@@ -205,7 +207,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self.bind(stop, overrides)
             return Stream(partial(traced._stream_outputs, prompt, conf))
-        return Stream(partial(self._stream_text, prompt, conf, stop, overrides))
+        return BatchStream(partial(self._stream_text, prompt, conf, stop, overrides))
 
     @overload
     def batch(
@@ -254,12 +256,12 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         stop: Stop,
         overrides: Mapping[str, object],
         resources: Resources,
-    ) -> Generator[str, None]:
+    ) -> Generator[list[str], None]:
         with closing_iter(
             self._stream_chunks_of(prompt, stop, overrides, GenerationBuilder(), resources)
-        ) as chunks:
-            for chunk in chunks:
-                yield chunk.text
+        ) as batches:
+            for batch in batches:
+                yield [chunk.text for chunk in batch]
 
     def _atransform(
         self,
@@ -284,11 +286,12 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             prompt, self.bound_stop, self.bound_overrides, builder, context.resources
         )
         try:
-            with closing_iter(chunks) as items:
-                for chunk in items:
-                    if scope.emit:
-                        yield scope.llm_stream(chunk)
-                    yield chunk.text
+            with closing_iter(chunks) as batches:
+                for batch in batches:
+                    for chunk in batch:
+                        if scope.emit:
+                            yield scope.llm_stream(chunk)
+                        yield chunk.text
         except Exception:
             if scope.emit and scope.version == "v1":
                 yield scope.llm_end(None, llm_input)  # LangChain v1 ends a failed run too
@@ -303,9 +306,10 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> Iterator[GenerationChunk]:
-        """The chunks of one run: the provider's stream itself (no extra generator level on
-        the per-token path; its errors already carry the partial text), or the fallback.
+    ) -> Iterator[list[GenerationChunk]]:
+        """The chunks of one run, a list per network read: the provider's stream itself (no
+        extra generator level on the per-token path; its errors already carry the partial
+        text), or the fallback.
 
         When it ends, ``builder`` holds the whole run (``builder.result()``).
         """
@@ -319,14 +323,14 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         stop: Stop,
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
-    ) -> Iterator[GenerationChunk]:
+    ) -> Iterator[list[GenerationChunk]]:
         """LangChain's fallback for a model that cannot stream: one chunk, the final output."""
         result = self._generate_prompts([prompt], stop, overrides)
         generations = result.generations[0] if result.generations else []
         _fill(builder, generations, result)
         text = builder.text(0)
         if text:
-            yield GenerationChunk(text, generations[0].generation_info if generations else None)
+            yield [GenerationChunk(text, generations[0].generation_info if generations else None)]
 
 
 def _fill(builder: GenerationBuilder, generations: list[Generation], result: LLMResult) -> None:
@@ -433,14 +437,14 @@ class SyncUserLLM(SyncBaseLLM):
         overrides: Mapping[str, object],
         builder: GenerationBuilder,
         resources: Resources,
-    ) -> Generator[GenerationChunk, None]:
+    ) -> Generator[list[GenerationChunk], None]:
         try:
             with closing_iter(self._chunks(to_prompt(prompt), stop)) as items:
                 for item in items:
                     chunk = _as_chunk(item)
                     builder.add_chunk(0, chunk)
                     if chunk.text:
-                        yield chunk
+                        yield [chunk]
         except RilletError as exc:
             if not exc.partial_text:  # keep what the user's stream produced before failing
                 exc.partial_text = builder.text(0)

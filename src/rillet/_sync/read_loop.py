@@ -4,8 +4,8 @@
 
 Open the response (``send``: retries before the first byte), refuse one whose content type is not
 a stream, register its aborter so an abandoned stream drops the connection at once, feed the
-body's bytes to the provider's ``StreamReader``, yield the chunks it returns, drain what follows
-the terminal frame, and turn every failure into a typed ``StreamError`` carrying the text
+body's bytes to the provider's ``StreamReader``, yield the chunks it returns (a list per network
+read: one generator resume per read, not per chunk), drain what follows the terminal frame, and turn every failure into a typed ``StreamError`` carrying the text
 received so far, the status, the request id and the bytes at fault. What a frame means is the
 reader's business (pure, in each provider's ``_providers/<name>/read.py``).
 
@@ -22,8 +22,8 @@ JSON / HTML instead of a stream        ``UnexpectedContentTypeError``  the reade
 empty body, or one without a frame     ``EmptyStreamError`` /          the reader (``finish``)
                                        ``StreamFormatError``
 no terminal frame before EOF           ``IncompleteStreamError``       the reader (``finish``)
-error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``;
-                                       ``StreamDecodeError``           bad UTF-8, deep JSON: here)
+error object, undecodable event        ``StreamProviderError`` /       the reader (``feed``,
+                                       ``StreamDecodeError``           ``feed_all``)
 =====================================  ==============================  ==========================
 
 Chunks yielded before a failure stay yielded; nothing is retried once the response is open.
@@ -60,7 +60,7 @@ from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
 from .stream import closing_iter
 
-__all__ = ["stream_response"]
+__all__ = ["stream_batches", "stream_response"]
 
 Frame = TypeVar("Frame")
 Chunk = TypeVar("Chunk")
@@ -77,7 +77,37 @@ def stream_response(
     limits: SizeLimits = DEFAULT_LIMITS,
     rate_limiter: RateLimiter | None = None,
 ) -> Generator[Chunk, None]:
-    """Send ``request`` and yield the chunks ``reader`` decodes (candidate 0's, for an LLM).
+    """``stream_batches``, one chunk at a time."""
+    batches = stream_batches(
+        client,
+        request,
+        reader,
+        max_retries=max_retries,
+        resources=resources,
+        total_timeout=total_timeout,
+        limits=limits,
+        rate_limiter=rate_limiter,
+    )
+    with closing_iter(batches) as items:
+        for batch in items:
+            for chunk in batch:
+                yield chunk
+
+
+def stream_batches(
+    client: httpx.Client,
+    request: httpx.Request,
+    reader: StreamReader[Frame, Chunk],
+    *,
+    max_retries: int,
+    resources: Resources,
+    total_timeout: float | None = None,
+    limits: SizeLimits = DEFAULT_LIMITS,
+    rate_limiter: RateLimiter | None = None,
+) -> Generator[list[Chunk], None]:
+    """Send ``request`` and yield the chunks ``reader`` decodes (candidate 0's, for an LLM), as
+    one list per network read: the consumer resumes this generator once per read, not once per
+    chunk (the lists are never empty, and the consumer may keep them).
 
     When it ends, ``reader.builder`` holds the whole run. Raises the typed errors in the table
     above. ``total_timeout`` (seconds) is a deadline for the whole call, retries included:
@@ -100,7 +130,7 @@ def stream_response(
     reader.status_code = response.status_code
     frames = reader.frames
     frames.max_bytes = limits.max_event_bytes
-    frame: Frame | None = None  # the frame being fed, for an error about it
+    frame: Frame | None = None  # the last frame being fed at EOF, for an error about it
     # The body until its first frame: reported as `raw` if the body turns out not to be a stream.
     head: list[bytes] | None = []
     head_size = 0
@@ -121,14 +151,18 @@ def stream_response(
                             head_size += len(raw)
                         if batch:
                             first, head = b"".join(head)[:RAW_LIMIT], None
-                    for frame in batch:
-                        chunk = reader.feed(frame)
-                        if chunk is not None:
-                            yield chunk
+                    if batch:
+                        chunks: list[Chunk] = []
+                        try:
+                            reader.feed_all(batch, chunks)
+                        except Exception:
+                            if chunks:  # the chunks before the failing frame stay yielded
+                                yield chunks
+                            raise
+                        if chunks:
+                            yield chunks
                         if reader.done:
                             break
-                    if reader.done:
-                        break
             if reader.done:
                 # The stream is over. Drain what is left only briefly (normally nothing but the
                 # body's last chunk): then the connection goes back to the pool; a server that
@@ -144,16 +178,15 @@ def stream_response(
                     except StreamDecodeError as exc:  # a last line cut off mid-way
                         raise reader.cut_short(exc.raw) from exc
                     if chunk is not None:
-                        yield chunk
+                        yield [chunk]
                 finished = True
     except DeadlinePassed:
         assert total_timeout is not None
         raise past_deadline(response, total_timeout, reader.builder.text(0)) from None
     except FrameTooLarge as exc:
         raise redact(reader.too_large(exc), request) from None
-    except (UnicodeDecodeError, RecursionError) as exc:  # msgspec: bad UTF-8, JSON too deep
-        raw = reader.raw_of(frame)[:RAW_LIMIT] if frame is not None else b""
-        raise redact(reader.decode_error("event", raw, exc), request) from None
+    except (UnicodeDecodeError, RecursionError) as exc:  # a last line (feed_all: the reader)
+        raise redact(reader.undecodable(frame, exc), request) from None
     except httpx.TransportError as exc:
         raise interrupted(exc, response, reader.builder.text(0)) from exc
     except httpx.DecodingError as exc:  # a broken content-encoding (gzip...)

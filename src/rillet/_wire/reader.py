@@ -85,7 +85,8 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
 
     ``feed`` returns the chunk to yield for a frame (for an LLM a ``GenerationChunk`` of
     candidate 0's text, never empty; for a chat model an ``AIMessageChunk``) or None,
-    and sets ``done`` at the terminal frame; ``finish`` is called at EOF and raises if the stream
+    and sets ``done`` at the terminal frame (``feed_all`` does the same for all the frames of one
+    network read); ``finish`` is called at EOF and raises if the stream
     was cut short or was not a stream at all.
     """
 
@@ -110,6 +111,21 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
     @abc.abstractmethod
     def feed(self, frame: Frame) -> Chunk | None:
         """Apply one frame; return the chunk to yield, or None."""
+
+    def feed_all(self, frames: list[Frame], out: list[Chunk]) -> None:
+        """``feed`` each frame in order, appending the chunks to ``out``; stop after the
+        terminal frame. When a frame fails, the chunks of the frames before it are in ``out``.
+        Readers may override it with a faster loop of the same meaning."""
+        feed = self.feed
+        for frame in frames:
+            try:
+                chunk = feed(frame)
+            except (UnicodeDecodeError, RecursionError) as exc:  # msgspec: bad UTF-8, too deep
+                raise self.undecodable(frame, exc) from None
+            if chunk is not None:
+                out.append(chunk)
+            if self.done:
+                return
 
     def accepts(self, content_type: str | None) -> bool:
         """Whether a response of this content type may be read as the stream. Only what is
@@ -237,6 +253,12 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
             status_code=self.status_code,
             url=self.url,
         )
+
+    def undecodable(self, frame: Frame | None, exc: Exception) -> StreamDecodeError:
+        """The error for a frame the JSON decoder could not read at all: bad UTF-8 (msgspec's
+        ``UnicodeDecodeError``) or JSON nested too deep (``RecursionError``)."""
+        raw = self.raw_of(frame)[:RAW_LIMIT] if frame is not None else b""
+        return self.decode_error("event", raw, exc)
 
     def decode_error(self, what: str, raw: bytes, exc: Exception) -> StreamDecodeError:
         return StreamDecodeError(

@@ -112,15 +112,29 @@ class SSEDecoder:
             self._buf = []
         else:
             buf = chunk
+        out: list[ServerSentEvent] = []
         if buf.find(b"\r") >= 0:  # slow path: lines may also end in CRLF or a lone CR
             self._cr = buf[-1] == 0x0D
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        elif buf[:6] == b"data: " and not (self._data or self._event or self._retry is not None):
+            # Fast path for a read of several whole events, each one `data: ...` line and a
+            # blank line (a client that lags the server a little reads them in bulk): split the
+            # complete part at the event boundaries at once. It is that shape exactly when its
+            # only LFs are the pairs between events; any other shape goes line by line below,
+            # and so does the rest of the read.
+            end = buf.rfind(b"\n\n")
+            if end > 0:
+                datas = (b"\n\n" + buf[:end]).split(b"\n\ndata: ")  # [b"", data, data...]
+                if buf.count(b"\n", 0, end) == 2 * len(datas) - 4:
+                    last_id = self._id
+                    del datas[0]
+                    out = [ServerSentEvent(data, "message", last_id) for data in datas]
+                    buf = buf[end + 2 :]
         lines = buf.split(b"\n")
         rest = lines.pop()  # after the last LF: the unterminated line (b"" if buf ended in LF)
         if rest:
             self._buf = [rest]
 
-        out: list[ServerSentEvent] = []
         data = self._data
         for line in lines:
             if not line:  # §9.2.6: empty line -> dispatch the event

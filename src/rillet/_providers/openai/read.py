@@ -124,6 +124,47 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
             payload = self._decode(data)
         except msgspec.DecodeError as exc:
             raise self.decode_error(self.what, data, exc) from exc
+        return self._apply(payload, data)
+
+    def feed_all(self, frames: list[ServerSentEvent], out: list[GenerationChunk]) -> None:
+        # `feed` for every frame of a read, with the common frame (one plain token of candidate
+        # 0, nothing else to record) handled inline; any other frame goes through `_apply`.
+        builder = self.builder
+        decode = self._decode
+        plain = self._plain_text
+        texts: list[str] | None = None  # candidate 0's texts in the builder, once it has one
+        for frame in frames:
+            data = frame.data
+            if data == _DONE:
+                self.done = True
+                return
+            try:
+                payload = decode(data)
+            except msgspec.DecodeError as exc:
+                raise self.decode_error(self.what, data, exc) from exc
+            except (UnicodeDecodeError, RecursionError) as exc:  # bad UTF-8, JSON too deep
+                raise self.undecodable(frame, exc) from None
+            choices = payload.choices
+            if (
+                len(choices) == 1
+                and payload.usage is None
+                and payload.x_groq is None
+                and payload.error is None
+                and builder.model_name is not None
+            ):
+                text = plain(choices[0])
+                if text:
+                    if texts is None:
+                        texts = builder.text_parts(0)
+                    texts.append(text)
+                    out.append(GenerationChunk(text))
+                    continue
+            chunk = self._apply(payload, data)
+            if chunk is not None:
+                out.append(chunk)
+
+    def _apply(self, payload: OpenAIPayload[Choice], data: bytes) -> GenerationChunk | None:
+        """Record one decoded frame (``data`` its bytes) in the builder; its chunk, or None."""
         if payload.error is not None:
             error = payload.error
             raise self.provider_error(error.message, body=msgspec.to_builtins(error), raw=data)
