@@ -64,6 +64,7 @@ from ._values.messages import (
     ToolCallChunk,
     ToolMessage,
     UsageMetadata,
+    default_call_id,
 )
 
 __all__ = ["RilletChatModel", "RilletLLM", "from_langchain", "to_langchain"]
@@ -403,8 +404,9 @@ def from_langchain_message(message: lc.BaseMessage) -> AnyMessage:
     if isinstance(message, lc.AIMessage):
         return AIMessage(
             content,
-            tool_calls=[
-                ToolCall(c["name"], dict(c["args"]), c.get("id")) for c in message.tool_calls
+            tool_calls=[  # LangChain allows a call without an id; rillet's always has one
+                ToolCall(c["name"], dict(c["args"]), c.get("id") or default_call_id(message.id, i))
+                for i, c in enumerate(message.tool_calls)
             ],
             name=message.name,
             id=message.id,

@@ -7,6 +7,7 @@ agent loop, structured values streamed as the JSON grows, and the issue's user c
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any
 
@@ -29,7 +30,8 @@ from rillet import (
     tool,
 )
 from rillet._facade.provider import APIChatModel
-from rillet._values.tools import StructuredMethod
+from rillet._values.messages import default_call_id
+from rillet._values.tools import DEFAULT_METHOD, StructuredMethod
 from rillet.testing import FakeServer, Reply, ToolCallReply
 from tests.unit.test_partial_json import is_partial
 
@@ -382,21 +384,23 @@ def test_tools_output_parser_streams_typed_calls(server: FakeServer, make: MakeM
 
 
 def test_the_issue_code_block(server: FakeServer, make: MakeModel) -> None:
-    """Issue 13's "What users write", against the fake server (prints collected instead)."""
+    """Issue 13's "What users write", line for line against the fake server (the model built
+    with its base url, ``print`` collected, the spelling here and the sync in the twin;
+    the joker is the parametrized provider's, with its default method)."""
     printed: list[tuple[str, dict[str, object]]] = []
     weather_call = ToolCallReply("GetWeather", {"city": "Paris"}, id="call_w")
     add_call = ToolCallReply("add", {"a": 2, "b": 3}, id="call_a")
-    joke_call = ToolCallReply("Joke", JOKE)
+    base = make()
+    provider = provider_of(base)
+    joke_reply = structured_reply(provider, DEFAULT_METHOD[provider], JOKE)
     server.queue(
         Reply(tokens=(), tool_calls=[weather_call, add_call]),
         Reply(tokens=(), tool_calls=[weather_call]),
         Reply(tokens=["5"]),
-        Reply(tokens=(), tool_calls=[joke_call]),
-        Reply(tokens=(), tool_calls=[joke_call]),
+        joke_reply,
+        joke_reply,
     )
-    base = make()
-    provider = provider_of(base)
-    model = base.bind_tools([GetWeather, add], tool_choice=None if provider == "ollama" else "auto")
+    model = base.bind_tools([GetWeather, add], tool_choice="auto")
     full = None
     for chunk in model.stream("Weather in Paris, and 2+3?"):
         full = chunk if full is None else full + chunk
@@ -408,17 +412,43 @@ def test_the_issue_code_block(server: FakeServer, make: MakeModel) -> None:
     assert weather == GetWeather("Paris")
 
     # an agent loop: the tool's result goes back as a ToolMessage, for every provider
-    call_id = msg.tool_calls[0].id
-    assert call_id is not None
-    history: list[MessageLike] = [
-        ("human", "2+3?"),
-        msg,
-        ToolMessage(content="5", tool_call_id=call_id),
-    ]
+    history: list[MessageLike] = [("human", "2+3?"), msg, ToolMessage(content="5", tool_call_id=msg.tool_calls[0].id)]  # fmt: skip
     assert (model.invoke(history)).text == "5"
+    assert history[2] == ToolMessage("5", tool_call_id="call_w")
 
-    joker = base.with_structured_output(Joke, method="function_calling")
+    joker = base.with_structured_output(Joke)
     partials = [partial for partial in joker.stream("Tell me a joke")]
     assert partials[-1] == Joke(**JOKE)
     joke: Joke = joker.invoke("Tell me a joke")
     assert joke == Joke(**JOKE)
+
+
+def test_tool_calls_without_ids_get_the_runs(server: FakeServer, made: list[BaseChatModel]) -> None:
+    """Ollama sends calls without ids: each gets ``default_call_id(message id, index)``, the
+    same in a stream, its every prefix and ``invoke`` under one run id, different in another
+    run; a ToolMessage answers it."""
+    base = ChatOllama(model="qwen3", base_url=server.root_url)
+    made.append(base)
+    model = base.bind_tools([add])
+    calls = [ToolCallReply("add", {"a": 2, "b": 3}), ToolCallReply("add", {"a": 1, "b": 1})]
+    run_id = uuid.UUID(int=7)
+    server.queue(*[Reply(tokens=(), tool_calls=calls)] * 3)
+    expected = [default_call_id(f"lc_run--{run_id}", i) for i in (0, 1)]
+    prefixes: list[list[str]] = []
+    full = None
+    for chunk in model.stream("2+3? 1+1?", {"run_id": run_id}):
+        full = chunk if full is None else full + chunk
+        prefixes.append([call.id for call in full.tool_calls])
+    assert full is not None
+    assert [call.id for call in full.to_message().tool_calls] == expected
+    assert all(ids == expected[: len(ids)] for ids in prefixes)
+    message = model.invoke("2+3? 1+1?", {"run_id": run_id})
+    assert [call.id for call in message.tool_calls] == expected
+    assert message.id == f"lc_run--{run_id}"
+    other = model.invoke("2+3? 1+1?")
+    assert {call.id for call in other.tool_calls}.isdisjoint(expected)
+    results = [add.invoke(call) for call in message.tool_calls]
+    assert results == [
+        ToolMessage("5", tool_call_id=expected[0], name="add"),
+        ToolMessage("2", tool_call_id=expected[1], name="add"),
+    ]

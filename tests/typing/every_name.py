@@ -384,7 +384,8 @@ async def chat(model: BaseChatModel, raw: StructuredOutput[Joke], call: ToolCall
     spec: ToolSpec = adder.tool_spec
     parsed: Joke | None = raw.parsed
     answer: ToolMessage = add.invoke(call)
-    print(fakes, reply.text, first.message, total, spec.name, parsed, answer.text)
+    reply_to = ToolMessage("5", tool_call_id=reply.tool_calls[0].id)  # every call has a str id
+    print(fakes, reply.text, first.message, total, spec.name, parsed, answer.text, reply_to)
 
 
 def plus_one(x: int) -> int:

@@ -44,6 +44,7 @@ from rillet._values.messages import (
     ToolCall,
     ToolMessage,
     UsageMetadata,
+    default_call_id,
 )
 from rillet._wire.reader import StreamReader
 from tests._helpers.recordings import recording, recordings
@@ -296,7 +297,16 @@ def test_ollama_tool_calls_arrive_whole() -> None:
         ("get_weather", '{"city":"Tokyo"}', 0),
         ("get_weather", '{"city":"Tokyo"}', 1),
     ]
-    assert full.to_message().tool_calls == [ToolCall("get_weather", {"city": "Tokyo"})] * 2
+    # Ollama sends no call ids: each gets one derived from the message id and its index.
+    assert full.to_message().tool_calls == [
+        ToolCall("get_weather", {"city": "Tokyo"}, default_call_id(None, 0)),
+        ToolCall("get_weather", {"city": "Tokyo"}, default_call_id(None, 1)),
+    ]
+    run = total([full, AIMessageChunk(id="lc_run--1")])
+    assert [c.id for c in run.tool_calls] == [
+        default_call_id("lc_run--1", 0),
+        default_call_id("lc_run--1", 1),
+    ]
 
 
 def test_error_line_and_error_chunk_raise_with_the_partial_text() -> None:

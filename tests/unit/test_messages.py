@@ -335,7 +335,7 @@ class Weather(msgspec.Struct):
 
 
 def test_tool_call_parse_gives_the_type_or_a_typed_error() -> None:
-    assert ToolCall("w", {"city": "Paris", "days": 3}).parse(Weather) == Weather("Paris", 3)
+    assert ToolCall("w", {"city": "Paris", "days": 3}, "c8").parse(Weather) == Weather("Paris", 3)
     with pytest.raises(ToolCallParseError, match=r"do not fit Weather.*\$\.days") as info:
         ToolCall("w", {"city": "Paris", "days": "x"}, "c9").parse(Weather)
     assert info.value.name == "w"

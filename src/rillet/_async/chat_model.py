@@ -11,8 +11,11 @@ Extension points (a provider's chat model subclasses it):
 - ``streams = True`` and ``_stream_reply(messages, stop, overrides, resources)``: the chunks of
   one reply, usage as deltas, ``response_metadata`` where the provider says it. Chunks must be
   fresh objects (the base sets a missing ``id`` in place).
-- ``_generate_reply(messages, stop, overrides) -> AIMessage``: one finished reply (a
-  non-streamed request). By default it drains ``_stream_reply``.
+- ``_generate_reply(messages, stop, overrides) -> AIMessage | AIMessageChunk``: one finished
+  reply (a non-streamed request). By default it drains ``_stream_reply`` (the sum, a chunk). A
+  chunk is a reply whose tool calls may lack ids: the run gives it its message id first, then
+  ``to_message()`` derives the missing call ids from it (``default_call_id``), as a stream's sum
+  does.
 - ``_ls_params()``: add ``ls_model_name``, ``ls_temperature``, ``ls_max_tokens``...; the class
   attribute ``ls_provider`` names the provider (``"openai"``); default: the lower-cased name.
 - ``bind(stop, overrides)`` returns a copy with call arguments fixed (``bound_stop``,
@@ -110,8 +113,8 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
 
     async def _generate_reply(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> AIMessage:
-        """One finished reply. The default drains the stream."""
+    ) -> AIMessage | AIMessageChunk:
+        """One finished reply. The default drains the stream (the sum of its chunks)."""
         if not self.streams:
             raise NotImplementedError(f"{type(self).__name__} must implement _generate_reply")
         accumulator = ChunkAccumulator()
@@ -120,7 +123,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         ) as chunks:
             async for chunk in chunks:
                 accumulator.add(chunk)
-        return accumulator.message()
+        return accumulator.chunk()
 
     def _stream_reply(
         self,
@@ -335,15 +338,22 @@ def _run_id(run_id: object) -> str:
     return str(run_id) if run_id is not None else str(uuid.uuid4())
 
 
-def _identified(message: AIMessage, run_id: object) -> AIMessage:
-    """The message with LangChain's ``lc_run--<run id>`` id when the provider gave none."""
-    if message.id is not None:
-        return message
-    return msgspec.structs.replace(message, id=f"lc_run--{_run_id(run_id)}")
+def _identified(reply: AIMessage | AIMessageChunk, run_id: object) -> AIMessage:
+    """The reply with LangChain's ``lc_run--<run id>`` id when the provider gave none; a chunk
+    becomes its message after that (its id-less tool calls take ids derived from it)."""
+    if isinstance(reply, AIMessageChunk):
+        if reply.id is None:
+            _set(reply, "id", f"lc_run--{_run_id(run_id)}")  # a fresh reply: see _generate_reply
+        return reply.to_message()
+    if reply.id is not None:
+        return reply
+    return msgspec.structs.replace(reply, id=f"lc_run--{_run_id(run_id)}")
 
 
-def to_chunk(message: AIMessage) -> AIMessageChunk:
+def to_chunk(message: AIMessage | AIMessageChunk) -> AIMessageChunk:
     """A finished message as one chunk (marked last); its tool calls become whole fragments."""
+    if isinstance(message, AIMessageChunk):
+        return message
     tool_call_chunks = [
         ToolCallChunk(call.name, msgspec.json.encode(call.args).decode(), call.id, index)
         for index, call in enumerate(message.tool_calls)
@@ -472,7 +482,7 @@ class AsyncUserChatModel(AsyncBaseChatModel):
 
     async def _generate_reply(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> AIMessage:
+    ) -> AIMessage | AIMessageChunk:
         if self._generate_hook is not None:
             reply = await self._generate_hook(messages, stop)
         elif self._blocking_generate is not None:

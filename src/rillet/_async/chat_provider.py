@@ -88,7 +88,7 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
 
     async def _generate_reply(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> AIMessage:
+    ) -> AIMessage | AIMessageChunk:
         """One non-streamed request, or (``streaming=True``) the stream drained."""
         if self.api.settings.streaming:
             return await super()._generate_reply(messages, stop, overrides)

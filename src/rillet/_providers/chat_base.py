@@ -30,7 +30,7 @@ from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, UsageMetad
 from .._wire.reader import StreamReader
 from .base import Settings, Stop
 
-__all__ = ["ChatHTTPApi", "UsageDeltas", "usage_minus"]
+__all__ = ["ChatHTTPApi", "UsageDeltas", "usage_minus", "whole_reply"]
 
 S = TypeVar("S", bound=Settings)
 Frame = TypeVar("Frame")
@@ -88,8 +88,18 @@ class ChatHTTPApi(abc.ABC, Generic[S, Frame, Payload]):
         """A whole response body (raises ``msgspec.DecodeError``)."""
 
     @abc.abstractmethod
-    def message(self, payload: Payload) -> AIMessage:
-        """The message of one whole response."""
+    def message(self, payload: Payload) -> AIMessage | AIMessageChunk:
+        """The message of one whole response; or, when some tool call came without an id, the
+        reply as one chunk marked last (the chat model gives it its id, then its message)."""
+
+
+def whole_reply(reply: AIMessageChunk) -> AIMessage | AIMessageChunk:
+    """A whole response built as one finished chunk: its message, unless a tool call came
+    without an id (then the chunk itself: the chat model names the message, and the call ids
+    derive from that name, as for a stream's sum)."""
+    if any(call.id is None for call in reply.tool_call_chunks):
+        return reply
+    return reply.to_message()
 
 
 def usage_minus(new: T, old: T | None) -> T:

@@ -90,7 +90,7 @@ class SyncHTTPChatModel(SyncBaseChatModel, Generic[S, Frame, Payload]):
 
     def _generate_reply(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> AIMessage:
+    ) -> AIMessage | AIMessageChunk:
         """One non-streamed request, or (``streaming=True``) the stream drained."""
         if self.api.settings.streaming:
             return super()._generate_reply(messages, stop, overrides)

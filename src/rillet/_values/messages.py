@@ -32,11 +32,20 @@ prefix; a number that may still grow is left out, never 3 before 30). Only a fin
 (``chunk_position == "last"``, or ``to_message()``) decides a call is invalid JSON; then it is an
 ``InvalidToolCall`` with the parser's error. ``ToolCall.parse(T)`` converts the arguments to ``T``
 or raises ``ToolCallParseError``.
+
+Every ``ToolCall`` has a ``str`` id (a ``ToolMessage`` answers it by that id). A provider that
+sends none (Ollama; OpenAI-compatible servers; a custom model's fragments) gets
+``default_call_id(message id, index)``: ``call_`` and 24 hex digits of a hash of the message's id
+and the call's index. Deterministic: a streamed sum, its every prefix and ``to_message()`` give
+the same id, and so does ``invoke`` with the same run id (a chat model's message id is the
+provider's, else ``lc_run--<run id>``); unique across turns (each message id is); 29 characters
+of ``[a-z0-9_]`` (within OpenAI's 40 and Anthropic's id pattern).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
 
@@ -69,6 +78,7 @@ __all__ = [
     "buffer_string",
     "coerce_message",
     "coerce_messages",
+    "default_call_id",
 ]
 
 T = TypeVar("T")
@@ -268,12 +278,20 @@ _NO_METADATA = ResponseMetadata()
 # tool calls
 
 
+def default_call_id(message_id: str | None, index: int) -> str:
+    """The id of a tool call its provider sent without one: ``call_`` + 24 hex digits of a hash
+    of the message's id and the call's index (see the module docstring)."""
+    digest = hashlib.sha256(f"{message_id or ''}/{index}".encode()).hexdigest()
+    return f"call_{digest[:24]}"
+
+
 class ToolCall(msgspec.Struct, frozen=True, tag="tool_call", tag_field="type"):
-    """A call the model asked for: the tool's ``name``, its parsed ``args``, the call ``id``."""
+    """A call the model asked for: the tool's ``name``, its parsed ``args``, the call ``id``
+    (always set: a provider's own, else ``default_call_id``)."""
 
     name: str
     args: dict[str, object]
-    id: str | None = None
+    id: str
 
     def parse(self, schema: type[T]) -> T:
         """The arguments as ``schema`` (a msgspec Struct, dataclass, TypedDict, ...).
@@ -315,26 +333,35 @@ class InvalidToolCall(msgspec.Struct, frozen=True, tag="invalid_tool_call", tag_
 _JSON = msgspec.json.Decoder()
 
 
-def _final_call(chunk: ToolCallChunk) -> ToolCall | InvalidToolCall:
+def _call_id(chunk: ToolCallChunk, message_id: str | None, position: int) -> str:
+    if chunk.id is not None:
+        return chunk.id
+    return default_call_id(message_id, chunk.index if chunk.index is not None else position)
+
+
+def _final_call(
+    chunk: ToolCallChunk, message_id: str | None, position: int
+) -> ToolCall | InvalidToolCall:
     """A finished call: all of its arguments have arrived."""
     args = chunk.args
+    call_id = _call_id(chunk, message_id, position)
     if args is None or not args.strip():
-        return ToolCall(chunk.name or "", {}, chunk.id)  # a call without arguments
+        return ToolCall(chunk.name or "", {}, call_id)  # a call without arguments
     try:
         value = _JSON.decode(args)
     except msgspec.DecodeError as exc:
         error = f"the arguments are not valid JSON: {exc}"
     else:
         if isinstance(value, dict):
-            return ToolCall(chunk.name or "", value, chunk.id)
+            return ToolCall(chunk.name or "", value, call_id)
         error = f"the arguments are JSON {type(value).__name__}, not an object"
-    return InvalidToolCall(chunk.name, args, chunk.id, error)
+    return InvalidToolCall(chunk.name, args, call_id, error)
 
 
 _GROWING_NUMBER = frozenset("0123456789.eE+-")
 
 
-def _partial_call(chunk: ToolCallChunk) -> ToolCall | None:
+def _partial_call(chunk: ToolCallChunk, message_id: str | None, position: int) -> ToolCall | None:
     """A call still streaming: its arguments so far as a valid partial value, or None."""
     text = chunk.args or ""
     # A trailing number may still grow (3 -> 30): leave it out until something follows it.
@@ -342,14 +369,14 @@ def _partial_call(chunk: ToolCallChunk) -> ToolCall | None:
     while end and text[end - 1] in _GROWING_NUMBER:
         end -= 1
     if not text[:end].strip():
-        return ToolCall(chunk.name or "", {}, chunk.id)
+        return ToolCall(chunk.name or "", {}, _call_id(chunk, message_id, position))
     try:
         value = jiter.from_json(text[:end].encode(), partial_mode="trailing-strings")
     except ValueError:
         return None  # not JSON so far; decided when the stream finishes
     if not isinstance(value, dict):
         return None
-    return ToolCall(chunk.name or "", value, chunk.id)
+    return ToolCall(chunk.name or "", value, _call_id(chunk, message_id, position))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,14 +549,15 @@ class AIMessageChunk(
         calls: list[ToolCall] = []
         invalid: list[InvalidToolCall] = []
         finished = self.chunk_position == "last"
-        for chunk in chunks:
+        message_id = self.id
+        for position, chunk in enumerate(chunks):
             if finished:
-                call = _final_call(chunk)
+                call = _final_call(chunk, message_id, position)
                 if isinstance(call, ToolCall):
                     calls.append(call)
                 else:
                     invalid.append(call)
-            elif (partial := _partial_call(chunk)) is not None:
+            elif (partial := _partial_call(chunk, message_id, position)) is not None:
                 calls.append(partial)
         self.__dict__["_parsed"] = (calls, invalid)
         return list(calls), list(invalid)
@@ -538,8 +566,8 @@ class AIMessageChunk(
         """The finished reply these chunks add up to (tool calls parsed as finished)."""
         calls: list[ToolCall] = []
         invalid: list[InvalidToolCall] = []
-        for chunk in self.tool_call_chunks:
-            call = _final_call(chunk)
+        for position, chunk in enumerate(self.tool_call_chunks):
+            call = _final_call(chunk, self.id, position)
             if isinstance(call, ToolCall):
                 calls.append(call)
             else:

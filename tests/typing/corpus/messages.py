@@ -72,8 +72,9 @@ def constructing() -> None:
     assert_type(usage + usage, UsageMetadata)
     HumanMessage(3)  # wrong: content is a str or blocks
     ToolMessage("x")  # wrong: a tool message answers a call id
+    ToolCall("f", {})  # wrong: a tool call always has an id
     try:
-        ToolCall("f", {}).parse(Weather)
+        ToolCall("f", {}, "call_1").parse(Weather)
     except ToolCallParseError as exc:
         assert_type(exc.tool_args, object)
     del like

@@ -9,6 +9,7 @@ from typing_extensions import assert_type
 
 from rillet import (
     BaseChatModel,
+    MessageLike,
     OutputParserError,
     StructuredOutput,
     StructuredOutputError,
@@ -129,10 +130,10 @@ def the_issue_code_block() -> None:
     msg = model.invoke("Weather in Paris?")
     weather = msg.tool_calls[0].parse(GetWeather)
     assert_type(weather, GetWeather)
-    call_id = msg.tool_calls[0].id
-    assert call_id is not None
-    history = [("human", "2+3?"), msg, ToolMessage(content="5", tool_call_id=call_id)]
-    del history
+    history = [("human", "2+3?"), msg, ToolMessage(content="5", tool_call_id=msg.tool_calls[0].id)]  # ok
+    del history  # mypy joins that list's items to object: annotate it to send it back
+    typed: list[MessageLike] = [("human", "2+3?"), msg, ToolMessage(content="5", tool_call_id=msg.tool_calls[0].id)]  # ok
+    model.invoke(typed)  # ok
     joker = ChatAnthropic(model="claude-sonnet-4-5").with_structured_output(Joke)
     for partial in joker.stream("Tell me a joke"):
         assert_type(partial, Joke)

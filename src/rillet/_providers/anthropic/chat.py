@@ -53,6 +53,7 @@ from ..._values.messages import (
     ToolCallChunk,
     ToolMessage,
     UsageMetadata,
+    default_call_id,
 )
 from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import SSEStreamReader
@@ -240,7 +241,8 @@ def messages_message(message: Message) -> AIMessage:
                 ReasoningBlock(reasoning=block.thinking or "", signature=block.signature or None)
             )
         elif block.type in ("tool_use", "server_tool_use"):
-            calls.append(ToolCall(name=block.name or "", args=block.input or {}, id=block.id))
+            call_id = block.id or default_call_id(message.id or None, len(calls))
+            calls.append(ToolCall(name=block.name or "", args=block.input or {}, id=call_id))
     plain = all(isinstance(block, TextBlock) for block in content)
     return AIMessage(
         content="".join(b.text for b in content if isinstance(b, TextBlock)) if plain else content,

@@ -29,7 +29,6 @@ from ..._values.messages import (
     ReasoningBlock,
     ResponseMetadata,
     TextBlock,
-    ToolCall,
     ToolCallChunk,
     ToolMessage,
     UsageMetadata,
@@ -37,7 +36,7 @@ from ..._values.messages import (
 from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import NDJSONStreamReader
 from ..base import Stop
-from ..chat_base import ChatHTTPApi
+from ..chat_base import ChatHTTPApi, whole_reply
 from ..settings import encode_body, stop_list
 from .api import OllamaSettings, ollama_headers
 
@@ -202,21 +201,30 @@ def _content(text: str, thinking: str | None) -> str | list[ContentBlock]:
     return [ReasoningBlock(reasoning=thinking), TextBlock(text=text)]
 
 
-def line_message(line: ChatLine) -> AIMessage:
-    """The message of a whole (``"stream": false``) chat response."""
+def line_message(line: ChatLine) -> AIMessage | AIMessageChunk:
+    """The message of a whole (``"stream": false``) chat response (a chunk when its tool calls
+    have no ids: see ``whole_reply``)."""
     message = line.message or LineMessage()
-    return AIMessage(
-        content=_content(message.content, message.thinking),
-        tool_calls=[
-            ToolCall(name=call.function.name, args=dict(call.function.arguments), id=call.id)
-            for call in message.tool_calls or ()
-        ],
-        usage_metadata=_usage(line),
-        response_metadata=ResponseMetadata(
-            finish_reason=line.done_reason,
-            model_name=line.model or None,
-            model_provider=PROVIDER,
-        ),
+    return whole_reply(
+        AIMessageChunk(
+            content=_content(message.content, message.thinking),
+            tool_call_chunks=[
+                ToolCallChunk(
+                    call.function.name,
+                    _encode_json(call.function.arguments).decode(),
+                    call.id,
+                    call.function.index if call.function.index is not None else position,
+                )
+                for position, call in enumerate(message.tool_calls or ())
+            ],
+            usage_metadata=_usage(line),
+            response_metadata=ResponseMetadata(
+                finish_reason=line.done_reason,
+                model_name=line.model or None,
+                model_provider=PROVIDER,
+            ),
+            chunk_position="last",
+        )
     )
 
 
@@ -331,5 +339,5 @@ class ChatApi(ChatHTTPApi[ChatOllamaSettings, bytes, ChatLine]):
     def decode(self, content: bytes) -> ChatLine:
         return chat_line_decoder.decode(content)
 
-    def message(self, payload: ChatLine) -> AIMessage:
+    def message(self, payload: ChatLine) -> AIMessage | AIMessageChunk:
         return line_message(payload)

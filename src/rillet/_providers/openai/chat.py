@@ -39,13 +39,11 @@ from ..._values.messages import (
     HumanMessage,
     ImageBlock,
     InputTokenDetails,
-    InvalidToolCall,
     OutputTokenDetails,
     ReasoningBlock,
     ResponseMetadata,
     SystemMessage,
     TextBlock,
-    ToolCall,
     ToolCallChunk,
     ToolMessage,
     UsageMetadata,
@@ -54,7 +52,7 @@ from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import SSEStreamReader
 from ..._wire.sse import ServerSentEvent
 from ..base import Stop
-from ..chat_base import ChatHTTPApi, UsageDeltas
+from ..chat_base import ChatHTTPApi, UsageDeltas, whole_reply
 from ..settings import encode_body, stop_list
 from .api import OpenAISettings, openai_headers
 from .wire import ErrorBody
@@ -324,45 +322,34 @@ def _with_finish(first: ResponseMetadata, finish: ResponseMetadata) -> ResponseM
     return msgspec.structs.replace(first, finish_reason=finish.finish_reason)
 
 
-def _tool_call(call: ToolCallOut) -> ToolCall | InvalidToolCall:
-    function = call.function
-    try:
-        args = msgspec.json.decode(function.arguments or "{}")
-    except msgspec.DecodeError as exc:
-        return InvalidToolCall(
-            name=function.name, args=function.arguments, id=call.id, error=str(exc)
-        )
-    if not isinstance(args, dict):
-        return InvalidToolCall(
-            name=function.name,
-            args=function.arguments,
-            id=call.id,
-            error=f"the arguments are not a JSON object: {function.arguments!r}",
-        )
-    return ToolCall(name=function.name, args=args, id=call.id)
-
-
-def completion_message(payload: ChatPayload) -> AIMessage:
+def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
     """The message of a whole (non-streamed) response: choice 0's."""
     choice = next((c for c in payload.choices if c.index == 0), None)
     out = choice.message if choice is not None else None
     text = (out.content or "") if out is not None else ""
     reasoning = (out.reasoning_content or out.reasoning) if out is not None else None
-    calls = [_tool_call(call) for call in (out.tool_calls or ())] if out is not None else []
+    calls = [
+        ToolCallChunk(call.function.name, call.function.arguments, call.id, index)
+        for index, call in enumerate((out.tool_calls or ()) if out is not None else ())
+    ]
     reported = payload.reported_usage
-    return AIMessage(
-        content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)] if reasoning else text,
-        tool_calls=[c for c in calls if isinstance(c, ToolCall)],
-        invalid_tool_calls=[c for c in calls if isinstance(c, InvalidToolCall)],
-        usage_metadata=usage_metadata(reported) if reported is not None else None,
-        response_metadata=ResponseMetadata(
-            finish_reason=choice.finish_reason if choice is not None else None,
-            model_name=payload.model or None,
-            id=payload.id or None,
-            system_fingerprint=payload.system_fingerprint or None,
-            service_tier=payload.service_tier,
-            model_provider=PROVIDER,
-        ),
+    return whole_reply(
+        AIMessageChunk(
+            content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)]
+            if reasoning
+            else text,
+            tool_call_chunks=calls,
+            usage_metadata=usage_metadata(reported) if reported is not None else None,
+            response_metadata=ResponseMetadata(
+                finish_reason=choice.finish_reason if choice is not None else None,
+                model_name=payload.model or None,
+                id=payload.id or None,
+                system_fingerprint=payload.system_fingerprint or None,
+                service_tier=payload.service_tier,
+                model_provider=PROVIDER,
+            ),
+            chunk_position="last",
+        )
     )
 
 
@@ -469,5 +456,5 @@ class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayloa
     def decode(self, content: bytes) -> ChatPayload:
         return chat_payload_decoder.decode(content)
 
-    def message(self, payload: ChatPayload) -> AIMessage:
+    def message(self, payload: ChatPayload) -> AIMessage | AIMessageChunk:
         return completion_message(payload)
