@@ -164,6 +164,9 @@ from ._values.messages import (
 )
 from ._values.options import (
     AnthropicCallOptions as AnthropicCallOptions,
+    ChatAnthropicCallOptions as ChatAnthropicCallOptions,
+    ChatOllamaCallOptions as ChatOllamaCallOptions,
+    ChatOpenAICallOptions as ChatOpenAICallOptions,
     OllamaCallOptions as OllamaCallOptions,
     OpenAICallOptions as OpenAICallOptions,
     OpenAIChatCallOptions as OpenAIChatCallOptions,
@@ -268,6 +271,7 @@ __all__ = [
     "ChainStartEvent",
     "ChainStreamEvent",
     "ChatAnthropic",
+    "ChatAnthropicCallOptions",
     "ChatGeneration",
     "ChatModelEndData",
     "ChatModelEndEvent",
@@ -277,7 +281,9 @@ __all__ = [
     "ChatModelStreamData",
     "ChatModelStreamEvent",
     "ChatOllama",
+    "ChatOllamaCallOptions",
     "ChatOpenAI",
+    "ChatOpenAICallOptions",
     "ChatPromptTemplate",
     "ChatPromptValue",
     "ChatResult",

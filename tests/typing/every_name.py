@@ -33,6 +33,7 @@ from rillet import (
     ChainStartEvent,
     ChainStreamEvent,
     ChatAnthropic,
+    ChatAnthropicCallOptions,
     ChatGeneration,
     ChatModelEndData,
     ChatModelEndEvent,
@@ -42,7 +43,9 @@ from rillet import (
     ChatModelStreamData,
     ChatModelStreamEvent,
     ChatOllama,
+    ChatOllamaCallOptions,
     ChatOpenAI,
+    ChatOpenAICallOptions,
     ChatPromptTemplate,
     ChatPromptValue,
     ChatResult,
@@ -441,6 +444,13 @@ def chat_providers(server_url: str) -> None:
     calls: list[GetWeather] = (bound | ToolsOutputParser([GetWeather])).invoke("weather?")
     joke: Joke = claude.with_structured_output(Joke).invoke("a joke")
     print(models, calls, joke, local.invoke("hi").text)
+    openai_options: ChatOpenAICallOptions = {"temperature": 0, "tool_choice": "auto"}
+    claude_options: ChatAnthropicCallOptions = {"thinking": {"type": "enabled"}}
+    ollama_options: ChatOllamaCallOptions = {"options": {"num_ctx": 2048}, "think": True}
+    message: AIMessage = bound.invoke("hi", **openai_options)
+    chunks: Stream[AIMessageChunk] = claude.bind(stop="END").stream("hi", **claude_options)
+    result: ChatResult = local.generate([["hi"]], **ollama_options)
+    print(message, list(chunks), result)
 
 
 def limits(server_url: str) -> OpenAI:

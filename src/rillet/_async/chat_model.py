@@ -51,7 +51,13 @@ from .._values.messages import (
     ToolCallChunk,
     coerce_messages,
 )
-from .._values.options import SequenceNotStr
+from .._values.options import (
+    NO_OPTIONS,
+    CallOptions,
+    SequenceNotStr,
+    Stop as CallStop,
+    check_stop,
+)
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncStream, closing_iter
@@ -69,17 +75,24 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
     run_kind = "chat_model"
     invoke_streams_events = True
     ls_provider: str | None = None
+    call_options: CallOptions = NO_OPTIONS
+    """The call-time options this model takes besides ``stop`` (checked on every call)."""
 
     def __init__(self, *, name: str) -> None:
         self.name = name
         self.bound_stop: Stop = None
         self.bound_overrides: Mapping[str, object] = {}
 
-    def bind(self, stop: Stop, overrides: Mapping[str, object]) -> AsyncBaseChatModel:
-        """A copy that runs with these call arguments (LangChain's ``model.bind(stop=[...])``)."""
+    def bind(self, stop: CallStop, options: Mapping[str, object]) -> AsyncBaseChatModel:
+        """A copy that runs with these call arguments (LangChain's ``model.bind(stop=[...])``);
+        unknown or ill-typed options raise ``InvalidOptionError``."""
+        return self._with_args(*self._call_args(stop, options))
+
+    def _with_args(self, stop: Stop, overrides: Mapping[str, object]) -> AsyncBaseChatModel:
+        """A copy that runs with these (already checked) call arguments."""
         clone = copy.copy(self)
-        clone.bound_stop = stop if stop is not None else self.bound_stop
-        clone.bound_overrides = {**self.bound_overrides, **overrides}
+        clone.bound_stop = stop
+        clone.bound_overrides = overrides
         return clone
 
     def _ls_params(self) -> dict[str, object]:
@@ -100,10 +113,14 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         return scope
 
     def _call_args(
-        self, stop: Stop, kwargs: Mapping[str, object]
+        self, stop: CallStop, kwargs: Mapping[str, object]
     ) -> tuple[Stop, Mapping[str, object]]:
-        """A call's ``stop`` replaces the bound one; its keyword arguments override bound ones."""
-        return (self.bound_stop if stop is None else stop), {**self.bound_overrides, **kwargs}
+        """A call's ``stop`` replaces the bound one; its options (checked against
+        ``call_options``) override bound ones."""
+        name = self.get_name()
+        options = self.call_options.check(name, kwargs)
+        stop_list = self.bound_stop if stop is None else check_stop(name, stop)
+        return stop_list, {**self.bound_overrides, **options} if options else self.bound_overrides
 
     @staticmethod
     def _messages(input: object) -> list[AnyMessage]:
@@ -142,7 +159,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> AIMessage:
         conf = ensure_config(config)
@@ -172,7 +189,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         self,
         messages: Sequence[Sequence[object]],
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> ChatResult:
         """A reply to each message list: ``result.generations[i][0].message``; ``llm_output``
@@ -196,7 +213,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> AsyncStream[AIMessageChunk]:
         """Stream the reply as ``AIMessageChunk``s; ``+`` adds them up to ``invoke``'s message."""
@@ -211,7 +228,7 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         messages = self._messages(input)
         stop, overrides = self._call_args(stop, kwargs)
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
-            traced = self.bind(stop, overrides)
+            traced = self._with_args(stop, overrides)
             return AsyncStream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
         run_id = conf.get("run_id")
         return AsyncStream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
@@ -223,6 +240,8 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage]: ...
 
     @overload
@@ -232,6 +251,8 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage | Exception]: ...
 
     async def abatch(
@@ -240,11 +261,15 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage] | list[AIMessage | Exception]:
-        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable."""
+        """One request per input, ``config["max_concurrency"]`` at a time; see AsyncRunnable.
+        ``stop`` and call options apply to every input."""
+        target = self.bind(stop, kwargs) if stop is not None or kwargs else self
         if return_exceptions:
-            return await super().abatch(inputs, config, return_exceptions=True)
-        return await super().abatch(inputs, config)
+            return await AsyncRunnable.abatch(target, inputs, config, return_exceptions=True)
+        return await AsyncRunnable.abatch(target, inputs, config)
 
     # -- streaming -----------------------------------------------------------------------------
 

@@ -72,7 +72,10 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
     def bind(self, stop: CallStop, options: Mapping[str, object]) -> AsyncBaseLLM:
         """A copy that runs with these call arguments (LangChain's ``llm.bind(stop=[...])``);
         unknown or ill-typed options raise ``InvalidOptionError``."""
-        stop, overrides = self._call_args(stop, options)
+        return self._with_args(*self._call_args(stop, options))
+
+    def _with_args(self, stop: Stop, overrides: Mapping[str, object]) -> AsyncBaseLLM:
+        """A copy that runs with these (already checked) call arguments."""
         clone = copy.copy(self)
         clone.bound_stop = stop
         clone.bound_overrides = overrides
@@ -207,7 +210,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         prompt = self._prompt(input)
         stop, overrides = self._call_args(stop, kwargs)
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
-            traced = self.bind(stop, overrides)
+            traced = self._with_args(stop, overrides)
             return AsyncStream(partial(traced._stream_outputs, prompt, conf))
         return AsyncBatchStream(partial(self._stream_text, prompt, conf, stop, overrides))
 

@@ -21,12 +21,22 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from .._values.config import RunnableConfig
 from .._values.inputs import LanguageModelInput
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, MessageLike
+from .._values.options import (
+    NO_OPTIONS,
+    CallOptions,
+    NoCallOptions,
+    SequenceNotStr,
+    Stop as CallStop,
+    check_stop,
+)
 from .._values.outputs import ChatResult
 from .._values.structured import StructuredOutput
 from .._values.tools import StructuredMethod, ToolChoice, ToolFormat, ToolLike
 from .runnable import Runnable
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
     from .._async.chat_model import AsyncBaseChatModel, AsyncUserChatModel
     from .._async.stream import AsyncStream
     from .._sync.chat_model import SyncBaseChatModel, SyncUserChatModel
@@ -114,8 +124,8 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> AIMessage:
         """The whole reply to one conversation (a str is one human message).
 
@@ -129,8 +139,8 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> AIMessage:
         """The whole reply to one conversation (async); arguments as in ``invoke``."""
         return await self._async_twin().ainvoke(input, config, stop=stop, **kwargs)
@@ -140,8 +150,8 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> Stream[AIMessageChunk]:
         """The reply as ``AIMessageChunk``s as they arrive; ``+`` adds them up to ``invoke``'s
         message. Arguments as in ``invoke``; errors after the first chunk keep the text already
@@ -154,27 +164,121 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
-        **kwargs: object,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[AIMessageChunk]:
         """The reply as ``AIMessageChunk``s (async); see ``stream``."""
         return self._async_twin().astream(input, config, stop=stop, **kwargs)
 
+    @overload
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage]: ...
+
+    @overload
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage | Exception]: ...
+
+    def batch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage] | list[AIMessage | Exception]:
+        """A reply to each input, ``config["max_concurrency"]`` at a time, in input order;
+        ``stop`` and call options apply to every input."""
+        return self._sync_twin().batch(
+            inputs, config, return_exceptions=return_exceptions, stop=stop, **kwargs
+        )
+
+    @overload
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage]: ...
+
+    @overload
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage | Exception]: ...
+
+    async def abatch(
+        self,
+        inputs: SequenceNotStr[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
+    ) -> list[AIMessage] | list[AIMessage | Exception]:
+        """A reply to each input (async); see ``batch``."""
+        return await self._async_twin().abatch(
+            inputs, config, return_exceptions=return_exceptions, stop=stop, **kwargs
+        )
+
     def generate(
-        self, messages: Sequence[Sequence[MessageLike]], *, stop: Stop = None, **kwargs: object
+        self,
+        messages: Sequence[Sequence[MessageLike]],
+        *,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> ChatResult:
         """A reply to each message list (``result.generations[i][0].message``)."""
         return self._sync_twin().generate(messages, stop=stop, **kwargs)
 
     async def agenerate(
-        self, messages: Sequence[Sequence[MessageLike]], *, stop: Stop = None, **kwargs: object
+        self,
+        messages: Sequence[Sequence[MessageLike]],
+        *,
+        stop: CallStop = None,
+        **kwargs: Unpack[NoCallOptions],
     ) -> ChatResult:
         """A reply to each message list (async); see ``generate``."""
         return await self._async_twin().agenerate(messages, stop=stop, **kwargs)
 
-    def bind(self, *, stop: Stop = None, **kwargs: object) -> BoundChatModel:
-        """This model with call arguments fixed (e.g. ``model.bind(stop=["\\n"])``)."""
-        return BoundChatModel(self, stop=stop, overrides=kwargs)
+    def _call_options(self) -> CallOptions:
+        """The call-time options this model takes (``bind`` checks them at once)."""
+        return NO_OPTIONS
+
+    def bind(self, *, stop: CallStop = None, **kwargs: Unpack[NoCallOptions]) -> BoundChatModel:
+        """This model with call arguments fixed (e.g. ``model.bind(stop=["\\n"])``); unknown or
+        ill-typed options raise ``InvalidOptionError`` here."""
+        name = self.get_name()
+        check_stop(name, stop)
+        self._call_options().check(name, kwargs)
+        return self._bind(stop, kwargs)
+
+    def _bind(self, stop: CallStop, overrides: Mapping[str, object]) -> BoundChatModel:
+        """The bound model (a provider's chat model returns its own bound class, typed with its
+        call options)."""
+        return BoundChatModel(self, stop=stop, overrides=overrides)
 
     # -- tools and structured output (issue 13; see _facade/structured.py) ---------------------
 
@@ -299,7 +403,7 @@ class BoundChatModel(BaseChatModel):
     """A chat model with call arguments fixed by ``bind``; shares the model's connections."""
 
     def __init__(
-        self, model: BaseChatModel, *, stop: Stop, overrides: Mapping[str, object]
+        self, model: BaseChatModel, *, stop: CallStop, overrides: Mapping[str, object]
     ) -> None:
         super().__init__(name=model.name)
         self.model = model
@@ -311,6 +415,12 @@ class BoundChatModel(BaseChatModel):
 
     def _tool_format(self) -> ToolFormat | None:
         return self.model._tool_format()
+
+    def _call_options(self) -> CallOptions:
+        return self.model._call_options()
+
+    def _bind(self, stop: CallStop, overrides: Mapping[str, object]) -> BoundChatModel:
+        return type(self)(self, stop=stop, overrides=overrides)
 
     def _sync_twin(self) -> SyncBaseChatModel:
         return self.model._sync_twin().bind(self._stop, self._bound)

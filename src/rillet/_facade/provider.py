@@ -353,6 +353,9 @@ class APIChatModel(
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.settings.base_url!r})"
 
+    def _call_options(self) -> CallOptions:
+        return self._api.call_options
+
     def _tool_format(self) -> ToolFormat | None:
         """Tools go out in the shape of the API this model speaks (issue 13)."""
         return TOOL_FORMATS.get(self._api.provider)

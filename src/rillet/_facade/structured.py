@@ -149,9 +149,7 @@ def bind_tools(
         parallel_tool_calls=parallel_tool_calls,
         strict=strict,
     )
-    from .chat_model import BoundChatModel
-
-    return BoundChatModel(model, stop=None, overrides=overrides)
+    return model._bind(None, overrides)
 
 
 def with_structured_output(
@@ -174,6 +172,4 @@ def with_structured_output(
     parser: StructuredOutputParser[Any] = StructuredOutputParser(
         target, tool_name=tool_name, include_raw=include_raw
     )
-    from .chat_model import BoundChatModel
-
-    return RunnableSequence(BoundChatModel(model, stop=None, overrides=overrides), parser)
+    return RunnableSequence(model._bind(None, overrides), parser)

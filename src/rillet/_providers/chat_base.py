@@ -27,6 +27,7 @@ from typing import ClassVar, Generic, TypeVar
 import msgspec
 
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, UsageMetadata
+from .._values.options import NO_OPTIONS, CallOptions
 from .._wire.reader import StreamReader
 from .base import Settings, Stop
 
@@ -48,6 +49,9 @@ class ChatHTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     """What a whole response is, for the error when one cannot be decoded."""
     provider: ClassVar[str]
     """``ls_provider`` and ``ResponseMetadata.model_provider``: openai, anthropic, ollama."""
+    call_options: ClassVar[CallOptions] = NO_OPTIONS
+    """The call-time options (``model.invoke(x, temperature=0)``) this API takes; they reach
+    ``body`` as ``overrides``, checked and with ``extra_body`` merged in."""
 
     def __init__(self, settings: S) -> None:
         self.settings = settings

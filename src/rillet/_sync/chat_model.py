@@ -53,7 +53,13 @@ from .._values.messages import (
     ToolCallChunk,
     coerce_messages,
 )
-from .._values.options import SequenceNotStr
+from .._values.options import (
+    NO_OPTIONS,
+    CallOptions,
+    SequenceNotStr,
+    Stop as CallStop,
+    check_stop,
+)
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import RunContext, SyncRunnable, collect, rule_of
 from .stream import Stream, closing_iter
@@ -71,17 +77,24 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     run_kind = "chat_model"
     invoke_streams_events = True
     ls_provider: str | None = None
+    call_options: CallOptions = NO_OPTIONS
+    """The call-time options this model takes besides ``stop`` (checked on every call)."""
 
     def __init__(self, *, name: str) -> None:
         self.name = name
         self.bound_stop: Stop = None
         self.bound_overrides: Mapping[str, object] = {}
 
-    def bind(self, stop: Stop, overrides: Mapping[str, object]) -> SyncBaseChatModel:
-        """A copy that runs with these call arguments (LangChain's ``model.bind(stop=[...])``)."""
+    def bind(self, stop: CallStop, options: Mapping[str, object]) -> SyncBaseChatModel:
+        """A copy that runs with these call arguments (LangChain's ``model.bind(stop=[...])``);
+        unknown or ill-typed options raise ``InvalidOptionError``."""
+        return self._with_args(*self._call_args(stop, options))
+
+    def _with_args(self, stop: Stop, overrides: Mapping[str, object]) -> SyncBaseChatModel:
+        """A copy that runs with these (already checked) call arguments."""
         clone = copy.copy(self)
-        clone.bound_stop = stop if stop is not None else self.bound_stop
-        clone.bound_overrides = {**self.bound_overrides, **overrides}
+        clone.bound_stop = stop
+        clone.bound_overrides = overrides
         return clone
 
     def _ls_params(self) -> dict[str, object]:
@@ -102,10 +115,14 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         return scope
 
     def _call_args(
-        self, stop: Stop, kwargs: Mapping[str, object]
+        self, stop: CallStop, kwargs: Mapping[str, object]
     ) -> tuple[Stop, Mapping[str, object]]:
-        """A call's ``stop`` replaces the bound one; its keyword arguments override bound ones."""
-        return (self.bound_stop if stop is None else stop), {**self.bound_overrides, **kwargs}
+        """A call's ``stop`` replaces the bound one; its options (checked against
+        ``call_options``) override bound ones."""
+        name = self.get_name()
+        options = self.call_options.check(name, kwargs)
+        stop_list = self.bound_stop if stop is None else check_stop(name, stop)
+        return stop_list, {**self.bound_overrides, **options} if options else self.bound_overrides
 
     @staticmethod
     def _messages(input: object) -> list[AnyMessage]:
@@ -142,7 +159,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> AIMessage:
         conf = ensure_config(config)
@@ -170,7 +187,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         self,
         messages: Sequence[Sequence[object]],
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> ChatResult:
         """A reply to each message list: ``result.generations[i][0].message``; ``llm_output``
@@ -194,7 +211,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
-        stop: Stop = None,
+        stop: CallStop = None,
         **kwargs: object,
     ) -> Stream[AIMessageChunk]:
         """Stream the reply as ``AIMessageChunk``s; ``+`` adds them up to ``invoke``'s message."""
@@ -209,7 +226,7 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         messages = self._messages(input)
         stop, overrides = self._call_args(stop, kwargs)
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
-            traced = self.bind(stop, overrides)
+            traced = self._with_args(stop, overrides)
             return Stream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
         run_id = conf.get("run_id")
         return Stream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
@@ -221,6 +238,8 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage]: ...
 
     @overload
@@ -230,6 +249,8 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage | Exception]: ...
 
     def batch(
@@ -238,11 +259,15 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
+        stop: CallStop = None,
+        **kwargs: object,
     ) -> list[AIMessage] | list[AIMessage | Exception]:
-        """One request per input, ``config["max_concurrency"]`` at a time; see SyncRunnable."""
+        """One request per input, ``config["max_concurrency"]`` at a time; see SyncRunnable.
+        ``stop`` and call options apply to every input."""
+        target = self.bind(stop, kwargs) if stop is not None or kwargs else self
         if return_exceptions:
-            return super().batch(inputs, config, return_exceptions=True)
-        return super().batch(inputs, config)
+            return SyncRunnable.batch(target, inputs, config, return_exceptions=True)
+        return SyncRunnable.batch(target, inputs, config)
 
     # -- streaming -----------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class SyncHTTPChatModel(SyncBaseChatModel, Generic[S, Frame, Payload]):
         self.rate_limiter = rate_limiter
         self.max_retries = api.settings.max_retries
         self.ls_provider = api.provider
+        self.call_options = api.call_options
 
     def _ls_params(self) -> dict[str, object]:
         params = super()._ls_params()

@@ -10,7 +10,7 @@ model takes. ``extra_body`` is the typed escape hatch for request parameters ril
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Protocol, SupportsIndex, TypedDict, TypeVar, overload
+from typing import Literal, Protocol, SupportsIndex, TypedDict, TypeVar, overload
 
 import msgspec
 
@@ -18,8 +18,12 @@ from .errors import InvalidInputError, InvalidOptionError
 
 __all__ = [
     "NO_OPTIONS",
+    "OLLAMA_HINT",
     "AnthropicCallOptions",
     "CallOptions",
+    "ChatAnthropicCallOptions",
+    "ChatOllamaCallOptions",
+    "ChatOpenAICallOptions",
     "NoCallOptions",
     "OllamaCallOptions",
     "OpenAICallOptions",
@@ -119,14 +123,78 @@ class OllamaCallOptions(TypedDict, total=False):
     extra_body: Mapping[str, object]
 
 
+ToolDicts = Sequence[Mapping[str, object]]
+"""Tools as the provider's request takes them (``bind_tools`` builds them from Structs,
+functions and ``@tool`` tools)."""
+
+
+class ChatOpenAICallOptions(TypedDict, total=False):
+    """Call-time options of ``ChatOpenAI`` (chat completions): each replaces the model's setting
+    for this call. ``tools``/``tool_choice``/``parallel_tool_calls``/``response_format`` are the
+    request's own objects (what ``bind_tools`` and ``with_structured_output`` send). Other
+    request parameters: ``extra_body={...}``."""
+
+    temperature: float
+    max_tokens: int
+    max_completion_tokens: int
+    top_p: float
+    frequency_penalty: float
+    presence_penalty: float
+    seed: int
+    logit_bias: Mapping[str, int]
+    reasoning_effort: str
+    service_tier: str
+    user: str
+    metadata: Mapping[str, str]
+    store: bool
+    response_format: Mapping[str, object]
+    tools: ToolDicts
+    tool_choice: Literal["auto", "none", "required"] | Mapping[str, object]
+    parallel_tool_calls: bool
+    extra_body: Mapping[str, object]
+
+
+class ChatAnthropicCallOptions(TypedDict, total=False):
+    """Call-time options of ``ChatAnthropic`` (Messages API): each replaces the model's setting
+    for this call; ``thinking``, ``tools`` and ``tool_choice`` are the request's own objects
+    (``{"type": "enabled", "budget_tokens": 2048}``, what ``bind_tools`` sends). Other request
+    parameters: ``extra_body={...}``."""
+
+    max_tokens: int
+    temperature: float
+    top_p: float
+    top_k: int
+    metadata: Mapping[str, str]
+    thinking: Mapping[str, object]
+    tools: ToolDicts
+    tool_choice: Mapping[str, object]
+    extra_body: Mapping[str, object]
+
+
+class ChatOllamaCallOptions(TypedDict, total=False):
+    """Call-time options of ``ChatOllama`` (``/api/chat``). ``options`` (``temperature``,
+    ``num_predict``, ``top_k``...) is merged over the model's ``options``; ``think`` is
+    Ollama's switch for reasoning (``True``/``False`` or a level); ``format`` is ``"json"`` or a
+    JSON schema (what ``with_structured_output`` sends); ``tools`` what ``bind_tools`` sends.
+    Other request parameters: ``extra_body={...}``."""
+
+    options: Mapping[str, object]
+    format: Literal["json"] | Mapping[str, object]
+    think: bool | Literal["low", "medium", "high"]
+    keep_alive: str | float
+    tools: ToolDicts
+    extra_body: Mapping[str, object]
+
+
 class CallOptions:
     """The run-time check of one ``TypedDict`` of call options (built once per provider)."""
 
-    __slots__ = ("names", "spec")
+    __slots__ = ("hint", "names", "spec")
 
-    def __init__(self, spec: type[Mapping[str, object]]) -> None:
+    def __init__(self, spec: type[Mapping[str, object]], *, hint: str = "") -> None:
         self.spec = spec
         self.names = frozenset(spec.__annotations__)
+        self.hint = hint
 
     def allowed(self) -> str:
         names = ["stop", *sorted(self.names)]
@@ -139,7 +207,7 @@ class CallOptions:
             return {}
         unknown = [name for name in options if name not in self.names]
         if unknown:
-            hint = (
+            hint = self.hint + (
                 "; other request parameters go into extra_body={...}"
                 if "extra_body" in self.names
                 else ""
@@ -160,6 +228,8 @@ class CallOptions:
 
 
 NO_OPTIONS = CallOptions(NoCallOptions)
+OLLAMA_HINT = "; sampling parameters (temperature, num_predict, top_k...) go into options={...}"
+"""Ollama takes its sampling parameters inside ``options``, not at the top level."""
 
 
 def check_stop(owner: str, stop: Stop) -> list[str] | None:

@@ -55,6 +55,7 @@ from ..._values.messages import (
     UsageMetadata,
     default_call_id,
 )
+from ..._values.options import CallOptions, ChatAnthropicCallOptions
 from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import SSEStreamReader
 from ..._wire.sse import ServerSentEvent
@@ -343,6 +344,8 @@ def anthropic_messages(
 
 class ChatMessagesApi(ChatHTTPApi[ChatAnthropicSettings, ServerSentEvent, Message]):
     """``POST {base_url}/v1/messages`` with a message list (system messages go to ``system``)."""
+
+    call_options = CallOptions(ChatAnthropicCallOptions)
 
     path = "/v1/messages"
     what = "an Anthropic message"

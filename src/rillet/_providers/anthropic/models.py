@@ -21,6 +21,7 @@ from .api import (
     MessagesApi,
     resolve_anthropic_settings,
 )
+from .calls import BoundChatAnthropic, ChatAnthropicCalls
 from .chat import ChatAnthropicSettings, ChatMessagesApi
 from .wire import Message
 
@@ -215,7 +216,9 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message], BaseLLM):
         )
 
 
-class ChatAnthropic(APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message]):
+class ChatAnthropic(
+    ChatAnthropicCalls, APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message]
+):
     """A chat model over Anthropic's Messages API (``claude-sonnet-4-5``...): messages in (system
     messages go to the request's ``system``), an ``AIMessage`` out, streamed as
     ``AIMessageChunk``s: text in ``content``, thinking as ``ReasoningBlock``s (with their
@@ -290,3 +293,6 @@ class ChatAnthropic(APIChatModel[ChatAnthropicSettings, ServerSentEvent, Message
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundChatAnthropic:
+        return BoundChatAnthropic(self, stop=stop, overrides=overrides)

@@ -13,7 +13,7 @@ import msgspec
 
 from ..._values.errors import ConfigError
 from ..._values.inputs import ChatInput, to_prompt
-from ..._values.options import CallOptions, OllamaCallOptions
+from ..._values.options import OLLAMA_HINT, CallOptions, OllamaCallOptions
 from ..._values.outputs import (
     GenerationBuilder,
     LLMResult,
@@ -35,6 +35,7 @@ from .wire import OllamaLine, line_decoder
 __all__ = [
     "GenerateApi",
     "OllamaSettings",
+    "merge_options",
     "ollama_headers",
     "ollama_host",
     "resolve_ollama_settings",
@@ -145,11 +146,24 @@ def ollama_headers(settings: OllamaSettings, *, stream: bool) -> dict[str, str]:
     )
 
 
+def merge_options(
+    options: Mapping[str, object], overrides: Mapping[str, object]
+) -> tuple[dict[str, object], Mapping[str, object]]:
+    """The model's ``options`` with a call's ``options=...`` merged over them, and the call's
+    other overrides (the top-level keys)."""
+    merged = dict(options)
+    call_options = overrides.get("options")
+    if isinstance(call_options, Mapping):
+        merged.update(call_options)
+        overrides = {k: v for k, v in overrides.items() if k != "options"}
+    return merged, overrides
+
+
 class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
     """``POST {base_url}/api/generate``: one prompt per request."""
 
     path = "/api/generate"
-    call_options = CallOptions(OllamaCallOptions)
+    call_options = CallOptions(OllamaCallOptions, hint=OLLAMA_HINT)
     what = "an Ollama generate response"
 
     def headers(self, *, stream: bool) -> dict[str, str]:
@@ -162,11 +176,7 @@ class GenerateApi(HTTPApi[OllamaSettings, bytes, OllamaLine]):
         instance's (inside ``options``); a call's ``options=...`` is merged over the instance's;
         ``extra_body`` and the other call-time ``overrides`` are top-level keys."""
         settings = self.settings
-        options = dict(settings.options)
-        call_options = overrides.get("options")
-        if isinstance(call_options, Mapping):
-            options.update(call_options)
-            overrides = {k: v for k, v in overrides.items() if k != "options"}
+        options, overrides = merge_options(settings.options, overrides)
         if stop is not None:
             options["stop"] = stop_list(stop)
         body: dict[str, object] = {

@@ -33,12 +33,13 @@ from ..._values.messages import (
     ToolMessage,
     UsageMetadata,
 )
+from ..._values.options import OLLAMA_HINT, CallOptions, ChatOllamaCallOptions
 from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import NDJSONStreamReader
 from ..base import Stop
 from ..chat_base import ChatHTTPApi, whole_reply
 from ..settings import encode_body, stop_list
-from .api import OllamaSettings, ollama_headers
+from .api import OllamaSettings, merge_options, ollama_headers
 
 __all__ = [
     "ChatApi",
@@ -291,6 +292,8 @@ def ollama_messages(messages: Sequence[AnyMessage]) -> list[dict[str, object]]:
 class ChatApi(ChatHTTPApi[ChatOllamaSettings, bytes, ChatLine]):
     """``POST {base_url}/api/chat`` with a message list."""
 
+    call_options = CallOptions(ChatOllamaCallOptions, hint=OLLAMA_HINT)
+
     path = "/api/chat"
     what = "an Ollama chat response"
     provider = PROVIDER
@@ -316,10 +319,10 @@ class ChatApi(ChatHTTPApi[ChatOllamaSettings, bytes, ChatLine]):
         stream: bool,
     ) -> bytes:
         """``stream`` is always sent: Ollama streams by default. A call's ``stop`` replaces the
-        instance's (inside ``options``); ``extra_body`` and call-time ``overrides`` are top-level
-        keys (``options=...`` replaces the whole object)."""
+        instance's (inside ``options``); a call's ``options=...`` is merged over the instance's;
+        ``extra_body`` and the other call-time ``overrides`` are top-level keys."""
         settings = self.settings
-        options = dict(settings.options)
+        options, overrides = merge_options(settings.options, overrides)
         if stop is not None:
             options["stop"] = stop_list(stop)
         chat = ollama_messages(messages)

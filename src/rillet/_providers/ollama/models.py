@@ -14,6 +14,7 @@ from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
 from ..._wire.limits import SizeLimits
 from .api import GenerateApi, OllamaSettings, resolve_ollama_settings
+from .calls import BoundChatOllama, ChatOllamaCalls
 from .chat import ChatApi, ChatLine, ChatOllamaSettings
 from .wire import OllamaLine
 
@@ -211,7 +212,7 @@ class Ollama(APIModel[OllamaSettings, bytes, OllamaLine], BaseLLM):
         )
 
 
-class ChatOllama(APIChatModel[ChatOllamaSettings, bytes, ChatLine]):
+class ChatOllama(ChatOllamaCalls, APIChatModel[ChatOllamaSettings, bytes, ChatLine]):
     """A chat model served by Ollama, through its native ``/api/chat`` (NDJSON streaming):
     messages in (images as base64 ``ImageBlock``s), an ``AIMessage`` out, streamed as
     ``AIMessageChunk``s: text in ``content``, ``thinking`` as ``ReasoningBlock``s, tool calls
@@ -285,3 +286,6 @@ class ChatOllama(APIChatModel[ChatOllamaSettings, bytes, ChatLine]):
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundChatOllama:
+        return BoundChatOllama(self, stop=stop, overrides=overrides)

@@ -48,6 +48,7 @@ from ..._values.messages import (
     ToolMessage,
     UsageMetadata,
 )
+from ..._values.options import CallOptions, ChatOpenAICallOptions
 from ..._values.outputs import GenerationBuilder
 from ..._wire.reader import SSEStreamReader
 from ..._wire.sse import ServerSentEvent
@@ -416,6 +417,8 @@ def openai_messages(messages: Sequence[AnyMessage]) -> list[dict[str, object]]:
 
 class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayload]):
     """``POST {base_url}/chat/completions`` with a message list."""
+
+    call_options = CallOptions(ChatOpenAICallOptions)
 
     path = "/chat/completions"
     what = "a chat completion"

@@ -21,6 +21,7 @@ from ..._values.secret import Secret
 from ..._wire.limits import SizeLimits
 from ..._wire.sse import ServerSentEvent
 from .api import ChatApi, CompletionsApi, OpenAISettings, resolve_settings
+from .calls import BoundChatOpenAI, ChatOpenAICalls
 from .chat import ChatCompletionsApi, ChatPayload
 from .wire import ChatChoice, CompletionChoice, OpenAIPayload
 
@@ -412,7 +413,7 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
         )
 
 
-class ChatOpenAI(APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
+class ChatOpenAI(ChatOpenAICalls, APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
     """A chat model over chat completions: OpenAI (``gpt-4o-mini``...) or any compatible server
     through ``base_url`` (vLLM, llama.cpp, Groq, OpenRouter, Together, DeepSeek, Ollama's
     ``/v1``...). Messages in, an ``AIMessage`` out, streamed as ``AIMessageChunk``s: text in
@@ -485,3 +486,6 @@ class ChatOpenAI(APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundChatOpenAI:
+        return BoundChatOpenAI(self, stop=stop, overrides=overrides)
