@@ -802,14 +802,15 @@ async def rillet_chat_astream_untraced(base_url: str) -> AsyncRunner:
     import uuid
     from functools import partial
 
-    from rillet import AsyncStream
+    from rillet._async.stream import AsyncBatchStream
 
     model = _rillet_chat(base_url)
 
     async def run(n: int) -> str:
         twin = model._async_twin()
         messages = twin._messages(prompt_for(n))
-        stream = AsyncStream(partial(twin._stream_chunks, messages, None, {}, str(uuid.uuid4())))
+        run_id = str(uuid.uuid4())
+        stream = AsyncBatchStream(partial(twin._chunk_batches, messages, None, {}, run_id))
         return "".join([chunk.text async for chunk in stream])
 
     return AsyncRunner(run, model.aclose)

@@ -10,7 +10,9 @@ Extension points (a provider's chat model subclasses it):
 
 - ``streams = True`` and ``_stream_reply(messages, stop, overrides, resources)``: the chunks of
   one reply, usage as deltas, ``response_metadata`` where the provider says it. Chunks must be
-  fresh objects (the base sets a missing ``id`` in place).
+  fresh objects (the base sets a missing ``id`` in place). A provider that reads a network
+  stream also overrides ``_stream_reply_batches`` (same chunks, in lists: all those of one network
+  read together, so the stream loop resumes once per read, not once per chunk).
 - ``_generate_reply(messages, stop, overrides) -> AIMessage | AIMessageChunk``: one finished
   reply (a non-streamed request). By default it drains ``_stream_reply`` (the sum, a chunk). A
   chunk is a reply whose tool calls may lack ids: the run gives it its message id first, then
@@ -60,7 +62,7 @@ from .._values.options import (
 )
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
-from .stream import AsyncStream, closing_iter
+from .stream import AsyncBatchStream, AsyncStream, closing_iter, one_each
 
 __all__ = ["AsyncBaseChatModel", "AsyncUserChatModel"]
 
@@ -136,10 +138,11 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
             raise NotImplementedError(f"{type(self).__name__} must implement _generate_reply")
         accumulator = ChunkAccumulator()
         async with closing_iter(
-            self._stream_reply(messages, stop, overrides, Resources())
-        ) as chunks:
-            async for chunk in chunks:
-                accumulator.add(chunk)
+            self._stream_reply_batches(messages, stop, overrides, Resources())
+        ) as batches:
+            async for batch in batches:
+                for chunk in batch:
+                    accumulator.add(chunk)
         return accumulator.chunk()
 
     def _stream_reply(
@@ -151,6 +154,16 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
     ) -> AsyncIterator[AIMessageChunk]:
         """The chunks of one reply (when ``streams``)."""
         raise NotImplementedError(f"{type(self).__name__} must implement _stream_reply")
+
+    def _stream_reply_batches(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncIterator[list[AIMessageChunk]]:
+        """``_stream_reply``'s chunks in non-empty lists; by default one chunk each."""
+        return one_each(self._stream_reply(messages, stop, overrides, resources))
 
     # -- the Runnable surface -------------------------------------------------------------------
 
@@ -230,8 +243,8 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self._with_args(stop, overrides)
             return AsyncStream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
-        run_id = conf.get("run_id")
-        return AsyncStream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
+        run_id = _run_id(conf.get("run_id"))
+        return AsyncBatchStream(partial(self._chunk_batches, messages, stop, overrides, run_id))
 
     @overload
     async def abatch(
@@ -279,35 +292,39 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         stop: Stop,
         overrides: Mapping[str, object],
         resources: Resources,
-    ) -> AsyncIterator[AIMessageChunk]:
+    ) -> AsyncIterator[list[AIMessageChunk]]:
+        """The chunks of one reply in non-empty lists (those of one network read together)."""
         if self.streams:
-            return self._stream_reply(messages, stop, overrides, resources)
+            return self._stream_reply_batches(messages, stop, overrides, resources)
         return self._one_chunk(messages, stop, overrides)
 
     async def _one_chunk(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> AsyncIterator[AIMessageChunk]:
+    ) -> AsyncIterator[list[AIMessageChunk]]:
         """LangChain's fallback for a model that cannot stream: one chunk, the whole reply."""
-        yield to_chunk(await self._generate_reply(messages, stop, overrides))
+        yield [to_chunk(await self._generate_reply(messages, stop, overrides))]
 
-    async def _stream_chunks(
+    async def _chunk_batches(
         self,
         messages: list[AnyMessage],
         stop: Stop,
         overrides: Mapping[str, object],
         run_id: str,
         resources: Resources,
-    ) -> AsyncGenerator[AIMessageChunk, None]:
+    ) -> AsyncGenerator[list[AIMessageChunk], None]:
+        """The stream of ``astream``, a list at a time (``AsyncBatchStream`` hands the chunks
+        out one by one): ids set, and the trailing ``chunk_position="last"`` chunk."""
         chunk_id = f"lc_run--{run_id}"
         last = False
-        async with closing_iter(self._source(messages, stop, overrides, resources)) as chunks:
-            async for chunk in chunks:
-                if chunk.id is None:
-                    _set(chunk, "id", chunk_id)
-                last = chunk.chunk_position == "last"
-                yield chunk
+        async with closing_iter(self._source(messages, stop, overrides, resources)) as batches:
+            async for batch in batches:
+                for chunk in batch:
+                    if chunk.id is None:
+                        _set(chunk, "id", chunk_id)
+                last = batch[-1].chunk_position == "last"
+                yield batch
         if not last:  # as LangChain: the stream ends with a chunk marked "last"
-            yield AIMessageChunk("", id=chunk_id, chunk_position="last")
+            yield [AIMessageChunk("", id=chunk_id, chunk_position="last")]
 
     async def _atransform(  # type: ignore[override]  # chunks, not messages: see astream
         self,
@@ -324,29 +341,31 @@ class AsyncBaseChatModel(AsyncRunnable[LanguageModelInput, AIMessage]):
         messages = self._messages(combine(values, rule_of(inputs)))
         scope = self._scope(config, parents, context.emit, context.version)
         if not scope.emit:
-            chunks = self._stream_chunks(
+            batches = self._chunk_batches(
                 messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources
             )
-            async with closing_iter(chunks) as items:
-                async for chunk in items:
-                    yield chunk
+            async with closing_iter(batches) as items:
+                async for batch in items:
+                    for chunk in batch:
+                        yield chunk
             return
         chat_input = ChatModelInput([messages])
         yield scope.chat_start(chat_input)
         accumulator = ChunkAccumulator()
-        # _stream_chunks inlined: one generator level less per token under events.
+        # _chunk_batches inlined: one generator level less per token under events.
         chunk_id = f"lc_run--{scope.run_id}"
         last = False
         source = self._source(messages, self.bound_stop, self.bound_overrides, context.resources)
         try:
-            async with closing_iter(source) as items:
-                async for chunk in items:
-                    if chunk.id is None:
-                        _set(chunk, "id", chunk_id)
-                    last = chunk.chunk_position == "last"
-                    accumulator.add(chunk)
-                    yield scope.chat_stream(chunk)
-                    yield chunk
+            async with closing_iter(source) as reads:
+                async for batch in reads:
+                    for chunk in batch:
+                        if chunk.id is None:
+                            _set(chunk, "id", chunk_id)
+                        accumulator.add(chunk)
+                        yield scope.chat_stream(chunk)
+                        yield chunk
+                    last = batch[-1].chunk_position == "last"
             if not last:
                 tail = AIMessageChunk("", id=chunk_id, chunk_position="last")
                 accumulator.add(tail)

@@ -2,7 +2,7 @@
 
 The provider is a ``ChatHTTPApi`` (pure: requests from messages, readers, messages; see
 ``_providers/chat_base.py``); this class does the I/O for all of them with the machinery the LLMs
-use: a streamed request goes through ``stream_response`` (the one read loop: retries before the
+use: a streamed request goes through ``stream_batches`` (the one read loop: retries before the
 first byte, timeouts, typed stream errors with the partial text, the response closed the moment
 the caller stops), a whole one through ``read_json``. Everything else (input coercion, ids,
 events, batch, generate) is ``AsyncBaseChatModel``'s.
@@ -23,7 +23,8 @@ from .._values.messages import AIMessage, AIMessageChunk, AnyMessage
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
 from .chat_model import AsyncBaseChatModel
 from .http import read_json
-from .read_loop import stream_response
+from .read_loop import stream_batches
+from .stream import each_chunk
 
 __all__ = ["AsyncHTTPChatModel"]
 
@@ -74,9 +75,18 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
         overrides: Mapping[str, object],
         resources: Resources,
     ) -> AsyncGenerator[AIMessageChunk, None]:
+        return each_chunk(self._stream_reply_batches(messages, stop, overrides, resources))
+
+    def _stream_reply_batches(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> AsyncGenerator[list[AIMessageChunk], None]:
         api = self.api
         request = self._post(api.body(messages, stop, overrides, stream=True), stream=True)
-        return stream_response(
+        return stream_batches(
             self.client,
             request,
             api.reader(),

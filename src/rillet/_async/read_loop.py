@@ -56,7 +56,7 @@ from .._wire.limits import (
 )
 from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
-from .stream import closing_iter
+from .stream import closing_iter, each_chunk
 
 __all__ = ["stream_batches", "stream_response"]
 
@@ -64,7 +64,7 @@ Frame = TypeVar("Frame")
 Chunk = TypeVar("Chunk")
 
 
-async def stream_response(
+def stream_response(
     client: httpx.AsyncClient,
     request: httpx.Request,
     reader: StreamReader[Frame, Chunk],
@@ -76,20 +76,18 @@ async def stream_response(
     rate_limiter: RateLimiter | None = None,
 ) -> AsyncGenerator[Chunk, None]:
     """``stream_batches``, one chunk at a time."""
-    batches = stream_batches(
-        client,
-        request,
-        reader,
-        max_retries=max_retries,
-        resources=resources,
-        total_timeout=total_timeout,
-        limits=limits,
-        rate_limiter=rate_limiter,
+    return each_chunk(
+        stream_batches(
+            client,
+            request,
+            reader,
+            max_retries=max_retries,
+            resources=resources,
+            total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
+        )
     )
-    async with closing_iter(batches) as items:
-        async for batch in items:
-            for chunk in batch:
-                yield chunk
 
 
 async def stream_batches(

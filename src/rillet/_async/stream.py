@@ -11,7 +11,7 @@ from .._abort import Resources
 from .._async_compat import close_abandoned
 from .._values.errors import StreamClosedError
 
-__all__ = ["AsyncBatchStream", "AsyncStream", "closing_iter"]
+__all__ = ["AsyncBatchStream", "AsyncStream", "closing_iter", "each_chunk", "one_each"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -154,3 +154,18 @@ async def closing_iter(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterato
         close = getattr(iterator, "aclose", None)
         if close is not None:
             await close()
+
+
+async def each_chunk(batches: AsyncIterator[list[T]]) -> AsyncGenerator[T, None]:
+    """The items of ``batches`` (lists) one at a time."""
+    async with closing_iter(batches) as lists:
+        async for batch in lists:
+            for item in batch:
+                yield item
+
+
+async def one_each(items: AsyncIterator[T]) -> AsyncGenerator[list[T], None]:
+    """``items`` as one-item lists (a producer of batches from one of single items)."""
+    async with closing_iter(items) as each:
+        async for item in each:
+            yield [item]

@@ -12,7 +12,9 @@ Extension points (a provider's chat model subclasses it):
 
 - ``streams = True`` and ``_stream_reply(messages, stop, overrides, resources)``: the chunks of
   one reply, usage as deltas, ``response_metadata`` where the provider says it. Chunks must be
-  fresh objects (the base sets a missing ``id`` in place).
+  fresh objects (the base sets a missing ``id`` in place). A provider that reads a network
+  stream also overrides ``_stream_reply_batches`` (same chunks, in lists: all those of one network
+  read together, so the stream loop resumes once per read, not once per chunk).
 - ``_generate_reply(messages, stop, overrides) -> AIMessage | AIMessageChunk``: one finished
   reply (a non-streamed request). By default it drains ``_stream_reply`` (the sum, a chunk). A
   chunk is a reply whose tool calls may lack ids: the run gives it its message id first, then
@@ -62,7 +64,7 @@ from .._values.options import (
 )
 from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
 from .runnable import RunContext, SyncRunnable, collect, rule_of
-from .stream import Stream, closing_iter
+from .stream import BatchStream, Stream, closing_iter, one_each
 
 __all__ = ["SyncBaseChatModel", "SyncUserChatModel"]
 
@@ -137,9 +139,12 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         if not self.streams:
             raise NotImplementedError(f"{type(self).__name__} must implement _generate_reply")
         accumulator = ChunkAccumulator()
-        with closing_iter(self._stream_reply(messages, stop, overrides, Resources())) as chunks:
-            for chunk in chunks:
-                accumulator.add(chunk)
+        with closing_iter(
+            self._stream_reply_batches(messages, stop, overrides, Resources())
+        ) as batches:
+            for batch in batches:
+                for chunk in batch:
+                    accumulator.add(chunk)
         return accumulator.chunk()
 
     def _stream_reply(
@@ -151,6 +156,16 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
     ) -> Iterator[AIMessageChunk]:
         """The chunks of one reply (when ``streams``)."""
         raise NotImplementedError(f"{type(self).__name__} must implement _stream_reply")
+
+    def _stream_reply_batches(
+        self,
+        messages: list[AnyMessage],
+        stop: Stop,
+        overrides: Mapping[str, object],
+        resources: Resources,
+    ) -> Iterator[list[AIMessageChunk]]:
+        """``_stream_reply``'s chunks in non-empty lists; by default one chunk each."""
+        return one_each(self._stream_reply(messages, stop, overrides, resources))
 
     # -- the Runnable surface -------------------------------------------------------------------
 
@@ -228,8 +243,8 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self._with_args(stop, overrides)
             return Stream(partial(traced._stream_outputs, messages, conf))  # type: ignore[arg-type]  # as a runnable its stream yields the same chunks
-        run_id = conf.get("run_id")
-        return Stream(partial(self._stream_chunks, messages, stop, overrides, _run_id(run_id)))
+        run_id = _run_id(conf.get("run_id"))
+        return BatchStream(partial(self._chunk_batches, messages, stop, overrides, run_id))
 
     @overload
     def batch(
@@ -277,35 +292,39 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         stop: Stop,
         overrides: Mapping[str, object],
         resources: Resources,
-    ) -> Iterator[AIMessageChunk]:
+    ) -> Iterator[list[AIMessageChunk]]:
+        """The chunks of one reply in non-empty lists (those of one network read together)."""
         if self.streams:
-            return self._stream_reply(messages, stop, overrides, resources)
+            return self._stream_reply_batches(messages, stop, overrides, resources)
         return self._one_chunk(messages, stop, overrides)
 
     def _one_chunk(
         self, messages: list[AnyMessage], stop: Stop, overrides: Mapping[str, object]
-    ) -> Iterator[AIMessageChunk]:
+    ) -> Iterator[list[AIMessageChunk]]:
         """LangChain's fallback for a model that cannot stream: one chunk, the whole reply."""
-        yield to_chunk(self._generate_reply(messages, stop, overrides))
+        yield [to_chunk(self._generate_reply(messages, stop, overrides))]
 
-    def _stream_chunks(
+    def _chunk_batches(
         self,
         messages: list[AnyMessage],
         stop: Stop,
         overrides: Mapping[str, object],
         run_id: str,
         resources: Resources,
-    ) -> Generator[AIMessageChunk, None]:
+    ) -> Generator[list[AIMessageChunk], None]:
+        """The stream of ``stream``, a list at a time (``BatchStream`` hands the chunks
+        out one by one): ids set, and the trailing ``chunk_position="last"`` chunk."""
         chunk_id = f"lc_run--{run_id}"
         last = False
-        with closing_iter(self._source(messages, stop, overrides, resources)) as chunks:
-            for chunk in chunks:
-                if chunk.id is None:
-                    _set(chunk, "id", chunk_id)
-                last = chunk.chunk_position == "last"
-                yield chunk
+        with closing_iter(self._source(messages, stop, overrides, resources)) as batches:
+            for batch in batches:
+                for chunk in batch:
+                    if chunk.id is None:
+                        _set(chunk, "id", chunk_id)
+                last = batch[-1].chunk_position == "last"
+                yield batch
         if not last:  # as LangChain: the stream ends with a chunk marked "last"
-            yield AIMessageChunk("", id=chunk_id, chunk_position="last")
+            yield [AIMessageChunk("", id=chunk_id, chunk_position="last")]
 
     def _atransform(  # type: ignore[override]  # chunks, not messages: see stream
         self,
@@ -322,29 +341,31 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         messages = self._messages(combine(values, rule_of(inputs)))
         scope = self._scope(config, parents, context.emit, context.version)
         if not scope.emit:
-            chunks = self._stream_chunks(
+            batches = self._chunk_batches(
                 messages, self.bound_stop, self.bound_overrides, scope.run_id, context.resources
             )
-            with closing_iter(chunks) as items:
-                for chunk in items:
-                    yield chunk
+            with closing_iter(batches) as items:
+                for batch in items:
+                    for chunk in batch:
+                        yield chunk
             return
         chat_input = ChatModelInput([messages])
         yield scope.chat_start(chat_input)
         accumulator = ChunkAccumulator()
-        # _stream_chunks inlined: one generator level less per token under events.
+        # _chunk_batches inlined: one generator level less per token under events.
         chunk_id = f"lc_run--{scope.run_id}"
         last = False
         source = self._source(messages, self.bound_stop, self.bound_overrides, context.resources)
         try:
-            with closing_iter(source) as items:
-                for chunk in items:
-                    if chunk.id is None:
-                        _set(chunk, "id", chunk_id)
-                    last = chunk.chunk_position == "last"
-                    accumulator.add(chunk)
-                    yield scope.chat_stream(chunk)
-                    yield chunk
+            with closing_iter(source) as reads:
+                for batch in reads:
+                    for chunk in batch:
+                        if chunk.id is None:
+                            _set(chunk, "id", chunk_id)
+                        accumulator.add(chunk)
+                        yield scope.chat_stream(chunk)
+                        yield chunk
+                    last = batch[-1].chunk_position == "last"
             if not last:
                 tail = AIMessageChunk("", id=chunk_id, chunk_position="last")
                 accumulator.add(tail)

@@ -58,7 +58,7 @@ from .._wire.limits import (
 )
 from .._wire.reader import RAW_LIMIT, StreamReader
 from .http import send
-from .stream import closing_iter
+from .stream import closing_iter, each_chunk
 
 __all__ = ["stream_batches", "stream_response"]
 
@@ -78,20 +78,18 @@ def stream_response(
     rate_limiter: RateLimiter | None = None,
 ) -> Generator[Chunk, None]:
     """``stream_batches``, one chunk at a time."""
-    batches = stream_batches(
-        client,
-        request,
-        reader,
-        max_retries=max_retries,
-        resources=resources,
-        total_timeout=total_timeout,
-        limits=limits,
-        rate_limiter=rate_limiter,
+    return each_chunk(
+        stream_batches(
+            client,
+            request,
+            reader,
+            max_retries=max_retries,
+            resources=resources,
+            total_timeout=total_timeout,
+            limits=limits,
+            rate_limiter=rate_limiter,
+        )
     )
-    with closing_iter(batches) as items:
-        for batch in items:
-            for chunk in batch:
-                yield chunk
 
 
 def stream_batches(

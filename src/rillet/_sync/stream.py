@@ -13,7 +13,7 @@ from .._abort import Resources
 from .._sync_compat import close_abandoned
 from .._values.errors import StreamClosedError
 
-__all__ = ["BatchStream", "Stream", "closing_iter"]
+__all__ = ["BatchStream", "Stream", "closing_iter", "each_chunk", "one_each"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -156,3 +156,18 @@ def closing_iter(iterator: Iterator[T]) -> Iterator[Iterator[T]]:
         close = getattr(iterator, "close", None)
         if close is not None:
             close()
+
+
+def each_chunk(batches: Iterator[list[T]]) -> Generator[T, None]:
+    """The items of ``batches`` (lists) one at a time."""
+    with closing_iter(batches) as lists:
+        for batch in lists:
+            for item in batch:
+                yield item
+
+
+def one_each(items: Iterator[T]) -> Generator[list[T], None]:
+    """``items`` as one-item lists (a producer of batches from one of single items)."""
+    with closing_iter(items) as each:
+        for item in each:
+            yield [item]
