@@ -11,10 +11,13 @@ from hypothesis import given, settings, strategies as st
 
 from rillet import (
     AIMessageChunk,
+    Citation,
     ContentBlock,
     ImageBlock,
     OutputTokenDetails,
     ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
     ResponseMetadata,
     TextBlock,
     ToolCallChunk,
@@ -36,7 +39,8 @@ class _Tool:
 @dataclass
 class _Ref:
     is_str: bool = True
-    segs: list[list[object]] = field(default_factory=list)  # [kind, text, signature, block]
+    # [kind, text, signature, block, citations]
+    segs: list[list[object]] = field(default_factory=list)
     tools: list[_Tool] = field(default_factory=list)
     by_index: dict[int, int] = field(default_factory=dict)
     usage: UsageMetadata | None = None
@@ -45,11 +49,14 @@ class _Ref:
     id: str | None = None
     last: bool = False
 
-    def add_text(self, text: str, *, from_str: bool) -> None:
+    def add_text(
+        self, text: str, *, from_str: bool, citations: tuple[Citation, ...] = ()
+    ) -> None:
         if self.segs and self.segs[-1][0] == "text":
             self.segs[-1][1] = str(self.segs[-1][1]) + text
+            self.segs[-1][4] = (*self.segs[-1][4], *citations)  # type: ignore[misc]  # a tuple
         elif not from_str or text or self.is_str:
-            self.segs.append(["text", text, None, None])
+            self.segs.append(["text", text, None, None, citations])
 
     def content(self, chunk: AIMessageChunk, *, first: bool) -> None:
         if isinstance(chunk.content, str):
@@ -58,16 +65,21 @@ class _Ref:
         self.is_str = False
         for block in chunk.content:
             if isinstance(block, TextBlock):
-                self.add_text(block.text, from_str=False)
+                self.add_text(block.text, from_str=False, citations=tuple(block.citations))
+            elif isinstance(block, RefusalBlock):
+                if self.segs and self.segs[-1][0] == "refusal":
+                    self.segs[-1][1] = str(self.segs[-1][1]) + block.refusal
+                else:
+                    self.segs.append(["refusal", block.refusal, None, None, ()])
             elif isinstance(block, ReasoningBlock):
                 if self.segs and self.segs[-1][0] == "reasoning":
                     self.segs[-1][1] = str(self.segs[-1][1]) + block.reasoning
                     if block.signature is not None:
                         self.segs[-1][2] = block.signature
                 else:
-                    self.segs.append(["reasoning", block.reasoning, block.signature, None])
-            else:
-                self.segs.append(["block", "", None, block])
+                    self.segs.append(["reasoning", block.reasoning, block.signature, None, ()])
+            else:  # an image or a redacted thinking block: never merged
+                self.segs.append(["block", "", None, block, ()])
 
     def tool(self, chunk: ToolCallChunk, *, merge: bool) -> None:
         if merge and chunk.index is not None and chunk.index in self.by_index:
@@ -88,9 +100,11 @@ class _Ref:
             content = "".join(str(s[1]) for s in self.segs)
         else:
             content = []
-            for kind, text, signature, block in self.segs:
-                if kind == "text" and text:
-                    content.append(TextBlock(str(text)))
+            for kind, text, signature, block, citations in self.segs:
+                if kind == "text" and (text or citations):
+                    content.append(TextBlock(str(text), list(citations)))  # type: ignore[call-overload]  # a tuple of citations
+                elif kind == "refusal":
+                    content.append(RefusalBlock(str(text)))
                 elif kind == "reasoning":
                     content.append(ReasoningBlock(str(text), signature))  # type: ignore[arg-type]  # str | None
                 elif kind == "block":
@@ -152,9 +166,18 @@ def reference(chunks: list[AIMessageChunk]) -> AIMessageChunk:
 # -- random streams --------------------------------------------------------------------------------
 
 _text = st.sampled_from(["", "a", "bc", " ", "é"])
+_citation = st.builds(
+    Citation,
+    st.sampled_from(["char_location", "url_citation"]),
+    st.sampled_from([None, "quote"]),
+    st.sampled_from([{}, {"document_index": 0}, {"url": "https://a"}]),
+)
 _block = st.one_of(
     st.builds(TextBlock, _text),
+    st.builds(TextBlock, _text, st.lists(_citation, max_size=2)),
     st.builds(ReasoningBlock, _text, st.sampled_from([None, "s1", "s2"])),
+    st.builds(RefusalBlock, _text),
+    st.builds(RedactedThinkingBlock, st.sampled_from(["enc1", "enc2"])),
     st.just(ImageBlock(url="u")),
 )
 _tool = st.builds(

@@ -4,14 +4,17 @@
     AIMessage                                     a finished reply      frozen value
     AIMessageChunk                                one streamed delta    frozen value, adds with ``+``
 
-Content is a ``str`` or a list of typed blocks (``TextBlock``, ``ImageBlock`` for input,
-``ReasoningBlock`` for output). ``.text`` is always a ``str`` and never includes reasoning;
-``.reasoning`` is the reasoning text. Every message takes its content positionally
+Content is a ``str`` or a list of typed blocks: ``TextBlock`` (with the ``Citation``s of its
+text, when the provider cites sources), ``ImageBlock`` (input), and, from a model,
+``ReasoningBlock``, ``RedactedThinkingBlock`` (Anthropic's encrypted reasoning) and
+``RefusalBlock`` (OpenAI's refusal message). ``.text`` is always a ``str`` and is the text blocks
+only (never reasoning or a refusal); ``.reasoning`` is the reasoning text. Every message takes its content positionally
 (``HumanMessage("hi")``) and encodes with ``msgspec.json.encode`` in LangChain's JSON shape
 (``{"type": "human", "content": "hi", ...}``).
 
 Adding chunks (LangChain's rules, typed): content and reasoning concatenate (adjacent blocks of
-the same kind merge; a str next to blocks becomes a ``TextBlock``), tool-call fragments merge by
+the same kind merge, text blocks' citations concatenate; a refusal's fragments merge; a redacted
+thinking or image block never merges; a str next to blocks becomes a ``TextBlock``), tool-call fragments merge by
 ``index`` unless their ids disagree (then a parallel call starts), usage is a delta on every chunk
 and sums, ``response_metadata`` fields are set, last writer wins (never string-concatenated), the
 first provider id wins over an ``lc_`` id, and ``chunk_position="last"`` is sticky.
@@ -60,6 +63,7 @@ __all__ = [
     "AIMessageChunk",
     "AnyMessage",
     "ChunkAccumulator",
+    "Citation",
     "ContentBlock",
     "HumanMessage",
     "ImageBlock",
@@ -68,6 +72,8 @@ __all__ = [
     "MessageLike",
     "OutputTokenDetails",
     "ReasoningBlock",
+    "RedactedThinkingBlock",
+    "RefusalBlock",
     "ResponseMetadata",
     "SystemMessage",
     "TextBlock",
@@ -87,10 +93,26 @@ T = TypeVar("T")
 # content blocks
 
 
-class TextBlock(msgspec.Struct, frozen=True, tag="text", tag_field="type"):
-    """Plain text."""
+class Citation(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A source that a text block's text cites, as the provider sent it.
+
+    ``type`` is the provider's kind (Anthropic: ``char_location``, ``page_location``,
+    ``content_block_location``, ``web_search_result_location``, ``search_result_location``;
+    OpenAI: ``url_citation``), ``cited_text`` the quoted source text when there is one, and
+    ``details`` every other field of the provider's object (``document_index``, ``url``,
+    ``title``, ``start_char_index``...), sent back to the same provider unchanged.
+    """
+
+    type: str
+    cited_text: str | None = None
+    details: dict[str, object] = {}
+
+
+class TextBlock(msgspec.Struct, frozen=True, omit_defaults=True, tag="text", tag_field="type"):
+    """Plain text; ``citations``: the sources it cites (Anthropic citations, OpenAI annotations)."""
 
     text: str
+    citations: list[Citation] = []
 
 
 class ImageBlock(msgspec.Struct, frozen=True, omit_defaults=True, tag="image", tag_field="type"):
@@ -123,7 +145,32 @@ class ReasoningBlock(
     signature: str | None = None
 
 
-ContentBlock: TypeAlias = TextBlock | ImageBlock | ReasoningBlock
+class RedactedThinkingBlock(
+    msgspec.Struct, frozen=True, tag="redacted_thinking", tag_field="type"
+):
+    """Reasoning the provider encrypted (Anthropic's ``redacted_thinking``): no text to show, only
+    ``data`` to send back unchanged in the next turn. Never part of ``.text`` or ``.reasoning``."""
+
+    data: str
+
+
+class RefusalBlock(msgspec.Struct, frozen=True, tag="refusal", tag_field="type"):
+    """The model's refusal to answer (OpenAI's ``refusal``), instead of text: not part of
+    ``.text``."""
+
+    refusal: str
+
+
+ContentBlock: TypeAlias = (
+    TextBlock | ImageBlock | ReasoningBlock | RedactedThinkingBlock | RefusalBlock
+)
+_BLOCK_TYPES: tuple[type, ...] = (
+    TextBlock,
+    ImageBlock,
+    ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
+)
 
 
 def _text_of(content: str | list[ContentBlock]) -> str:
@@ -158,13 +205,11 @@ class _Readable:
 def _check_content(owner: str, content: object) -> None:
     if isinstance(content, str):
         return
-    if isinstance(content, list) and all(
-        type(b) in (TextBlock, ImageBlock, ReasoningBlock) for b in content
-    ):
+    if isinstance(content, list) and all(type(b) in _BLOCK_TYPES for b in content):
         return
     raise InvalidInputError(
-        f"{owner} content must be a str or a list of TextBlock/ImageBlock/ReasoningBlock, "
-        f"got {content!r}"
+        f"{owner} content must be a str or a list of content blocks (TextBlock, ImageBlock, "
+        f"ReasoningBlock, RedactedThinkingBlock, RefusalBlock), got {content!r}"
     )
 
 
@@ -605,21 +650,28 @@ def _merge_id(left: str | None, right: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # the append-only accumulator behind AIMessageChunk.__add__
 
-_TEXT, _REASONING, _OPAQUE = 0, 1, 2
+_TEXT, _REASONING, _OPAQUE, _REFUSAL = 0, 1, 2, 3
 
 
 class _Seg:
-    """One content block being built: its fragments (text or reasoning), or an opaque block."""
+    """One content block being built: its fragments (text, reasoning or a refusal) and a text
+    block's citations, or an opaque block."""
 
-    __slots__ = ("block", "kind", "parts", "signature")
+    __slots__ = ("block", "citations", "kind", "parts", "signature")
 
     def __init__(
-        self, kind: int, parts: list[str], signature: str | None, block: ContentBlock | None
+        self,
+        kind: int,
+        parts: list[str],
+        signature: str | None,
+        block: ContentBlock | None,
+        citations: list[Citation] | None = None,
     ) -> None:
         self.kind = kind
         self.parts = parts
         self.signature = signature
         self.block = block
+        self.citations = citations  # None until a text block brings some
 
 
 class _Tool:
@@ -677,10 +729,22 @@ class _Acc:
                 kind = type(block)
                 last = segs[-1] if segs else None
                 if kind is TextBlock:
+                    assert isinstance(block, TextBlock)
                     if last is not None and last.kind == _TEXT:
-                        last.parts.append(block.text)  # type: ignore[union-attr]  # kind checked
+                        last.parts.append(block.text)
                     else:
-                        segs.append(_Seg(_TEXT, [block.text], None, None))  # type: ignore[union-attr]
+                        last = _Seg(_TEXT, [block.text], None, None)
+                        segs.append(last)
+                    if block.citations:
+                        if last.citations is None:
+                            last.citations = []
+                        last.citations.extend(block.citations)
+                elif kind is RefusalBlock:
+                    assert isinstance(block, RefusalBlock)
+                    if last is not None and last.kind == _REFUSAL:
+                        last.parts.append(block.refusal)
+                    else:
+                        segs.append(_Seg(_REFUSAL, [block.refusal], None, None))
                 elif kind is ReasoningBlock:
                     assert isinstance(block, ReasoningBlock)
                     if last is not None and last.kind == _REASONING:
@@ -718,7 +782,7 @@ class _Acc:
 class _View:
     """What one sum covers of an accumulator: counts taken when it was made (O(blocks + calls))."""
 
-    __slots__ = ("acc", "is_str", "nlast", "nsegs", "signature", "tools", "version")
+    __slots__ = ("acc", "is_str", "ncites", "nlast", "nsegs", "signature", "tools", "version")
 
     def __init__(self, acc: _Acc) -> None:
         self.acc = acc
@@ -728,6 +792,8 @@ class _View:
         self.nsegs = len(segs)
         self.nlast = len(segs[-1].parts) if segs else 0
         self.signature = segs[-1].signature if segs else None
+        cites = segs[-1].citations if segs else None
+        self.ncites = len(cites) if cites is not None else 0
         self.tools = tuple((len(t.parts), t.id, t.name) for t in acc.tools) if acc.tools else ()
 
     def is_tip(self) -> bool:
@@ -736,6 +802,12 @@ class _View:
     def _parts(self, i: int) -> list[str]:
         parts = self.acc.segs[i].parts
         return parts[: self.nlast] if i == self.nsegs - 1 else parts
+
+    def _citations(self, i: int) -> list[Citation]:
+        cites = self.acc.segs[i].citations
+        if cites is None:
+            return []
+        return cites[: self.ncites] if i == self.nsegs - 1 else list(cites)
 
     def build(self) -> tuple[str | list[ContentBlock], list[ToolCallChunk]]:
         acc = self.acc
@@ -751,8 +823,13 @@ class _View:
                 seg = acc.segs[i]
                 if seg.kind == _TEXT:
                     text = "".join(self._parts(i))
-                    if text:
+                    cites = self._citations(i)
+                    if cites:
+                        content.append(TextBlock(text, cites))
+                    elif text:
                         content.append(TextBlock(text))
+                elif seg.kind == _REFUSAL:
+                    content.append(RefusalBlock("".join(self._parts(i))))
                 elif seg.kind == _REASONING:
                     signature = self.signature if i == self.nsegs - 1 else seg.signature
                     content.append(ReasoningBlock("".join(self._parts(i)), signature))
@@ -776,7 +853,8 @@ class _View:
             parts = list(self._parts(i))
             source.work += len(parts)
             signature = self.signature if i == self.nsegs - 1 else seg.signature
-            target.segs.append(_Seg(seg.kind, parts, signature, seg.block))
+            cites = self._citations(i) if seg.citations is not None else None
+            target.segs.append(_Seg(seg.kind, parts, signature, seg.block, cites))
         for tool, (n, id_, name) in zip(source.tools, self.tools, strict=False):
             copy_ = _Tool(ToolCallChunk(name, None, id_, tool.index))
             copy_.parts = tool.parts[:n]
@@ -865,7 +943,7 @@ def _content(value: object, where: str) -> str | list[ContentBlock]:
     if isinstance(value, list):
         blocks: list[ContentBlock] = []
         for item in value:
-            if type(item) in (TextBlock, ImageBlock, ReasoningBlock):
+            if type(item) in _BLOCK_TYPES:
                 blocks.append(item)
             elif isinstance(item, str):
                 blocks.append(TextBlock(item))
@@ -883,8 +961,10 @@ def _content(value: object, where: str) -> str | list[ContentBlock]:
                 except (msgspec.ValidationError, InvalidInputError) as exc:
                     raise InvalidInputError(
                         f"{where}: invalid content block {item!r} ({exc}); expected "
-                        '{"type": "text", "text": ...}, {"type": "image", "url": ...} or '
-                        '{"type": "reasoning", "reasoning": ...}'
+                        '{"type": "text", "text": ...}, {"type": "image", "url": ...}, '
+                        '{"type": "reasoning", "reasoning": ...}, '
+                        '{"type": "redacted_thinking", "data": ...} or '
+                        '{"type": "refusal", "refusal": ...}'
                     ) from None
             else:
                 raise InvalidInputError(f"{where}: invalid content block {item!r}")
