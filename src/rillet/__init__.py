@@ -100,6 +100,7 @@ from ._values.errors import (
     UnexpectedToolCallError as UnexpectedToolCallError,
     UnknownEventWarning as UnknownEventWarning,
     UnprocessableEntityError as UnprocessableEntityError,
+    UnsupportedOutputError as UnsupportedOutputError,
 )
 from ._values.events import (
     BaseEvent as BaseEvent,
@@ -405,6 +406,7 @@ __all__ = [
     "UnexpectedToolCallError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
+    "UnsupportedOutputError",
     "UsageMetadata",
     "adispatch_custom_event",
     "chain",

@@ -49,6 +49,7 @@ from rillet import (
     ChatPromptTemplate,
     ChatPromptValue,
     ChatResult,
+    Citation,
     ConfigError,
     ConflictError,
     ContentBlock,
@@ -110,6 +111,8 @@ from rillet import (
     RateLimiter,
     RateLimitError,
     ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
     ResponseMetadata,
     ResponseTooLargeError,
     RilletError,
@@ -161,6 +164,7 @@ from rillet import (
     UnexpectedToolCallError,
     UnknownEventWarning,
     UnprocessableEntityError,
+    UnsupportedOutputError,
     UsageMetadata,
     adispatch_custom_event,
     chain,
@@ -174,6 +178,7 @@ ERRORS: tuple[type[Exception], ...] = (
     StructuredOutputError,
     ToolDefinitionError,
     UnexpectedToolCallError,
+    UnsupportedOutputError,
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -337,6 +342,10 @@ def messages(warning: UnknownEventWarning) -> None:
     block: ContentBlock = TextBlock("x")
     image = ImageBlock(url="https://example.com/a.png")
     thinking = ReasoningBlock("hmm")
+    cited = TextBlock("x", [Citation("char_location", "quote", {"document_index": 0})])
+    hidden: ContentBlock = RedactedThinkingBlock("data")
+    refused: ContentBlock = RefusalBlock("no")
+    print(cited.citations[0].cited_text, hidden, refused)
     chunk = AIMessageChunk("a") + AIMessageChunk("b")
     final: AIMessage = chunk.to_message()
     tool = ToolMessage("42", tool_call_id="call_1")

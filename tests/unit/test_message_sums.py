@@ -49,9 +49,7 @@ class _Ref:
     id: str | None = None
     last: bool = False
 
-    def add_text(
-        self, text: str, *, from_str: bool, citations: tuple[Citation, ...] = ()
-    ) -> None:
+    def add_text(self, text: str, *, from_str: bool, citations: tuple[Citation, ...] = ()) -> None:
         if self.segs and self.segs[-1][0] == "text":
             self.segs[-1][1] = str(self.segs[-1][1]) + text
             self.segs[-1][4] = (*self.segs[-1][4], *citations)  # type: ignore[misc]  # a tuple

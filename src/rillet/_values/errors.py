@@ -35,6 +35,8 @@
     ├── OutputParserError (also ValueError)       a model's output could not be parsed
     │   └── StructuredOutputError                 ... into the structured-output schema
     ├── UnexpectedToolCallError                   a string LLM's model answered with a tool call
+    ├── UnsupportedOutputError                    the model's output holds something rillet cannot
+    │                                            represent (audio, logprobs, an unknown delta)
     ├── FakeListLLMError                          FakeStreamingListLLM's scripted failure (tests)
     └── FakeListChatModelError                    the fake chat models' scripted failure (tests)
 
@@ -90,6 +92,7 @@ __all__ = [
     "UnexpectedToolCallError",
     "UnknownEventWarning",
     "UnprocessableEntityError",
+    "UnsupportedOutputError",
     "error_message",
     "status_error",
 ]
@@ -180,6 +183,18 @@ class UnexpectedToolCallError(RilletError):
             "calls (and drop tools=... from bind())"
         )
         self.tool_name = tool_name
+        self.partial_text = partial_text
+
+
+class UnsupportedOutputError(RilletError):
+    """The model's reply holds a kind of output rillet cannot represent (OpenAI ``audio``,
+    ``logprobs``, a legacy ``function_call``; an Anthropic delta type rillet does not know):
+    raised instead of dropping it. ``what`` names the wire field; ``partial_text`` is the text
+    streamed before it."""
+
+    def __init__(self, message: str, *, what: str, partial_text: str = "") -> None:
+        super().__init__(message)
+        self.what = what
         self.partial_text = partial_text
 
 

@@ -145,9 +145,7 @@ class ReasoningBlock(
     signature: str | None = None
 
 
-class RedactedThinkingBlock(
-    msgspec.Struct, frozen=True, tag="redacted_thinking", tag_field="type"
-):
+class RedactedThinkingBlock(msgspec.Struct, frozen=True, tag="redacted_thinking", tag_field="type"):
     """Reasoning the provider encrypted (Anthropic's ``redacted_thinking``): no text to show, only
     ``data`` to send back unchanged in the next turn. Never part of ``.text`` or ``.reasoning``."""
 

@@ -13,6 +13,7 @@ from rillet import (
     AIMessageChunk,
     AnyMessage,
     BaseChatModel,
+    Citation,
     ContentBlock,
     HumanMessage,
     ImageBlock,
@@ -21,6 +22,8 @@ from rillet import (
     MessageLike,
     OutputTokenDetails,
     ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
     ResponseMetadata,
     SystemMessage,
     TextBlock,
@@ -28,6 +31,7 @@ from rillet import (
     ToolCallChunk,
     ToolCallParseError,
     ToolMessage,
+    UnsupportedOutputError,
     UsageMetadata,
 )
 
@@ -58,6 +62,28 @@ def messages_surface(chunks: list[AIMessageChunk]) -> None:
     assert_type(msg.tool_calls[0].args, dict[str, object])
     _ = full.contnt  # wrong: misspelt names stay errors despite lazy fields
     _ = full + "x"  # wrong: only chunks add to chunks
+
+
+def blocks_nobody_drops(message: AIMessage) -> None:
+    for block in message.content:
+        if isinstance(block, RefusalBlock):
+            assert_type(block.refusal, str)
+        elif isinstance(block, RedactedThinkingBlock):
+            assert_type(block.data, str)  # sent back to Anthropic unchanged
+        elif isinstance(block, TextBlock):
+            for cited in block.citations:
+                assert_type(cited, Citation)
+                assert_type(cited.cited_text, str | None)
+                assert_type(cited.details, dict[str, object])
+    TextBlock("x", citations=[Citation("char_location", "quote")])  # ok
+    TextBlock("x", citations=["doc"])  # wrong: citations are Citation structs
+    RefusalBlock(refusal=None)  # wrong: a refusal is text
+    AIMessage([RedactedThinkingBlock("opaque"), RefusalBlock("no")])  # ok
+    try:
+        message.text
+    except UnsupportedOutputError as exc:
+        assert_type(exc.what, str)
+        assert_type(exc.partial_text, str)
 
 
 def constructing() -> None:
@@ -134,11 +160,13 @@ async def chat_models(model: BaseChatModel) -> None:
         # attribute (or isinstance / match), so the typed spelling is:
         if event.event == "on_chat_model_stream":
             assert_type(event, ChatModelStreamEvent)
-            assert_type(event["data"]["chunk"], AIMessageChunk)
-            print(event["data"]["chunk"].content, end="|")
+            assert_type(event["data"]["chunk"], AIMessageChunk)  # ok: narrowed on the attribute
+            print(event["data"]["chunk"].content, end="|")  # ok
         if isinstance(event, ChatModelEndEvent):
             assert_type(event["data"]["output"], AIMessage | None)
         assert_type(event["event"], str)
+        if event["event"] == "on_chat_model_stream":  # LangChain's documented loop: runs, but
+            print(event["data"]["chunk"].content)  # wrong: a key comparison narrows no class union
         assert_type(event["tags"], list[str])
         assert_type(event["metadata"], dict[str, object])
         event["nope"]  # wrong: only LangChain's keys

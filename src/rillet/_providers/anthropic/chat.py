@@ -10,23 +10,27 @@ Reading the stream (https://docs.anthropic.com/en/api/messages-streaming):
 | ``message_start``                             | ``response_metadata`` (model, id) and the usage |
 |                                               | so far                                          |
 | ``content_block_start`` ``text``/``thinking`` | the block's text or thinking, when not empty    |
+| ``content_block_start`` ``redacted_thinking`` | ``[RedactedThinkingBlock(data)]``               |
 | ``content_block_start`` ``tool_use``          | ``ToolCallChunk(name, id, args, index)``: args  |
 |                                               | ``""`` (or the JSON of a non-empty ``input``)   |
 | ``text_delta``                                | ``content`` (a str)                             |
 | ``thinking_delta`` / ``signature_delta``      | ``[ReasoningBlock]`` (never text)               |
+| ``citations_delta``                           | ``[TextBlock("", citations=[Citation])]``: the  |
+|                                               | citation of the text block being streamed       |
 | ``input_json_delta``                          | ``ToolCallChunk(args=fragment, index)``         |
 | ``message_delta``                             | the finish reason (``stop_reason``) and the     |
 |                                               | usage change                                    |
 | ``message_stop``                              | the end                                         |
 | ``error``                                     | ``StreamProviderError``                         |
-| ``ping``, ``content_block_stop``,             | nothing                                         |
-| ``citations_delta``                           |                                                 |
+| ``ping``, ``content_block_stop``              | nothing                                         |
 | an unknown event type                         | skipped with an ``UnknownEventWarning``         |
+| a block or delta type rillet does not know    | ``UnsupportedOutputError`` (never dropped)      |
 
 Usage counts are running totals (``message_delta`` repeats and replaces them); each chunk carries
 the change, so the chunks add up to the final counts. ``input_tokens`` includes the cached
 tokens, as LangChain counts them (Anthropic's own ``input_tokens`` excludes them).
-``redacted_thinking`` blocks are not read yet (see the notes of issue 12).
+A redacted thinking block goes back to the API unchanged in the next turn (it must), cited text
+goes back with its citations.
 """
 
 from __future__ import annotations
@@ -36,16 +40,19 @@ from typing import Final
 
 import msgspec
 
+from ..._values.errors import UnsupportedOutputError
 from ..._values.messages import (
     AIMessage,
     AIMessageChunk,
     AnyMessage,
+    Citation,
     ContentBlock,
     HumanMessage,
     ImageBlock,
     InputTokenDetails,
     InvalidToolCall,
     ReasoningBlock,
+    RedactedThinkingBlock,
     ResponseMetadata,
     SystemMessage,
     TextBlock,
@@ -66,6 +73,7 @@ from .api import AnthropicSettings, anthropic_headers
 from .read import skip_unknown_event
 from .wire import (
     AnthropicUsage,
+    ContentBlock as WireBlock,
     ContentBlockDelta,
     ContentBlockStart,
     ErrorEvent,
@@ -159,7 +167,9 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
                 return AIMessageChunk(
                     tool_call_chunks=[ToolCallChunk(args=delta.partial_json, index=event.index)]
                 )
-            return None  # citations_delta and delta types added later: no text in them
+            if kind == "citations_delta" and delta.citation is not None:
+                return AIMessageChunk([TextBlock("", [citation(delta.citation)])])
+            raise self._unsupported(f"a {kind!r} delta")
         if type(event) is ContentBlockStart:
             return self._block_start(event)
         if type(event) is MessageStart:
@@ -187,10 +197,16 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
         block = event.content_block
         if block.type == "text":
             # Anthropic starts a text block empty; a compatible server may not.
+            if block.citations:
+                if block.text:
+                    self._texts.append(block.text)
+                return AIMessageChunk([_text_block(block)])
             if not block.text:
                 return None
             self._texts.append(block.text)
             return AIMessageChunk(block.text)
+        if block.type == "redacted_thinking":
+            return AIMessageChunk([RedactedThinkingBlock(block.data or "")])
         if block.type == "thinking":
             if not block.thinking and not block.signature:
                 return None
@@ -202,7 +218,15 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
                     ToolCallChunk(name=block.name, args=args, id=block.id, index=event.index)
                 ]
             )
-        return None
+        raise self._unsupported(f"a {block.type!r} content block")
+
+    def _unsupported(self, what: str) -> UnsupportedOutputError:
+        return UnsupportedOutputError(
+            f"the stream from {self.url} carries {what}, which rillet's ChatAnthropic cannot "
+            "represent yet; drop the request option that asks for it",
+            what=what,
+            partial_text=self.builder.text(0),
+        )
 
     def _message_delta(self, event: MessageDelta) -> AIMessageChunk | None:
         usage = self._usage_delta(event.usage) if event.usage is not None else None
@@ -230,21 +254,45 @@ def _reasoning(text: str, signature: str | None = None) -> AIMessageChunk:
     return AIMessageChunk(content=[ReasoningBlock(reasoning=text, signature=signature)])
 
 
+def citation(wire: Mapping[str, object]) -> Citation:
+    """An Anthropic citation object as a ``Citation`` (null fields left out)."""
+    cited = wire.get("cited_text")
+    return Citation(
+        str(wire.get("type", "")),
+        cited if isinstance(cited, str) else None,
+        {k: v for k, v in wire.items() if k not in ("type", "cited_text") and v is not None},
+    )
+
+
+def _text_block(block: WireBlock) -> TextBlock:
+    return TextBlock(block.text or "", [citation(c) for c in block.citations or ()])
+
+
 def messages_message(message: Message) -> AIMessage:
     """The message of a whole (non-streamed) Messages response."""
     content: list[ContentBlock] = []
     calls: list[ToolCall | InvalidToolCall] = []
     for block in message.content:
-        if block.type == "text" and block.text:
-            content.append(TextBlock(text=block.text))
+        if block.type == "text":
+            if block.text or block.citations:
+                content.append(_text_block(block))
         elif block.type == "thinking":
             content.append(
                 ReasoningBlock(reasoning=block.thinking or "", signature=block.signature or None)
             )
+        elif block.type == "redacted_thinking":
+            content.append(RedactedThinkingBlock(block.data or ""))
         elif block.type in ("tool_use", "server_tool_use"):
             call_id = block.id or default_call_id(message.id or None, len(calls))
             calls.append(ToolCall(name=block.name or "", args=block.input or {}, id=call_id))
-    plain = all(isinstance(block, TextBlock) for block in content)
+        else:
+            what = f"a {block.type!r} content block"
+            raise UnsupportedOutputError(
+                f"the Anthropic message carries {what}, which rillet's ChatAnthropic cannot "
+                "represent yet; drop the request option that asks for it",
+                what=what,
+            )
+    plain = all(isinstance(block, TextBlock) and not block.citations for block in content)
     return AIMessage(
         content="".join(b.text for b in content if isinstance(b, TextBlock)) if plain else content,
         tool_calls=[c for c in calls if isinstance(c, ToolCall)],
@@ -272,8 +320,9 @@ def _image(block: ImageBlock) -> dict[str, object]:
 
 
 def _blocks(content: str | Sequence[object], *, assistant: bool = False) -> str | list[object]:
-    """Content in the Messages API's shape: a str, or text, image (and, from the assistant,
-    signed thinking) blocks."""
+    """Content in the Messages API's shape: a str, or text (with its citations), image (and,
+    from the assistant, signed thinking and redacted thinking) blocks; a refusal (OpenAI's) is
+    not sent."""
     if isinstance(content, str):
         return content
     blocks: list[object] = []
@@ -281,9 +330,25 @@ def _blocks(content: str | Sequence[object], *, assistant: bool = False) -> str 
         if isinstance(block, str):
             blocks.append({"type": "text", "text": block})
         elif isinstance(block, TextBlock):
-            blocks.append({"type": "text", "text": block.text})
+            if block.citations:
+                blocks.append(
+                    {
+                        "type": "text",
+                        "text": block.text,
+                        "citations": [
+                            {"type": c.type, "cited_text": c.cited_text, **c.details}
+                            if c.cited_text is not None
+                            else {"type": c.type, **c.details}
+                            for c in block.citations
+                        ],
+                    }
+                )
+            else:
+                blocks.append({"type": "text", "text": block.text})
         elif isinstance(block, ImageBlock):
             blocks.append(_image(block))
+        elif isinstance(block, RedactedThinkingBlock) and assistant:
+            blocks.append({"type": "redacted_thinking", "data": block.data})  # verbatim
         elif isinstance(block, ReasoningBlock) and assistant and block.signature:
             # Thinking goes back only with its signature (the API checks it).
             blocks.append(

@@ -65,9 +65,10 @@ class AnthropicUsage(msgspec.Struct, frozen=True, gc=False):
 
 
 class ContentBlock(msgspec.Struct, frozen=True, gc=False):
-    """A content block: ``text``, ``thinking`` (with its ``signature``), ``tool_use`` (``id``,
-    ``name``, ``input``); empty at ``content_block_start``, whole in a response. Only text
-    blocks carry output text."""
+    """A content block: ``text`` (with its ``citations``), ``thinking`` (with its
+    ``signature``), ``redacted_thinking`` (``data``), ``tool_use`` (``id``, ``name``,
+    ``input``); empty at ``content_block_start``, whole in a response. Only text blocks carry
+    output text."""
 
     type: str
     text: str | None = None
@@ -76,6 +77,8 @@ class ContentBlock(msgspec.Struct, frozen=True, gc=False):
     id: str | None = None
     name: str | None = None
     input: dict[str, object] | None = None
+    data: str | None = None
+    citations: list[dict[str, object]] | None = None
 
 
 class Message(msgspec.Struct, frozen=True, gc=False):
@@ -100,13 +103,15 @@ class ContentBlockStart(msgspec.Struct, frozen=True, gc=False, tag="content_bloc
 
 class BlockDelta(msgspec.Struct, frozen=True, gc=False):
     """``text_delta{text}``, ``thinking_delta{thinking}``, ``signature_delta{signature}``,
-    ``input_json_delta{partial_json}``, ``citations_delta``, ...: only text deltas are text."""
+    ``input_json_delta{partial_json}``, ``citations_delta{citation}``: only text deltas are
+    text."""
 
     type: str
     text: str | None = None
     thinking: str | None = None
     signature: str | None = None
     partial_json: str | None = None
+    citation: dict[str, object] | None = None
 
 
 class ContentBlockDelta(msgspec.Struct, frozen=True, gc=False, tag="content_block_delta"):

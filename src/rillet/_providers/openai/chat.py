@@ -12,6 +12,8 @@ Reading a chunk (https://platform.openai.com/docs/api-reference/chat-streaming):
 | ``delta.reasoning_content`` (DeepSeek, older vLLM,     | ``content=[ReasoningBlock]``, never     |
 | llama.cpp) / ``delta.reasoning`` (OpenRouter, vLLM,    | text                                    |
 | Ollama ``/v1``)                                        |                                         |
+| ``delta.refusal``                                      | ``content=[RefusalBlock]``, never text  |
+| ``delta.annotations[]`` (search models)                | ``content=[TextBlock("", citations)]``  |
 | ``delta.tool_calls[]``                                 | ``tool_call_chunks`` by ``index``       |
 | ``usage`` (one final chunk, the finish chunk, or every | ``usage_metadata`` as a delta           |
 | chunk as a running total), Groq ``x_groq.usage``       |                                         |
@@ -19,10 +21,12 @@ Reading a chunk (https://platform.openai.com/docs/api-reference/chat-streaming):
 | ``service_tier``                                       | chunk                                   |
 | ``finish_reason``                                      | ``response_metadata`` of that chunk     |
 | ``error`` inside a 200 stream                          | ``StreamProviderError``                 |
+| ``delta.audio``, ``delta.function_call``,              | ``UnsupportedOutputError`` (never       |
+| ``choice.logprobs`` (asked for by the caller)          | dropped)                                |
 
 Only choice 0 is read (a chat model streams one message). Models that write ``<think>`` tags
 inside ``content`` (DeepSeek-R1 through Together) keep them in the text: the wire does not say it
-is reasoning. ``refusal`` deltas are not read yet (see the notes of issue 12).
+is reasoning. A whole response reads the same fields of ``message``.
 """
 
 from __future__ import annotations
@@ -32,15 +36,19 @@ from typing import Final
 
 import msgspec
 
+from ..._values.errors import UnsupportedOutputError
 from ..._values.messages import (
     AIMessage,
     AIMessageChunk,
     AnyMessage,
+    Citation,
+    ContentBlock,
     HumanMessage,
     ImageBlock,
     InputTokenDetails,
     OutputTokenDetails,
     ReasoningBlock,
+    RefusalBlock,
     ResponseMetadata,
     SystemMessage,
     TextBlock,
@@ -92,6 +100,11 @@ class ChatDelta(msgspec.Struct, frozen=True, gc=False):
     reasoning_content: str | None = None
     reasoning: str | None = None
     tool_calls: list[ToolCallDelta] | None = None
+    refusal: str | None = None
+    annotations: list[dict[str, object]] | None = None
+    # Output rillet cannot represent: an UnsupportedOutputError when present (never dropped).
+    audio: object = None
+    function_call: object = None
 
 
 class FunctionCall(msgspec.Struct, frozen=True, gc=False):
@@ -111,6 +124,10 @@ class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
     reasoning_content: str | None = None
     reasoning: str | None = None
     tool_calls: list[ToolCallOut] | None = None
+    refusal: str | None = None
+    annotations: list[dict[str, object]] | None = None
+    audio: object = None
+    function_call: object = None
 
 
 class ChatChoice(msgspec.Struct, frozen=True, gc=False):
@@ -118,6 +135,7 @@ class ChatChoice(msgspec.Struct, frozen=True, gc=False):
     delta: ChatDelta | None = None
     message: ChatMessageOut | None = None
     finish_reason: str | None = None
+    logprobs: object = None
 
 
 class PromptTokensDetails(msgspec.Struct, frozen=True, gc=False):
@@ -229,6 +247,11 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 and choice.index == 0
                 and delta.reasoning_content is None
                 and delta.reasoning is None
+                and delta.refusal is None
+                and delta.annotations is None
+                and delta.audio is None
+                and delta.function_call is None
+                and choice.logprobs is None
                 and payload.error is None
             ):
                 calls = delta.tool_calls
@@ -270,6 +293,8 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             usage = self._usage.delta(usage_metadata(reported))
         text = ""
         reasoning: str | None = None
+        refusal: str | None = None
+        citations: list[Citation] = []
         tool_chunks: list[ToolCallChunk] = []
         for choice in payload.choices:
             if choice.index != 0:
@@ -284,8 +309,18 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             delta = choice.delta
             if delta is None:
                 continue
+            unsupported = _unsupported(delta, choice.logprobs)
+            if unsupported is not None:
+                raise UnsupportedOutputError(
+                    f"the stream from {self.url} carries {unsupported}, which rillet's chat "
+                    "models cannot represent; drop the request option that asks for it",
+                    what=unsupported,
+                    partial_text=builder.text(0),
+                )
             text = delta.content or ""
             reasoning = delta.reasoning_content or delta.reasoning
+            refusal = delta.refusal or None
+            citations = _citations(delta.annotations)
             for call in delta.tool_calls or ():
                 function = call.function
                 tool_chunks.append(
@@ -298,14 +333,18 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 )
         if text:
             self._texts.append(text)
-        if not (text or reasoning or tool_chunks or usage is not None or metadata is not None):
+        if not (
+            text
+            or reasoning
+            or refusal
+            or citations
+            or tool_chunks
+            or usage is not None
+            or metadata is not None
+        ):
             return None
         return AIMessageChunk(
-            content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)]
-            if reasoning and text
-            else [ReasoningBlock(reasoning=reasoning)]
-            if reasoning
-            else text,
+            content=_blocks(text, reasoning, refusal, citations),
             tool_call_chunks=tool_chunks,
             usage_metadata=usage,
             response_metadata=metadata if metadata is not None else ResponseMetadata(),
@@ -319,6 +358,49 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
         return self._finish_reason is not None
 
 
+def _unsupported(delta: ChatDelta | ChatMessageOut, logprobs: object) -> str | None:
+    """The wire field of ``delta`` (or its choice) that rillet cannot represent, if any."""
+    if delta.audio is not None:
+        return "audio output (`audio`)"
+    if delta.function_call is not None:
+        return "a legacy `function_call` (use tools instead of functions)"
+    if logprobs is not None:
+        return "`logprobs`"
+    return None
+
+
+def _citations(annotations: list[dict[str, object]] | None) -> list[Citation]:
+    """OpenAI's ``annotations`` (``{"type": "url_citation", "url_citation": {url, title,
+    start_index, end_index}}``) as citations: the nested object's fields are the details."""
+    citations: list[Citation] = []
+    for annotation in annotations or ():
+        kind = str(annotation.get("type", ""))
+        nested = annotation.get(kind)
+        details = (
+            {str(k): v for k, v in nested.items()}
+            if isinstance(nested, dict)
+            else {k: v for k, v in annotation.items() if k != "type"}
+        )
+        citations.append(Citation(kind, None, details))
+    return citations
+
+
+def _blocks(
+    text: str, reasoning: str | None, refusal: str | None, citations: list[Citation]
+) -> str | list[ContentBlock]:
+    """A delta's (or a message's) content: a plain str unless it has more than text."""
+    if not (reasoning or refusal or citations):
+        return text
+    blocks: list[ContentBlock] = []
+    if reasoning:
+        blocks.append(ReasoningBlock(reasoning))
+    if refusal:
+        blocks.append(RefusalBlock(refusal))
+    if text or citations:
+        blocks.append(TextBlock(text, citations))
+    return blocks
+
+
 def _with_finish(first: ResponseMetadata, finish: ResponseMetadata) -> ResponseMetadata:
     return msgspec.structs.replace(first, finish_reason=finish.finish_reason)
 
@@ -327,18 +409,33 @@ def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
     """The message of a whole (non-streamed) response: choice 0's."""
     choice = next((c for c in payload.choices if c.index == 0), None)
     out = choice.message if choice is not None else None
+    if out is not None and choice is not None:
+        unsupported = _unsupported(out, choice.logprobs)
+        if unsupported is not None:
+            raise UnsupportedOutputError(
+                f"the chat completion carries {unsupported}, which rillet's chat models cannot "
+                "represent; drop the request option that asks for it",
+                what=unsupported,
+            )
     text = (out.content or "") if out is not None else ""
     reasoning = (out.reasoning_content or out.reasoning) if out is not None else None
+    refusal = out.refusal if out is not None else None
+    citations = _citations(out.annotations) if out is not None else []
     calls = [
         ToolCallChunk(call.function.name, call.function.arguments, call.id, index)
         for index, call in enumerate((out.tool_calls or ()) if out is not None else ())
     ]
     reported = payload.reported_usage
+    content = _blocks(text, reasoning, refusal, citations)
+    if (
+        reasoning
+        and isinstance(content, list)
+        and not any(isinstance(b, TextBlock) for b in content)
+    ):
+        content.append(TextBlock(text))  # as before: reasoning, then the (empty) answer
     return whole_reply(
         AIMessageChunk(
-            content=[ReasoningBlock(reasoning=reasoning), TextBlock(text=text)]
-            if reasoning
-            else text,
+            content=content,
             tool_call_chunks=calls,
             usage_metadata=usage_metadata(reported) if reported is not None else None,
             response_metadata=ResponseMetadata(
@@ -365,7 +462,8 @@ def _image_url(block: ImageBlock) -> str:
 
 def _content(content: str | Sequence[object]) -> str | list[dict[str, object]]:
     """Message content in chat completions' shape: a str, or text and ``image_url`` parts
-    (reasoning is never sent back)."""
+    (reasoning, redacted thinking and citations are never sent back; a refusal goes to the
+    assistant message's ``refusal``)."""
     if isinstance(content, str):
         return content
     parts: list[dict[str, object]] = []
@@ -381,6 +479,12 @@ def _content(content: str | Sequence[object]) -> str | list[dict[str, object]]:
     return parts
 
 
+def _refusal_of(content: str | Sequence[object]) -> str:
+    if isinstance(content, str):
+        return ""
+    return "".join(block.refusal for block in content if isinstance(block, RefusalBlock))
+
+
 def openai_messages(messages: Sequence[AnyMessage]) -> list[dict[str, object]]:
     """``messages`` as chat completions' ``messages``."""
     out: list[dict[str, object]] = []
@@ -391,6 +495,9 @@ def openai_messages(messages: Sequence[AnyMessage]) -> list[dict[str, object]]:
             out.append({"role": "user", "content": _content(message.content)})
         elif isinstance(message, (AIMessage, AIMessageChunk)):
             entry: dict[str, object] = {"role": "assistant", "content": _content(message.content)}
+            refusal = _refusal_of(message.content)
+            if refusal:
+                entry["refusal"] = refusal
             if message.tool_calls:  # the round trip of tool calls (issue 13 adds bind_tools)
                 entry["tool_calls"] = [
                     {

@@ -92,9 +92,10 @@ def _sse_event(name: bytes, data: bytes) -> bytes:
 
 class AnthropicMessages(Protocol[_MessagesCall]):
     """Anthropic Messages (https://docs.anthropic.com/en/api/messages-streaming):
-    ``message_start``, with ``Reply.reasoning`` a thinking block (one ``thinking_delta`` per
-    piece, a ``signature_delta``, stop), one text block (start, a ``ping``, one ``text_delta`` per
-    token, stop), ``message_delta`` with the stop reason and cumulative usage, ``message_stop``.
+    ``message_start``, one ``redacted_thinking`` block per ``Reply.redacted_thinking``, with
+    ``Reply.reasoning`` a thinking block (one ``thinking_delta`` per piece, a
+    ``signature_delta``, stop), one text block (start, a ``ping``, one ``text_delta`` per token,
+    a ``citations_delta`` per ``Reply.citations``, stop), ``message_delta`` with the stop reason and cumulative usage, ``message_stop``.
     ``Reply.finish_reason`` "stop" is sent as ``end_turn``
     and "length" as ``max_tokens``; any other value as it is."""
 
@@ -133,6 +134,7 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                     "role": "assistant",
                     "model": call.model,
                     "content": [
+                        *({"type": "redacted_thinking", "data": data} for data in script.redacted),
                         *(
                             [
                                 {
@@ -145,7 +147,14 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                             else []
                         ),
                         *(
-                            [{"type": "text", "text": script.text}]
+                            [
+                                {"type": "text", "text": script.text}
+                                | (
+                                    {"citations": list(script.citations)}
+                                    if script.citations
+                                    else {}
+                                )
+                            ]
                             if script.text or not calls
                             else []
                         ),
@@ -171,16 +180,33 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                 "usage": {"input_tokens": input_tokens, "output_tokens": 1},
             },
         }
-        # Blocks in order: thinking (with Reply.reasoning), text, then the tool_use blocks.
+        # Blocks in order: redacted thinking, thinking (with Reply.reasoning), text, then the
+        # tool_use blocks.
+        redacted = b"".join(
+            _sse_event(
+                b"content_block_start",
+                b'{"type":"content_block_start","index":%d,"content_block":' % position
+                + encode({"type": "redacted_thinking", "data": data})
+                + b"}",
+            )
+            + _sse_event(
+                b"content_block_stop", b'{"type":"content_block_stop","index":%d}' % position
+            )
+            for position, data in enumerate(script.redacted)
+        )
+        first = len(script.redacted)  # the thinking block's index (when there is one)
         thinking = [
             _sse_event(
                 b"content_block_delta",
-                b'{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta",'
-                b'"thinking":' + json_piece + b"}}",
+                b'{"type":"content_block_delta","index":%d,"delta":{"type":"thinking_delta",'
+                % first
+                + b'"thinking":'
+                + json_piece
+                + b"}}",
             )
             for json_piece in script.json_reasoning
         ]
-        index = b"1" if thinking else b"0"  # the text block's
+        index = b"%d" % (first + 1 if thinking else first)  # the text block's
         has_text = bool(script.tokens) or not calls
         text_start = _sse_event(
             b"content_block_start",
@@ -193,11 +219,12 @@ class AnthropicMessages(Protocol[_MessagesCall]):
         )
         thinking_start = _sse_event(
             b"content_block_start",
-            b'{"type":"content_block_start","index":0,"content_block":'
-            b'{"type":"thinking","thinking":"","signature":""}}',
+            b'{"type":"content_block_start","index":%d,"content_block":' % first
+            + b'{"type":"thinking","thinking":"","signature":""}}',
         )
         prefix = (
             _sse_event(b"message_start", encode(start))
+            + redacted
             + (thinking_start if thinking else text_start if has_text else b"")
             + _sse_event(b"ping", b'{"type": "ping"}')
         )
@@ -212,16 +239,33 @@ class AnthropicMessages(Protocol[_MessagesCall]):
             )
             for json_token in script.json_tokens
         ]
+        if tokens:
+            tokens[-1] += b"".join(
+                _sse_event(
+                    b"content_block_delta",
+                    b'{"type":"content_block_delta","index":'
+                    + index
+                    + b',"delta":{"type":"citations_delta","citation":'
+                    + encode(citation)
+                    + b"}}",
+                )
+                for citation in script.citations
+            )
         if calls and tokens:
             tokens[-1] += text_stop  # the text block ends before the tool_use blocks
         if thinking:
             thinking_end = (
                 _sse_event(
                     b"content_block_delta",
-                    b'{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta",'
-                    b'"signature":' + encode(signature) + b"}}",
+                    b'{"type":"content_block_delta","index":%d,"delta":{"type":"signature_delta",'
+                    % first
+                    + b'"signature":'
+                    + encode(signature)
+                    + b"}}",
                 )
-                + _sse_event(b"content_block_stop", b'{"type":"content_block_stop","index":0}')
+                + _sse_event(
+                    b"content_block_stop", b'{"type":"content_block_stop","index":%d}' % first
+                )
                 + (text_start if has_text else b"")
             )
             if tokens:
@@ -230,8 +274,8 @@ class AnthropicMessages(Protocol[_MessagesCall]):
                 thinking[-1] += thinking_end
             tokens = thinking + tokens
         if calls:
-            first = int(bool(thinking)) + int(has_text)
-            tokens.extend(anthropic_tool_events(calls, meta.seq, first_block=first))
+            tools_first = first + int(bool(thinking)) + int(has_text)
+            tokens.extend(anthropic_tool_events(calls, meta.seq, first_block=tools_first))
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": None},

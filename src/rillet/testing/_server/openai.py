@@ -248,7 +248,7 @@ def _check_tool_turns(messages: list[_ChatMessageIn]) -> None:
 class ChatCompletions(_OpenAIProtocol[_ChatCall]):
     """OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat-streaming):
     a role chunk per choice, one ``reasoning_content`` chunk per reasoning piece and choice, one
-    content chunk per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk
+    ``refusal`` chunk per refusal piece and choice, one content chunk per token and choice, a ``delta: {}`` finish chunk per choice, the usage chunk
     when asked for (``choices: []``; ``reasoning_tokens`` in its details when there was
     reasoning), ``[DONE]``."""
 
@@ -276,8 +276,10 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
         if not call.stream:
             message: dict[str, object] = {
                 "role": "assistant",
-                "content": script.text if script.text or not script.tool_calls else None,
-                "refusal": None,
+                "content": script.text
+                if script.text or not (script.tool_calls or script.refusal)
+                else None,
+                "refusal": script.refusal or None,
             }
             if script.tool_calls:
                 message["tool_calls"] = openai_message_tool_calls(script.tool_calls, meta.seq)
@@ -330,6 +332,15 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
             + b'},"logprobs":null,"finish_reason":null}'
             + close
             for json_piece in script.json_reasoning
+            for opening in opens
+        ]
+        tokens += [
+            opening
+            + b'{"refusal":'
+            + json_piece
+            + b'},"logprobs":null,"finish_reason":null}'
+            + close
+            for json_piece in script.json_refusal
             for opening in opens
         ]
         tokens += [

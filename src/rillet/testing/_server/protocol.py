@@ -93,9 +93,10 @@ class Protocol(abc.ABC, Generic[CallT]):
 
 
 def usage_counts(script: Script, prompt_text: str, choices: int = 1) -> tuple[int, int]:
-    """(prompt tokens as whitespace-separated words, completion tokens as token events: text
-    and reasoning pieces)."""
-    return len(prompt_text.split()), (len(script.tokens) + len(script.json_reasoning)) * choices
+    """(prompt tokens as whitespace-separated words, completion tokens as token events: text,
+    reasoning and refusal pieces)."""
+    events = len(script.tokens) + len(script.json_reasoning) + len(script.json_refusal)
+    return len(prompt_text.split()), events * choices
 
 
 def whole_plan(script: Script, body: bytes, meta: Meta, token_events: int) -> Plan:

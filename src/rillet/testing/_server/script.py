@@ -72,6 +72,16 @@ class Reply:
     OpenAI chat ``delta.reasoning_content`` (DeepSeek's field), an Anthropic ``thinking`` block
     (``thinking_delta``s, then a ``signature_delta``), Ollama ``/api/chat`` ``message.thinking``.
     They count as token events (pacing, faults) and as completion tokens."""
+    refusal: SequenceNotStr[str] = ()
+    """OpenAI chat only: refusal pieces, streamed after the reasoning and before the text as
+    ``delta.refusal`` chunks (``message.refusal`` when not streamed); token events like text."""
+    redacted_thinking: SequenceNotStr[str] = ()
+    """Anthropic only: the ``data`` of ``redacted_thinking`` blocks, sent first, each whole in
+    its ``content_block_start`` (not token events)."""
+    citations: Sequence[Mapping[str, object]] = ()
+    """Anthropic only: citation objects of the text block (e.g. ``{"type": "char_location",
+    "cited_text": ..., "document_index": 0, ...}``), streamed as ``citations_delta`` events after
+    its last text token (the text block's ``citations`` when not streamed)."""
     delay: float = 0.0
     """Seconds slept before each token event (or each `body` piece)."""
     finish_reason: str = "stop"
@@ -125,7 +135,7 @@ class Reply:
             isinstance(call, ToolCallReply) for call in self.tool_calls
         ):
             raise TypeError("Reply.tool_calls must be a sequence of ToolCallReply")
-        for name in ("tokens", "reasoning"):
+        for name in ("tokens", "reasoning", "refusal", "redacted_thinking"):
             if isinstance(getattr(self, name), (str, bytes)):
                 raise TypeError(f"Reply.{name} must be a sequence of strings, not a single string")
         if self.delay < 0:
@@ -209,12 +219,16 @@ class Script:
     """A `Reply` compiled once, when queued, into what rendering needs per request."""
 
     __slots__ = (
+        "citations",
         "headers",
         "json_reasoning",
+        "json_refusal",
         "json_tokens",
         "line_pieces",
         "pieces",
         "reasoning",
+        "redacted",
+        "refusal",
         "reply",
         "text",
         "tokens",
@@ -229,6 +243,10 @@ class Script:
         self.json_tokens: tuple[bytes, ...] = tuple(encode(token) for token in self.tokens)
         self.reasoning = "".join(reply.reasoning)
         self.json_reasoning: tuple[bytes, ...] = tuple(encode(piece) for piece in reply.reasoning)
+        self.refusal = "".join(reply.refusal)
+        self.json_refusal: tuple[bytes, ...] = tuple(encode(piece) for piece in reply.refusal)
+        self.redacted: tuple[str, ...] = tuple(reply.redacted_thinking)
+        self.citations: tuple[Mapping[str, object], ...] = tuple(reply.citations)
         self.headers: list[tuple[bytes, bytes]] = [
             (latin1(name.lower()), latin1(value)) for name, value in reply.headers.items()
         ]

@@ -1,0 +1,305 @@
+"""Output the chat models never drop: OpenAI refusals and annotations, Anthropic redacted thinking
+and citations, streamed and whole over real HTTP, summed by ``+`` into what ``invoke`` returns,
+and sent back in each provider's own wire shape; output rillet cannot represent is a typed
+error, not a silent drop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from rillet import (
+    AIMessage,
+    AIMessageChunk,
+    ChatAnthropic,
+    ChatOpenAI,
+    Citation,
+    ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
+    TextBlock,
+    UnsupportedOutputError,
+)
+from rillet.testing import FakeServer, Reply
+
+pytestmark = pytest.mark.anyio
+
+REFUSAL = ["I'm sorry", ", I can't", " help with that."]
+CITATION: dict[str, object] = {
+    "type": "char_location",
+    "cited_text": "The grass is green.",
+    "document_index": 0,
+    "document_title": "Facts",
+    "start_char_index": 0,
+    "end_char_index": 20,
+}
+SECOND_CITATION: dict[str, object] = {
+    "type": "page_location",
+    "cited_text": "The sky is blue.",
+    "document_index": 1,
+    "document_title": None,
+    "start_page_number": 1,
+    "end_page_number": 2,
+}
+
+
+@pytest.fixture
+def server(reused_server: FakeServer) -> FakeServer:
+    return reused_server
+
+
+@pytest.fixture
+async def openai(server: FakeServer) -> AsyncIterator[ChatOpenAI]:
+    model = ChatOpenAI(base_url=server.base_url, api_key="sk-test-key")
+    yield model
+    await model.aclose()
+
+
+@pytest.fixture
+async def anthropic(server: FakeServer) -> AsyncIterator[ChatAnthropic]:
+    model = ChatAnthropic(model="claude-test", base_url=server.root_url, api_key="sk-ant-test")
+    yield model
+    await model.aclose()
+
+
+def _sum(chunks: list[AIMessageChunk]) -> AIMessageChunk:
+    full = chunks[0]
+    for chunk in chunks[1:]:
+        full = full + chunk
+    return full
+
+
+async def test_openai_refusal_streams_as_a_refusal_block_never_text(
+    server: FakeServer, openai: ChatOpenAI
+) -> None:
+    server.queue(Reply(tokens=(), refusal=REFUSAL))
+    chunks = [chunk async for chunk in openai.astream("how do I pick a lock?")]
+    refusals = [c.content for c in chunks if isinstance(c.content, list)]
+    assert refusals == [[RefusalBlock(piece)] for piece in REFUSAL]  # one chunk per delta
+    full = _sum(chunks)
+    assert full.content == [RefusalBlock("".join(REFUSAL))]
+    assert (full.text, full.reasoning) == ("", "")
+    assert full.response_metadata.finish_reason == "stop"
+
+    server.queue(Reply(tokens=(), refusal=REFUSAL))
+    message = await openai.ainvoke("how do I pick a lock?")  # a whole response: message.refusal
+    assert message.content == full.to_message().content
+    assert message.text == ""
+
+    # Back in the history, the refusal is the assistant message's `refusal` (OpenAI's shape).
+    server.queue(Reply(tokens=["ok"]))
+    await openai.ainvoke([("human", "how?"), message, ("human", "then what?")])
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": "",
+        "refusal": "".join(REFUSAL),
+    }
+
+
+async def test_openai_refusal_with_text_keeps_both_apart(
+    server: FakeServer, openai: ChatOpenAI
+) -> None:
+    server.queue(Reply(tokens=["Here", " instead."], refusal=["No."], reasoning=["hm"]))
+    full = _sum([chunk async for chunk in openai.astream("x")])
+    assert full.content == [ReasoningBlock("hm"), RefusalBlock("No."), TextBlock("Here instead.")]
+    assert (full.text, full.reasoning) == ("Here instead.", "hm")
+    server.queue(Reply(tokens=["Here", " instead."], refusal=["No."], reasoning=["hm"]))
+    message = await openai.ainvoke("x")
+    assert message.content == full.to_message().content
+
+
+def _annotated_stream() -> bytes:
+    chunk = (
+        b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-search",'
+        b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
+    )
+    annotation = (
+        b'{"annotations":[{"type":"url_citation","url_citation":{"end_index":9,'
+        b'"start_index":0,"title":"Sky","url":"https://example.com/sky"}}]}'
+    )
+    return (
+        chunk % (b'{"role":"assistant","content":""}', b"null")
+        + chunk % (b'{"content":"Sky: blue"}', b"null")
+        + chunk % (annotation, b"null")
+        + chunk % (b"{}", b'"stop"')
+        + b"data: [DONE]\n\n"
+    )
+
+
+async def test_openai_annotations_are_citations_of_the_text(
+    server: FakeServer, openai: ChatOpenAI
+) -> None:
+    server.queue(Reply(body=_annotated_stream()))
+    full = _sum([chunk async for chunk in openai.astream("sky?")])
+    details: dict[str, object] = {
+        "end_index": 9,
+        "start_index": 0,
+        "title": "Sky",
+        "url": "https://example.com/sky",
+    }
+    assert full.content == [TextBlock("Sky: blue", [Citation("url_citation", None, details)])]
+    assert full.text == "Sky: blue"
+
+
+@pytest.mark.parametrize(
+    ("delta", "what"),
+    [
+        (b'{"audio":{"id":"a1","data":"UklGRg=="}}', "audio"),
+        (b'{"function_call":{"name":"f","arguments":"{}"}}', "function_call"),
+    ],
+)
+async def test_openai_output_rillet_cannot_represent_is_a_typed_error(
+    server: FakeServer, openai: ChatOpenAI, delta: bytes, what: str
+) -> None:
+    head = b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":'
+    body = (
+        head + b'{"content":"Hi"},"finish_reason":null}]}\n\n'
+        b"" + head + delta + b',"finish_reason":null}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    server.queue(Reply(body=body))
+    with pytest.raises(UnsupportedOutputError, match=what) as caught:
+        async for _ in openai.astream("x"):
+            pass
+    assert caught.value.partial_text == "Hi"
+    assert what in caught.value.what
+
+
+async def test_openai_logprobs_are_a_typed_error_not_dropped(
+    server: FakeServer, openai: ChatOpenAI
+) -> None:
+    body = (
+        b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},'
+        b'"logprobs":{"content":[{"token":"Hi","logprob":-0.1}]},"finish_reason":null}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    server.queue(Reply(body=body))
+    with pytest.raises(UnsupportedOutputError, match="logprobs"):
+        async for _ in openai.astream("x"):
+            pass
+    whole = (
+        b'{"id":"c1","model":"m","choices":[{"index":0,"message":{"role":"assistant",'
+        b'"content":"Hi"},"logprobs":{"content":[]},"finish_reason":"stop"}]}'
+    )
+    server.queue(Reply(body=whole, content_type="application/json"))
+    with pytest.raises(UnsupportedOutputError, match="logprobs"):
+        await openai.ainvoke("x")
+
+
+async def test_anthropic_redacted_thinking_and_citations_stream_and_round_trip(
+    server: FakeServer, anthropic: ChatAnthropic
+) -> None:
+    reply = Reply(
+        tokens=["The grass", " is green."],
+        reasoning=["Look", " it up."],
+        redacted_thinking=["EncryptedOne", "EncryptedTwo"],
+        citations=[CITATION, SECOND_CITATION],
+    )
+    server.queue(reply)
+    chunks = [chunk async for chunk in anthropic.astream("what color is grass?")]
+    full = _sum(chunks)
+    assert isinstance(full.content, list)
+    redacted, second, thinking, text = full.content
+    assert (redacted, second) == (
+        RedactedThinkingBlock("EncryptedOne"),
+        RedactedThinkingBlock("EncryptedTwo"),
+    )
+    assert isinstance(thinking, ReasoningBlock)
+    assert thinking.reasoning == "Look it up."
+    assert thinking.signature is not None
+    expected_citations = [
+        Citation(
+            "char_location",
+            "The grass is green.",
+            {
+                "document_index": 0,
+                "document_title": "Facts",
+                "start_char_index": 0,
+                "end_char_index": 20,
+            },
+        ),
+        Citation(  # a null field is left out
+            "page_location",
+            "The sky is blue.",
+            {"document_index": 1, "start_page_number": 1, "end_page_number": 2},
+        ),
+    ]
+    assert text == TextBlock("The grass is green.", expected_citations)
+    assert (full.text, full.reasoning) == ("The grass is green.", "Look it up.")
+
+    server.queue(reply)
+    message = await anthropic.ainvoke("what color is grass?")  # whole: the same blocks
+    assert isinstance(message, AIMessage)
+    assert isinstance(message.content, list)
+    whole_thinking = message.content[2]
+    assert isinstance(whole_thinking, ReasoningBlock)
+    assert whole_thinking.signature is not None  # each request gets its own signature
+    assert message.content == [
+        redacted,
+        second,
+        ReasoningBlock("Look it up.", whole_thinking.signature),
+        text,
+    ]
+
+    # Back in the history: redacted thinking verbatim, thinking with its signature, the text with
+    # its citations, all in the Messages API's own shape.
+    server.queue(Reply(tokens=["ok"]))
+    await anthropic.ainvoke([("human", "grass?"), full.to_message(), ("human", "and?")])
+    body = server.requests[-1].json()
+    assert isinstance(body, dict)
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": [
+            {"type": "redacted_thinking", "data": "EncryptedOne"},
+            {"type": "redacted_thinking", "data": "EncryptedTwo"},
+            {"type": "thinking", "thinking": "Look it up.", "signature": thinking.signature},
+            {
+                "type": "text",
+                "text": "The grass is green.",
+                "citations": [
+                    CITATION,
+                    {k: v for k, v in SECOND_CITATION.items() if v is not None},
+                ],
+            },
+        ],
+    }
+
+
+async def test_anthropic_block_or_delta_rillet_does_not_know_is_a_typed_error(
+    server: FakeServer, anthropic: ChatAnthropic
+) -> None:
+    def event(name: str, data: str) -> bytes:
+        return f"event: {name}\ndata: {data}\n\n".encode()
+
+    start = event(
+        "message_start",
+        '{"type":"message_start","message":{"id":"m1","model":"c","content":[],'
+        '"usage":{"input_tokens":1,"output_tokens":1}}}',
+    )
+    text = event(
+        "content_block_start",
+        '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    ) + event(
+        "content_block_delta",
+        '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}',
+    )
+    unknown_delta = event(
+        "content_block_delta",
+        '{"type":"content_block_delta","index":0,"delta":{"type":"sparkle_delta","x":1}}',
+    )
+    unknown_block = event(
+        "content_block_start",
+        '{"type":"content_block_start","index":1,"content_block":'
+        '{"type":"web_search_tool_result","tool_use_id":"s1","content":[]}}',
+    )
+    for tail, what in ((unknown_delta, "sparkle_delta"), (unknown_block, "web_search_tool_result")):
+        server.queue(
+            Reply(body=start + text + tail + event("message_stop", '{"type":"message_stop"}'))
+        )
+        with pytest.raises(UnsupportedOutputError, match=what) as caught:
+            async for _ in anthropic.astream("x"):
+                pass
+        assert caught.value.partial_text == "Hi"
