@@ -108,6 +108,9 @@ def test_recorded_chat_stream(
                 chunks.append(chunk)
         assert caught.value.message.endswith(rec.error)
         assert caught.value.partial_text == rec.text
+        usage = caught.value.usage  # the usage that rode on the error chunk
+        assert usage is not None
+        assert (usage.input_tokens, usage.output_tokens) == rec.usage
         full = total(chunks)
         assert (full.text, full.reasoning) == (rec.text, rec.reasoning)
         assert full.response_metadata.finish_reason == rec.finish_reason

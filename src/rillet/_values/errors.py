@@ -53,7 +53,10 @@ never retried: part of the output has already been delivered.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from .messages import UsageMetadata
 
 __all__ = [
     "APIConnectionError",
@@ -315,7 +318,9 @@ class StreamDecodeError(StreamError):
 
 
 class StreamProviderError(StreamError):
-    """The provider reported an error inside a 200 stream. ``body`` is its error object."""
+    """The provider reported an error inside a 200 stream. ``body`` is its error object;
+    ``usage`` the token counts the provider reported with it (OpenRouter sends the usage of the
+    whole request on its error chunk), None when it sent none (or for a string LLM)."""
 
     def __init__(
         self,
@@ -323,6 +328,7 @@ class StreamProviderError(StreamError):
         *,
         body: object,
         raw: bytes,
+        usage: UsageMetadata | None = None,
         partial_text: str = "",
         request_id: str | None = None,
         status_code: int | None = None,
@@ -339,6 +345,7 @@ class StreamProviderError(StreamError):
             url=url,
         )
         self.body = body
+        self.usage = usage
 
 
 class IncompleteStreamError(StreamError):

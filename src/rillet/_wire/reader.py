@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import abc
 import re
-from typing import ClassVar, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Final, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -44,6 +44,9 @@ from .._values.outputs import GenerationBuilder
 from .limits import FrameTooLarge
 from .ndjson import NDJSONDecoder
 from .sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from .._values.messages import UsageMetadata
 
 __all__ = [
     "RAW_LIMIT",
@@ -271,12 +274,13 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
         )
 
     def provider_error(
-        self, message: str | None, *, body: object, raw: bytes
+        self, message: str | None, *, body: object, raw: bytes, usage: UsageMetadata | None = None
     ) -> StreamProviderError:
         return StreamProviderError(
             f"error inside the stream from {self.url}: {message or 'the server reported an error'}",
             body=body,
             raw=raw,
+            usage=usage,
             partial_text=self.builder.text(0),
             request_id=self.request_id,
             status_code=self.status_code,

@@ -30,6 +30,7 @@ from rillet import (
     ToolCall,
     ToolCallChunk,
     ToolCallParseError,
+    StreamProviderError,
     ToolMessage,
     UnsupportedOutputError,
     UsageMetadata,
@@ -84,6 +85,8 @@ def blocks_nobody_drops(message: AIMessage) -> None:
     except UnsupportedOutputError as exc:
         assert_type(exc.what, str)
         assert_type(exc.partial_text, str)
+    except StreamProviderError as exc:
+        assert_type(exc.usage, UsageMetadata | None)  # OpenRouter's usage on its error chunk
 
 
 def constructing() -> None:

@@ -273,7 +273,13 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
     def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
         if payload.error is not None:
             error = payload.error
-            raise self.provider_error(error.message, body=msgspec.to_builtins(error), raw=data)
+            reported = payload.reported_usage  # OpenRouter's usage rides on its error chunk
+            raise self.provider_error(
+                error.message,
+                body=msgspec.to_builtins(error),
+                raw=data,
+                usage=usage_metadata(reported) if reported is not None else None,
+            )
         builder = self.builder
         metadata: ResponseMetadata | None = None
         if not self._started and (payload.model or payload.choices):
