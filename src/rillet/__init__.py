@@ -21,6 +21,7 @@ from ._aggregate import AddableDict as AddableDict
 from ._async.stream import AsyncStream as AsyncStream
 from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
 from ._facade.composition import (
+    AsyncOnlyLambda as AsyncOnlyLambda,
     ChatPromptTemplate as ChatPromptTemplate,
     JsonOutputParser as JsonOutputParser,
     PromptTemplate as PromptTemplate,
@@ -263,6 +264,7 @@ __all__ = [
     "Anthropic",
     "AnthropicCallOptions",
     "AnyMessage",
+    "AsyncOnlyLambda",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",

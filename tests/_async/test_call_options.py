@@ -14,6 +14,7 @@ from typing import Literal
 import pytest
 
 from rillet import (
+    BoundLLM,
     ConfigError,
     FakeListLLM,
     FakeStreamingListLLM,
@@ -105,6 +106,11 @@ async def test_bound_options_are_checked_then_sent(
     assert body["stop_sequences"] == ["END"]
     with pytest.raises(InvalidOptionError, match="it takes: stop, extra_body, max_tokens"):
         llm.bind(seed=1)  # type: ignore[call-arg]  # Anthropic has no seed
+    bound = llm.bind(top_k=4)
+    assert isinstance(bound, BoundLLM)
+    assert type(bound).__name__ == "BoundAnthropic"  # typed with Anthropic's options
+    with pytest.raises(InvalidOptionError, match="'seed'"):
+        await bound.ainvoke("hi", seed=1)  # type: ignore[call-arg]  # run-time check under test
 
 
 async def test_ollama_call_options_merge_into_options(
@@ -137,6 +143,9 @@ async def test_a_bare_str_is_not_a_batch(server: FakeServer, make_llm: MakeLLM) 
         await llm.agenerate("abc")  # type: ignore[arg-type]  # run-time check under test
     with pytest.raises(InvalidInputError, match="got str"):
         await StrOutputParser().abatch("abc")  # type: ignore[call-overload]  # run-time check
+    with pytest.raises(InvalidInputError, match="got str"):
+        async for _ in llm.abatch_as_completed("abc"):  # type: ignore[call-overload]  # run-time
+            pass
     assert server.requests == []
 
 
@@ -181,6 +190,6 @@ async def test_what_the_types_now_accept_runs() -> None:
     assert await (llm | JsonOutputParser(Literal["low", "high"])).ainvoke("x") == "high"
     assert await (llm | JsonOutputParser(int | str)).ainvoke("x") == 7
     with pytest.raises(ConfigError, match="JsonOutputParser takes a type msgspec can decode"):
-        JsonOutputParser(5)
+        JsonOutputParser(5)  # type: ignore[call-overload]  # run-time check under test
     both = RunnableParallel({"a": llm, "n": len})
     assert await both.ainvoke("x") == {"a": '"high"', "n": 1}

@@ -21,6 +21,7 @@ from rillet import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    AsyncOnlyLambda,
     AsyncStream,
     AuthenticationError,
     BadRequestError,
@@ -313,7 +314,7 @@ async def chains(llm: OpenAI) -> None:
     print(await named.ainvoke("goldfish"), as_prompt.to_string())
     counted: Runnable[str, int] = RunnableLambda(length)
     loud: RunnableLambda[str, str] = RunnableLambda(shout)
-    aloud: RunnableLambda[str, str] = RunnableLambda(ashout)
+    aloud: AsyncOnlyLambda[str, str] = RunnableLambda(ashout)
     both: RunnableParallel[str, int] = RunnableParallel(a=counted, b=counted)
     print(both.invoke("x")["a"], loud.invoke("x"), await aloud.ainvoke("x"))
     parsed: object = (llm | JsonOutputParser()).invoke("{}")

@@ -381,7 +381,7 @@ class AsyncRunnable(Generic[Input, Output]):
 
     async def abatch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
@@ -392,6 +392,7 @@ class AsyncRunnable(Generic[Input, Output]):
         come in completion order once the whole group is done (``Merge``: no task outlives an
         await, so none is left running while the caller holds a result).
         """
+        check_batch_inputs(inputs)
         configs = config_list(config, len(inputs))
         if not configs:
             return

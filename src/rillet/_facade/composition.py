@@ -10,10 +10,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
 import msgspec
-from typing_extensions import TypeVar as DefaultTypeVar
+from typing_extensions import Self, TypeVar as DefaultTypeVar
 
 from .._aggregate import AddableDict
 from .._parsers import HasText, JsonParse, StrParse
@@ -30,8 +30,12 @@ from .._values.messages import AnyMessage
 from .runnable import ExponentialJitterParams, Runnable
 
 if TYPE_CHECKING:
+    from typing import _SpecialForm  # what a checker types Literal[...], Optional[...] as
+
     from .._async.runnable import AsyncRunnable
     from .._sync.runnable import SyncRunnable
+    from .._sync.stream import Stream
+    from .._values.events import StreamEvent
 
     # Constructor type variables: what a checker cannot infer (an unannotated lambda's parameter,
     # the input of a dict mixing runnables and functions) is Any, not an error (PEP 696 default).
@@ -283,6 +287,65 @@ class RunnableLambda(Runnable[Input, Output]):
     run, in order (handed on when the function next yields or returns).
     """
 
+    # The constructed type: __new__ for pyright, the self types of __init__ for mypy (which reads
+    # __init__ when a class defines both). An async function alone gives an AsyncOnlyLambda,
+    # whose sync verbs take no input a checker accepts.
+    @overload
+    def __new__(
+        cls,
+        func: Callable[[AsyncIterator[In]], AsyncIterator[Out]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> AsyncOnlyLambda[In, Out]: ...
+
+    @overload
+    def __new__(
+        cls,
+        func: Callable[[AsyncIterator[In], RunnableConfig], AsyncIterator[Out]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> AsyncOnlyLambda[In, Out]: ...
+
+    @overload
+    def __new__(
+        cls,
+        func: Callable[[In], Awaitable[Out]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> AsyncOnlyLambda[In, Out]: ...
+
+    @overload
+    def __new__(
+        cls,
+        func: Callable[[T, RunnableConfig], Awaitable[U]],
+        afunc: None = None,
+        *,
+        name: str | None = None,
+    ) -> AsyncOnlyLambda[T, U]: ...
+
+    @overload
+    def __new__(
+        cls,
+        func: Callable[..., object],
+        afunc: Callable[..., object] | None = None,
+        *,
+        name: str | None = None,
+    ) -> Self: ...
+
+    def __new__(
+        cls,
+        func: Callable[..., object],
+        afunc: Callable[..., object] | None = None,
+        *,
+        name: str | None = None,
+    ) -> Any:
+        if cls is RunnableLambda and afunc is None and _async_only(func):
+            cls = AsyncOnlyLambda
+        return super().__new__(cls)
+
     @overload
     def __init__(
         self: RunnableLambda[In, Out],
@@ -293,8 +356,8 @@ class RunnableLambda(Runnable[Input, Output]):
     ) -> None: ...
 
     @overload
-    def __init__(
-        self: RunnableLambda[In, Out],
+    def __init__(  # type: ignore[misc]  # a subclass: the type mypy gives RunnableLambda(async_fn)
+        self: AsyncOnlyLambda[In, Out],
         func: Callable[[AsyncIterator[In]], AsyncIterator[Out]],
         afunc: None = None,
         *,
@@ -311,8 +374,8 @@ class RunnableLambda(Runnable[Input, Output]):
     ) -> None: ...
 
     @overload
-    def __init__(
-        self: RunnableLambda[In, Out],
+    def __init__(  # type: ignore[misc]  # a subclass: the type mypy gives RunnableLambda(async_fn)
+        self: AsyncOnlyLambda[In, Out],
         func: Callable[[AsyncIterator[In], RunnableConfig], AsyncIterator[Out]],
         afunc: None = None,
         *,
@@ -329,8 +392,8 @@ class RunnableLambda(Runnable[Input, Output]):
     ) -> None: ...
 
     @overload
-    def __init__(
-        self: RunnableLambda[In, Out],
+    def __init__(  # type: ignore[misc]  # a subclass: the type mypy gives RunnableLambda(async_fn)
+        self: AsyncOnlyLambda[In, Out],
         func: Callable[[In], Awaitable[Out]],
         afunc: None = None,
         *,
@@ -347,8 +410,8 @@ class RunnableLambda(Runnable[Input, Output]):
     ) -> None: ...
 
     @overload
-    def __init__(
-        self: RunnableLambda[T, U],
+    def __init__(  # type: ignore[misc]  # a subclass: the type mypy gives RunnableLambda(async_fn)
+        self: AsyncOnlyLambda[T, U],
         func: Callable[[T, RunnableConfig], Awaitable[U]],
         afunc: None = None,
         *,
@@ -406,6 +469,54 @@ class RunnableLambda(Runnable[Input, Output]):
         if inspect.isgeneratorfunction(native):
             return AsyncRunnableLambda(name=name, blocking_transform=native, takes_config=takes)
         return AsyncRunnableLambda(name=name, blocking_call=native, takes_config=takes)
+
+
+def _async_only(func: object) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+
+
+class UseAinvokeForAnAsyncFunction:
+    """The input type of the sync verbs (``invoke``, ``stream``, ``batch``...) of
+    ``RunnableLambda(async_fn)``: an async function runs only through ``ainvoke``/``astream``/
+    ``abatch``/``astream_events`` (a checker reports a sync call; at run time it is a
+    ``ConfigError``). Give a sync function too (``RunnableLambda(func, afunc)``) to have both."""
+
+
+class AsyncOnlyLambda(RunnableLambda[Input, Output]):
+    """What ``RunnableLambda(async_fn)`` is: an async function (or async generator) alone, which
+    runs only through the async verbs. Its sync verbs are typed so that a type checker reports
+    a call (their input is ``UseAinvokeForAnAsyncFunction``); at run time they raise
+    ``ConfigError``."""
+
+    if TYPE_CHECKING:
+
+        def invoke(  # type: ignore[override]  # no sync call of an async function
+            self, input: UseAinvokeForAnAsyncFunction, config: RunnableConfig | None = None
+        ) -> Output: ...
+        def stream(  # type: ignore[override]  # no sync call of an async function
+            self, input: UseAinvokeForAnAsyncFunction, config: RunnableConfig | None = None
+        ) -> Stream[Output]: ...
+        def batch(  # type: ignore[override]  # no sync call of an async function
+            self,
+            inputs: Sequence[UseAinvokeForAnAsyncFunction],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+        ) -> list[Output]: ...
+        def batch_as_completed(  # type: ignore[override]  # no sync call of an async function
+            self,
+            inputs: Sequence[UseAinvokeForAnAsyncFunction],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+        ) -> Iterator[tuple[int, Output]]: ...
+        def stream_events(  # type: ignore[override]  # no sync call of an async function
+            self,
+            input: UseAinvokeForAnAsyncFunction,
+            config: RunnableConfig | None = None,
+            *,
+            version: Literal["v1", "v2"] = "v2",
+        ) -> Stream[StreamEvent]: ...
 
 
 class RunnableBinding(Runnable[Input, Output]):
@@ -567,7 +678,7 @@ class JsonOutputParser(Runnable[str | HasText, Output]):
     def __init__(self: JsonOutputParser[S], schema: type[S]) -> None: ...
 
     @overload
-    def __init__(self: JsonOutputParser[object], schema: UnionType | object) -> None: ...
+    def __init__(self: JsonOutputParser[object], schema: UnionType | _SpecialForm) -> None: ...
 
     def __init__(self, schema: object = None) -> None:
         if schema is not None:
@@ -873,4 +984,4 @@ def chain(func: Callable[[T, RunnableConfig], U]) -> RunnableLambda[T, U]: ...
 
 def chain(func: Callable[..., Any]) -> RunnableLambda[Any, Any]:
     """``@chain`` over a function: the function as a ``RunnableLambda`` named after it."""
-    return RunnableLambda(func)
+    return cast("RunnableLambda[Any, Any]", RunnableLambda(func))

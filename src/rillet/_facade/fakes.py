@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import overload
 
 import msgspec
 
@@ -180,7 +181,23 @@ class GenericFakeChatModel(BaseChatModel):
     last chunk, so the chunks add up to the scripted message.
     """
 
-    def __init__(self, *, messages: Iterable[AIMessage | str], name: str | None = None) -> None:
+    # Two overloads, not a union: each gives the argument a context (``iter([...])`` infers).
+    @overload
+    def __init__(self, *, messages: Iterator[AIMessage | str], name: str | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self, *, messages: SequenceNotStr[AIMessage | str], name: str | None = None
+    ) -> None: ...
+
+    def __init__(
+        self,
+        *,
+        messages: Iterator[AIMessage | str] | SequenceNotStr[AIMessage | str],
+        name: str | None = None,
+    ) -> None:
+        """``messages``: an iterator (LangChain's ``iter([...])``) or a list of replies; a str
+        is refused (it is not one reply per character)."""
         if isinstance(messages, str):
             raise ConfigError("messages must be an iterable of AIMessage or str, got a str")
         super().__init__(name=name)

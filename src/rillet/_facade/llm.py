@@ -206,7 +206,12 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         name = self.get_name()
         check_stop(name, stop)
         self._call_options().check(name, kwargs)
-        return BoundLLM(self, stop=stop, overrides=kwargs)
+        return self._bind(stop, kwargs)
+
+    def _bind(self, stop: CallStop, overrides: Mapping[str, object]) -> BoundLLM:
+        """The bound model (a provider's model returns its own bound class, typed with its call
+        options)."""
+        return BoundLLM(self, stop=stop, overrides=overrides)
 
     def close(self) -> None:
         """Close the sync connections this model owns."""
@@ -311,6 +316,9 @@ class BoundLLM(BaseLLM):
 
     def _call_options(self) -> CallOptions:
         return self.model._call_options()
+
+    def _bind(self, stop: CallStop, overrides: Mapping[str, object]) -> BoundLLM:
+        return type(self)(self, stop=stop, overrides=overrides)
 
     def _sync_twin(self) -> SyncBaseLLM:
         return self.model._sync_twin().bind(self._stop, self._overrides)

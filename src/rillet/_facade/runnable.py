@@ -427,7 +427,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def batch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -436,7 +436,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def batch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[True],
@@ -444,7 +444,7 @@ class Runnable(Generic[Input, Output]):
 
     def batch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,
@@ -457,7 +457,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def abatch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[False] = False,
@@ -466,7 +466,7 @@ class Runnable(Generic[Input, Output]):
     @overload
     def abatch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: Literal[True],
@@ -474,7 +474,7 @@ class Runnable(Generic[Input, Output]):
 
     def abatch_as_completed(
         self,
-        inputs: Sequence[Input],
+        inputs: SequenceNotStr[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         return_exceptions: bool = False,

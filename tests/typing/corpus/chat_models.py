@@ -33,6 +33,9 @@ def fakes() -> None:
     FakeListChatModel(responses=[1])  # wrong
     GenericFakeChatModel(messages=[AIMessage("a"), "b"])  # ok
     GenericFakeChatModel(messages=[1])  # wrong
+    GenericFakeChatModel(messages="abc")  # wrong: one message per character
+    GenericFakeChatModel(messages=iter(["a", AIMessage("b")]))  # ok: LangChain's iterator
+    GenericFakeChatModel(messages=("a", "b"))  # ok
     try:
         FakeListChatModel(responses=["ab"], error_on_chunk_number=1).invoke("x")  # ok
     except FakeListChatModelError as exc:  # ok

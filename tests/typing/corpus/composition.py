@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Literal
+from typing import Annotated, Literal, Optional, Union
 
 import msgspec
 from typing_extensions import assert_type
@@ -15,6 +15,8 @@ from rillet import (
     OpenAI,
     PromptTemplate,
     Runnable,
+    AsyncOnlyLambda,
+    AsyncStream,
     RunnableLambda,
     RunnableParallel,
     RunnableSequence,
@@ -55,15 +57,33 @@ async def ashout(text: str) -> str:
     return text.upper()
 
 
+async def alength(text: str) -> int:
+    return len(text)
+
+
+async def async_lambdas() -> None:
+    assert_type(await RunnableLambda(ashout).ainvoke("x"), str)  # ok
+    assert_type(await RunnableLambda(ashout).abatch(["x"]), list[str])  # ok
+    RunnableLambda(alength).invoke("x")  # wrong: an async function runs only through ainvoke
+
+
 def lambdas(llm: OpenAI) -> None:
     assert_type(RunnableLambda(length), RunnableLambda[str, int])  # ok
     assert_type(RunnableLambda(length).invoke("abc"), int)  # ok
     RunnableLambda(length).invoke(5)  # wrong: takes a str
     assert_type(RunnableLambda(upper_chunks), RunnableLambda[str, str])  # ok: a stream transformer
     assert_type(RunnableLambda(upper_chunks).invoke("abc"), str)  # ok
-    assert_type(RunnableLambda(aupper_chunks), RunnableLambda[str, str])  # ok
+    assert_type(RunnableLambda(aupper_chunks), AsyncOnlyLambda[str, str])  # ok: an async transformer
+    RunnableLambda(aupper_chunks).stream("abc")  # wrong: an async function runs only through the a* verbs
     RunnableLambda(words).invoke("a b")  # wrong: a generator function is handed the input stream
-    assert_type(RunnableLambda(ashout), RunnableLambda[str, str])  # ok
+    assert_type(RunnableLambda(ashout), AsyncOnlyLambda[str, str])  # ok
+    shout: RunnableLambda[str, str] = RunnableLambda(ashout)  # ok: an AsyncOnlyLambda is a RunnableLambda
+    RunnableLambda(ashout).invoke("x")  # wrong: an async function runs only through ainvoke
+    RunnableLambda(ashout).batch(["x"])  # wrong
+    RunnableLambda(ashout).stream_events("x")  # wrong
+    assert_type(RunnableLambda(length, alength).invoke("x"), int)  # ok: a sync function too
+    assert_type(RunnableLambda(ashout).astream("x"), AsyncStream[str])  # ok
+    assert_type(shout.get_name(), str)  # ok
     assert_type(RunnableLambda(ashout, name="shout").get_name(), str)  # ok
     assert_type(RunnableLambda(length, name="len"), RunnableLambda[str, int])  # ok
     assert_type(llm | upper_chunks, RunnableSequence[LanguageModelInput, str])  # ok
@@ -115,6 +135,12 @@ def parsers(llm: OpenAI) -> None:
     JsonOutputParser(Literal["low", "high"])  # ok
     assert_type(JsonOutputParser(list[int]).invoke("[1]"), list[int])  # ok
     JsonOutputParser(Joke).invoke(5)  # wrong
+    JsonOutputParser(5)  # wrong: a type, not a value
+    JsonOutputParser("Joke")  # wrong: the type itself
+    JsonOutputParser(Optional[int])  # ok
+    JsonOutputParser(Union[int, str])  # ok
+    JsonOutputParser(Joke | None)  # ok
+    JsonOutputParser(Annotated[int, msgspec.Meta(ge=0)])  # ok[mypy]: pyright types Annotated[...] as no type
 
 
 def parallels(llm: OpenAI, other: OpenAI) -> None:

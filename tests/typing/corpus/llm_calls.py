@@ -63,6 +63,13 @@ def other_providers(chat: OpenAIChat, claude: Anthropic, local: Ollama, fake: Fa
     local.invoke("hi", temperature=0.1)  # wrong: Ollama's sampling goes in options
     local.invoke("hi", format="json")  # ok
     fake.invoke("hi", stop=["x"])  # ok
+    claude.bind(top_k=5).invoke("hi", max_tokens=9)  # ok
+    claude.bind(top_k=5).invoke("hi", seed=9)  # wrong: Anthropic has no seed
+    local.bind(keep_alive="1m").generate(["hi"], options={"seed": 1})  # ok
+    local.bind(keep_alive="1m").generate(["hi"], temperature=0)  # wrong: in options
+    chat.bind(stop="x").invoke("hi", reasoning_effort="low")  # ok
+    chat.bind(stop="x").invoke("hi", best_of=2)  # wrong: completions only
+    fake.bind(stop="x").invoke("hi", temperature=0)  # wrong: fakes take no options
     fake.invoke("hi", temperature=0)  # wrong: fakes take no options
     chat_options: OpenAIChatCallOptions = {"max_completion_tokens": 5}  # ok
     chat.invoke("hi", **chat_options)  # ok
@@ -85,6 +92,8 @@ def inputs_and_outputs(llm: OpenAI) -> None:
     llm.generate("abc")  # wrong: one request per character
     llm.generate([1])  # wrong
     llm.batch("abc")  # wrong: one request per character
+    llm.batch_as_completed("abc")  # wrong: one request per character
+    llm.batch_as_completed(["a", "b"])  # ok
     assert_type(llm.batch(["a", "b"]), list[str])  # ok
     assert_type(llm.batch(("a", "b")), list[str])  # ok: any sequence
     assert_type(llm.batch(["a"], return_exceptions=True), list[str | Exception])  # ok
@@ -94,8 +103,13 @@ def inputs_and_outputs(llm: OpenAI) -> None:
     llm.batch(["a"], {"max_concurrency": 4})  # ok
     llm.batch(["a"], [{"tags": ["a"]}])  # ok: one config per input
     llm.batch(["a"], {"max_concurency": 4})  # wrong: misspelled config key
-    assert_type(llm.bind(stop=["\n"]), BoundLLM)  # ok
+    bound: BoundLLM = llm.bind(stop=["\n"])  # ok: the bound classes are BoundLLMs
     llm.bind(stop=["\n"]).invoke("hi")  # ok
+    llm.bind(temperature=0).invoke("hi", max_tokens=5)  # ok: a bound model takes its model's options
+    llm.bind(temperature=0).invoke("hi", max_tokns=5)  # wrong
+    llm.bind(temperature=0).bind(best_of=2).stream("hi", seed=1)  # ok
+    llm.bind(stop="x").batch(["a"], top_k=5)  # wrong: not an OpenAI option
+    assert_type(bound.invoke("hi"), str)  # ok
 
 
 async def async_calls(llm: OpenAI, claude: Anthropic) -> None:

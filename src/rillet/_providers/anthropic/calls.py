@@ -1,10 +1,12 @@
-"""``ChatAnthropic``'s call signatures, typed with its call-time options (``ChatAnthropicCallOptions``), and
-``BoundChatAnthropic``, what its ``bind``/``bind_tools`` return.
+"""The call signatures of ``Anthropic`` and ``ChatAnthropic``, typed with their call-time options
+(``_values/options.py``), and the bound classes their ``bind`` (and ``bind_tools``) return.
 
-The signatures are for type checkers only (an ``if TYPE_CHECKING:`` block): the methods that run
-are ``BaseChatModel``'s, which check the same options at run time (``InvalidOptionError``).
-``ChatAnthropic`` and ``BoundChatAnthropic`` both list ``ChatAnthropicCalls`` as their first base, so a bound model
-takes the options of the model it was bound from.
+A mixin ``<Model>Calls`` holds the signatures for type checkers only (an ``if TYPE_CHECKING:``
+block): the methods that run are ``BaseLLM``'s / ``BaseChatModel``'s, which check the same options
+at run time (``InvalidOptionError``). It is the first base of the model and of its
+``Bound<Model>``, so a bound model takes the options of the model it was bound from (PEP 692
+allows no ``Unpack`` of a type variable: one bound class per model is how a type checker knows
+them).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..._facade.chat_model import BaseChatModel, BoundChatModel
+from ..._facade.llm import BaseLLM, BoundLLM
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,11 +27,16 @@ if TYPE_CHECKING:
     from ..._values.config import RunnableConfig
     from ..._values.inputs import LanguageModelInput
     from ..._values.messages import AIMessage, AIMessageChunk, MessageLike
-    from ..._values.options import ChatAnthropicCallOptions, SequenceNotStr, Stop
-    from ..._values.outputs import ChatResult
+    from ..._values.options import (
+        AnthropicCallOptions,
+        ChatAnthropicCallOptions,
+        SequenceNotStr,
+        Stop,
+    )
+    from ..._values.outputs import ChatResult, LLMResult
     from ..._values.tools import ToolChoice, ToolLike
 
-__all__ = ["BoundChatAnthropic", "ChatAnthropicCalls"]
+__all__ = ["AnthropicCalls", "BoundAnthropic", "BoundChatAnthropic", "ChatAnthropicCalls"]
 
 
 class ChatAnthropicCalls(BaseChatModel):
@@ -159,3 +167,125 @@ class ChatAnthropicCalls(BaseChatModel):
 class BoundChatAnthropic(ChatAnthropicCalls, BoundChatModel):
     """A ``ChatAnthropic`` with call arguments fixed by ``bind``/``bind_tools``; it takes the same
     call-time options (``ChatAnthropicCallOptions``) and shares the model's connections."""
+
+
+class AnthropicCalls(BaseLLM):
+    """The call signatures of ``Anthropic`` and ``BoundAnthropic`` (type checkers only)."""
+
+    if TYPE_CHECKING:
+
+        def invoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> str: ...
+        async def ainvoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> str: ...
+        def stream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> Stream[str]: ...
+        def astream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> AsyncStream[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str | Exception]: ...
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str | Exception]: ...
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        def generate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> LLMResult: ...
+        async def agenerate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> LLMResult: ...
+        def bind(
+            self,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[AnthropicCallOptions],
+        ) -> BoundAnthropic: ...
+
+
+class BoundAnthropic(AnthropicCalls, BoundLLM):
+    """An ``Anthropic`` with call arguments fixed by ``bind``; it takes the same call-time options
+    (``AnthropicCallOptions``) and shares the model's connections."""

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import httpx
 import msgspec
 
-from ..._facade.llm import BaseLLM
 from ..._facade.provider import APIChatModel, APIModel
 from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
@@ -21,27 +20,17 @@ from .api import (
     MessagesApi,
     resolve_anthropic_settings,
 )
-from .calls import BoundChatAnthropic, ChatAnthropicCalls
+from .calls import AnthropicCalls, BoundAnthropic, BoundChatAnthropic, ChatAnthropicCalls
 from .chat import ChatAnthropicSettings, ChatMessagesApi
 from .wire import Message
 
 if TYPE_CHECKING:
-    from typing import Literal, overload
-
-    from typing_extensions import Unpack
-
-    from ..._async.stream import AsyncStream
-    from ..._facade.llm import BoundLLM
-    from ..._sync.stream import Stream
-    from ..._values.config import RunnableConfig
-    from ..._values.inputs import LanguageModelInput
-    from ..._values.options import AnthropicCallOptions, SequenceNotStr, Stop
-    from ..._values.outputs import LLMResult
+    from ..._values.options import Stop
 
 __all__ = ["Anthropic", "ChatAnthropic"]
 
 
-class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message], BaseLLM):
+class Anthropic(AnthropicCalls, APIModel[AnthropicSettings, ServerSentEvent, Message]):
     """Anthropic's Messages API (``claude-sonnet-4-5``...): an LLM, text in and text out, the
     prompt sent as one user message. Only text is output: thinking and tool-use blocks are not.
 
@@ -50,118 +39,6 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message], BaseLLM):
     required by the API (default 1024). ``system`` is the system prompt. Stream events of a type
     rillet does not know are skipped with an ``UnknownEventWarning``.
     """
-
-    # Typed here, run by BaseLLM: the call-time options of this model (AnthropicCallOptions), checked
-    # at run time too (see _values/options.py).
-    if TYPE_CHECKING:
-
-        def invoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> str: ...
-        async def ainvoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> str: ...
-        def stream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> Stream[str]: ...
-        def astream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> AsyncStream[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str | Exception]: ...
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str | Exception]: ...
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        def generate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> LLMResult: ...
-        async def agenerate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[AnthropicCallOptions],
-        ) -> LLMResult: ...
-        def bind(
-            self, *, stop: Stop = None, **kwargs: Unpack[AnthropicCallOptions]
-        ) -> BoundLLM: ...
 
     def __init__(
         self,
@@ -214,6 +91,9 @@ class Anthropic(APIModel[AnthropicSettings, ServerSentEvent, Message], BaseLLM):
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundAnthropic:
+        return BoundAnthropic(self, stop=stop, overrides=overrides)
 
 
 class ChatAnthropic(

@@ -8,33 +8,22 @@ from typing import TYPE_CHECKING
 import httpx
 import msgspec
 
-from ..._facade.llm import BaseLLM
 from ..._facade.provider import APIChatModel, APIModel
 from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
 from ..._wire.limits import SizeLimits
 from .api import GenerateApi, OllamaSettings, resolve_ollama_settings
-from .calls import BoundChatOllama, ChatOllamaCalls
+from .calls import BoundChatOllama, BoundOllama, ChatOllamaCalls, OllamaCalls
 from .chat import ChatApi, ChatLine, ChatOllamaSettings
 from .wire import OllamaLine
 
 if TYPE_CHECKING:
-    from typing import Literal, overload
-
-    from typing_extensions import Unpack
-
-    from ..._async.stream import AsyncStream
-    from ..._facade.llm import BoundLLM
-    from ..._sync.stream import Stream
-    from ..._values.config import RunnableConfig
-    from ..._values.inputs import LanguageModelInput
-    from ..._values.options import OllamaCallOptions, SequenceNotStr, Stop
-    from ..._values.outputs import LLMResult
+    from ..._values.options import Stop
 
 __all__ = ["ChatOllama", "Ollama"]
 
 
-class Ollama(APIModel[OllamaSettings, bytes, OllamaLine], BaseLLM):
+class Ollama(OllamaCalls, APIModel[OllamaSettings, bytes, OllamaLine]):
     """A model served by Ollama, through its native ``/api/generate`` (NDJSON streaming).
 
     ``base_url`` defaults to ``$OLLAMA_HOST`` (``host:port`` is fine, as for the Ollama CLI), then
@@ -42,116 +31,6 @@ class Ollama(APIModel[OllamaSettings, bytes, OllamaLine], BaseLLM):
     ``num_ctx``...) go into the request's ``options``, on top of ``options``. ``thinking`` text
     is not output. (Ollama also speaks chat completions at ``{host}/v1``: ``OpenAIChat`` works.)
     """
-
-    # Typed here, run by BaseLLM: the call-time options of this model (OllamaCallOptions), checked
-    # at run time too (see _values/options.py).
-    if TYPE_CHECKING:
-
-        def invoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> str: ...
-        async def ainvoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> str: ...
-        def stream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> Stream[str]: ...
-        def astream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> AsyncStream[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str | Exception]: ...
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str | Exception]: ...
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        def generate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> LLMResult: ...
-        async def agenerate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OllamaCallOptions],
-        ) -> LLMResult: ...
-        def bind(self, *, stop: Stop = None, **kwargs: Unpack[OllamaCallOptions]) -> BoundLLM: ...
 
     def __init__(
         self,
@@ -210,6 +89,9 @@ class Ollama(APIModel[OllamaSettings, bytes, OllamaLine], BaseLLM):
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundOllama:
+        return BoundOllama(self, stop=stop, overrides=overrides)
 
 
 class ChatOllama(ChatOllamaCalls, APIChatModel[ChatOllamaSettings, bytes, ChatLine]):

@@ -1,10 +1,12 @@
-"""``ChatOpenAI``'s call signatures, typed with its call-time options (``ChatOpenAICallOptions``), and
-``BoundChatOpenAI``, what its ``bind``/``bind_tools`` return.
+"""The call signatures of ``OpenAI``, ``OpenAIChat`` and ``ChatOpenAI``, typed with their call-time options
+(``_values/options.py``), and the bound classes their ``bind`` (and ``bind_tools``) return.
 
-The signatures are for type checkers only (an ``if TYPE_CHECKING:`` block): the methods that run
-are ``BaseChatModel``'s, which check the same options at run time (``InvalidOptionError``).
-``ChatOpenAI`` and ``BoundChatOpenAI`` both list ``ChatOpenAICalls`` as their first base, so a bound model
-takes the options of the model it was bound from.
+A mixin ``<Model>Calls`` holds the signatures for type checkers only (an ``if TYPE_CHECKING:``
+block): the methods that run are ``BaseLLM``'s / ``BaseChatModel``'s, which check the same options
+at run time (``InvalidOptionError``). It is the first base of the model and of its
+``Bound<Model>``, so a bound model takes the options of the model it was bound from (PEP 692
+allows no ``Unpack`` of a type variable: one bound class per model is how a type checker knows
+them).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..._facade.chat_model import BaseChatModel, BoundChatModel
+from ..._facade.llm import BaseLLM, BoundLLM
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,11 +27,24 @@ if TYPE_CHECKING:
     from ..._values.config import RunnableConfig
     from ..._values.inputs import LanguageModelInput
     from ..._values.messages import AIMessage, AIMessageChunk, MessageLike
-    from ..._values.options import ChatOpenAICallOptions, SequenceNotStr, Stop
-    from ..._values.outputs import ChatResult
+    from ..._values.options import (
+        ChatOpenAICallOptions,
+        OpenAICallOptions,
+        OpenAIChatCallOptions,
+        SequenceNotStr,
+        Stop,
+    )
+    from ..._values.outputs import ChatResult, LLMResult
     from ..._values.tools import ToolChoice, ToolLike
 
-__all__ = ["BoundChatOpenAI", "ChatOpenAICalls"]
+__all__ = [
+    "BoundChatOpenAI",
+    "BoundOpenAI",
+    "BoundOpenAIChat",
+    "ChatOpenAICalls",
+    "OpenAICalls",
+    "OpenAIChatCalls",
+]
 
 
 class ChatOpenAICalls(BaseChatModel):
@@ -159,3 +175,247 @@ class ChatOpenAICalls(BaseChatModel):
 class BoundChatOpenAI(ChatOpenAICalls, BoundChatModel):
     """A ``ChatOpenAI`` with call arguments fixed by ``bind``/``bind_tools``; it takes the same
     call-time options (``ChatOpenAICallOptions``) and shares the model's connections."""
+
+
+class OpenAICalls(BaseLLM):
+    """The call signatures of ``OpenAI`` and ``BoundOpenAI`` (type checkers only)."""
+
+    if TYPE_CHECKING:
+
+        def invoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> str: ...
+        async def ainvoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> str: ...
+        def stream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> Stream[str]: ...
+        def astream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> AsyncStream[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str | Exception]: ...
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str | Exception]: ...
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        def generate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> LLMResult: ...
+        async def agenerate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> LLMResult: ...
+        def bind(
+            self,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAICallOptions],
+        ) -> BoundOpenAI: ...
+
+
+class BoundOpenAI(OpenAICalls, BoundLLM):
+    """An ``OpenAI`` with call arguments fixed by ``bind``; it takes the same call-time options
+    (``OpenAICallOptions``) and shares the model's connections."""
+
+
+class OpenAIChatCalls(BaseLLM):
+    """The call signatures of ``OpenAIChat`` and ``BoundOpenAIChat`` (type checkers only)."""
+
+    if TYPE_CHECKING:
+
+        def invoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> str: ...
+        async def ainvoke(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> str: ...
+        def stream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> Stream[str]: ...
+        def astream(
+            self,
+            input: LanguageModelInput,
+            config: RunnableConfig | None = None,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> AsyncStream[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str]: ...
+        @overload
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str | Exception]: ...
+        def batch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: Literal[False] = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str]: ...
+        @overload
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str | Exception]: ...
+        async def abatch(
+            self,
+            inputs: SequenceNotStr[LanguageModelInput],
+            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+            *,
+            return_exceptions: bool = False,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> list[str] | list[str | Exception]: ...
+        def generate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> LLMResult: ...
+        async def agenerate(
+            self,
+            prompts: SequenceNotStr[str],
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> LLMResult: ...
+        def bind(
+            self,
+            *,
+            stop: Stop = None,
+            **kwargs: Unpack[OpenAIChatCallOptions],
+        ) -> BoundOpenAIChat: ...
+
+
+class BoundOpenAIChat(OpenAIChatCalls, BoundLLM):
+    """An ``OpenAIChat`` with call arguments fixed by ``bind``; it takes the same call-time options
+    (``OpenAIChatCallOptions``) and shares the model's connections."""

@@ -14,34 +14,32 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ..._facade.llm import BaseLLM
 from ..._facade.provider import APIChatModel, APIModel
 from ..._rate_limit import RateLimiter
 from ..._values.secret import Secret
 from ..._wire.limits import SizeLimits
 from ..._wire.sse import ServerSentEvent
 from .api import ChatApi, CompletionsApi, OpenAISettings, resolve_settings
-from .calls import BoundChatOpenAI, ChatOpenAICalls
+from .calls import (
+    BoundChatOpenAI,
+    BoundOpenAI,
+    BoundOpenAIChat,
+    ChatOpenAICalls,
+    OpenAICalls,
+    OpenAIChatCalls,
+)
 from .chat import ChatCompletionsApi, ChatPayload
 from .wire import ChatChoice, CompletionChoice, OpenAIPayload
 
 if TYPE_CHECKING:
-    from typing import Literal, overload
-
-    from typing_extensions import Unpack
-
-    from ..._async.stream import AsyncStream
-    from ..._facade.llm import BoundLLM
-    from ..._sync.stream import Stream
-    from ..._values.config import RunnableConfig
-    from ..._values.inputs import LanguageModelInput
-    from ..._values.options import OpenAICallOptions, OpenAIChatCallOptions, SequenceNotStr, Stop
-    from ..._values.outputs import LLMResult
+    from ..._values.options import Stop
 
 __all__ = ["ChatOpenAI", "OpenAI", "OpenAIChat"]
 
 
-class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionChoice]], BaseLLM):
+class OpenAI(
+    OpenAICalls, APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionChoice]]
+):
     """OpenAI's completions endpoint (``gpt-3.5-turbo-instruct``), or any server that speaks it
     (vLLM, llama.cpp, LM Studio, Ollama's ``/v1``...) through ``base_url``.
 
@@ -51,116 +49,6 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
     your own httpx clients (you keep ownership). ``streaming=True`` makes ``invoke``/``generate``
     stream internally.
     """
-
-    # Typed here, run by BaseLLM: the call-time options of this model (OpenAICallOptions), checked
-    # at run time too (see _values/options.py).
-    if TYPE_CHECKING:
-
-        def invoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> str: ...
-        async def ainvoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> str: ...
-        def stream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> Stream[str]: ...
-        def astream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> AsyncStream[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str | Exception]: ...
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str | Exception]: ...
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        def generate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> LLMResult: ...
-        async def agenerate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAICallOptions],
-        ) -> LLMResult: ...
-        def bind(self, *, stop: Stop = None, **kwargs: Unpack[OpenAICallOptions]) -> BoundLLM: ...
 
     def __init__(
         self,
@@ -226,8 +114,13 @@ class OpenAI(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[CompletionC
             name=name,
         )
 
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundOpenAI:
+        return BoundOpenAI(self, stop=stop, overrides=overrides)
 
-class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatChoice]], BaseLLM):
+
+class OpenAIChat(
+    OpenAIChatCalls, APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatChoice]]
+):
     """OpenAI's chat completions endpoint (``gpt-4o-mini``...), or any server that speaks it
     (vLLM, llama.cpp, Ollama's ``/v1``, LM Studio, Groq, Together, OpenRouter...) through
     ``base_url``: an LLM, text in and text out, the prompt sent as one user message.
@@ -238,118 +131,6 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
     ``stream`` yields choice 0. ``max_tokens`` is sent as ``max_tokens`` (what compatible servers
     read); for OpenAI's reasoning models pass ``extra_body={"max_completion_tokens": ...}``.
     """
-
-    # Typed here, run by BaseLLM: the call-time options of this model (OpenAIChatCallOptions), checked
-    # at run time too (see _values/options.py).
-    if TYPE_CHECKING:
-
-        def invoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> str: ...
-        async def ainvoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> str: ...
-        def stream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> Stream[str]: ...
-        def astream(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> AsyncStream[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str | Exception]: ...
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str | Exception]: ...
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> list[str] | list[str | Exception]: ...
-        def generate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> LLMResult: ...
-        async def agenerate(
-            self,
-            prompts: SequenceNotStr[str],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[OpenAIChatCallOptions],
-        ) -> LLMResult: ...
-        def bind(
-            self, *, stop: Stop = None, **kwargs: Unpack[OpenAIChatCallOptions]
-        ) -> BoundLLM: ...
 
     def __init__(
         self,
@@ -411,6 +192,9 @@ class OpenAIChat(APIModel[OpenAISettings, ServerSentEvent, OpenAIPayload[ChatCho
             http_async_client=http_async_client,
             name=name,
         )
+
+    def _bind(self, stop: Stop, overrides: Mapping[str, object]) -> BoundOpenAIChat:
+        return BoundOpenAIChat(self, stop=stop, overrides=overrides)
 
 
 class ChatOpenAI(ChatOpenAICalls, APIChatModel[OpenAISettings, ServerSentEvent, ChatPayload]):
