@@ -551,18 +551,30 @@ class AIMessageChunk(
     def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
             return NotImplemented
-        other._ready()
-        state = self.__dict__.get("_view") or self.__dict__.get("_acc") if self.__dict__ else None
+        content = other.content  # joins a lazy ``other`` first
+        own = self.__dict__
+        state = own.get("_view") or own.get("_acc")
         # The newest view appends in place; any other chunk starts a fresh accumulator.
-        acc = state.acc if state is not None and state.is_tip() else _Acc.start(self, state)
-        acc.add(other.content, other.tool_call_chunks)
+        if state is not None and state.version == state.acc.version:
+            acc = state.acc
+        else:
+            acc = _Acc.start(self, state)
+        acc.add(content, other.tool_call_chunks)
+        # The common case costs no call: other has no usage, no metadata, the same id.
+        usage, metadata, ids = self.usage_metadata, self.response_metadata, self.id
+        if other.usage_metadata is not None:
+            usage = _add_usage(usage, other.usage_metadata)
+        if other.response_metadata is not _NO_METADATA:
+            metadata = metadata.merge(other.response_metadata)
+        if other.id != ids:
+            ids = _merge_id(ids, other.id)
         result = AIMessageChunk(
             "",
             [],
-            _add_usage(self.usage_metadata, other.usage_metadata),
-            self.response_metadata.merge(other.response_metadata),
+            usage,
+            metadata,
             self.name if self.name is not None else other.name,
-            _merge_id(self.id, other.id),
+            ids,
             "last" if self.chunk_position == "last" or other.chunk_position == "last" else None,
         )
         _CONTENT_SLOT.__delete__(result)  # unset: joined on first read
@@ -651,11 +663,38 @@ def _merge_id(left: str | None, right: str | None) -> str | None:
 _TEXT, _REASONING, _OPAQUE, _REFUSAL = 0, 1, 2, 3
 
 
-class _Seg:
+class _Parts:
+    """Fragments appended one by one, and the join of the first ``njoined`` (cached: reading a
+    growing sum after every step joins each fragment once, not once per read)."""
+
+    __slots__ = ("joined", "njoined", "parts")
+
+    def __init__(self, parts: list[str]) -> None:
+        self.parts = parts
+        self.joined = ""
+        self.njoined = 0
+
+    def join(self, n: int, acc: _Acc) -> str:
+        """The first ``n`` fragments joined."""
+        done = self.njoined
+        if done == n:
+            return self.joined
+        parts = self.parts
+        if done < n:  # the newest view (or a newer one): extend the cached join
+            acc.work += n - done
+            text = self.joined + "".join(parts[done:n]) if done else "".join(parts[:n])
+            self.joined = text
+            self.njoined = n
+            return text
+        acc.work += n  # an older view than the cache
+        return "".join(parts[:n])
+
+
+class _Seg(_Parts):
     """One content block being built: its fragments (text, reasoning or a refusal) and a text
     block's citations, or an opaque block."""
 
-    __slots__ = ("block", "citations", "kind", "parts", "signature")
+    __slots__ = ("block", "citations", "kind", "signature")
 
     def __init__(
         self,
@@ -665,34 +704,50 @@ class _Seg:
         block: ContentBlock | None,
         citations: list[Citation] | None = None,
     ) -> None:
+        super().__init__(parts)
         self.kind = kind
-        self.parts = parts
         self.signature = signature
         self.block = block
         self.citations = citations  # None until a text block brings some
 
 
-class _Tool:
+class _Tool(_Parts):
     """One tool call being built from its fragments."""
 
-    __slots__ = ("id", "index", "name", "parts")
+    __slots__ = ("id", "index", "name")
 
     def __init__(self, chunk: ToolCallChunk) -> None:
+        super().__init__([] if chunk.args is None else [chunk.args])
         self.index = chunk.index
         self.id = chunk.id
         self.name = chunk.name
-        self.parts: list[str] = [] if chunk.args is None else [chunk.args]
+
+
+_NO_TOOLS: tuple[tuple[str | None, str | None], ...] = ()
 
 
 class _Acc:
     """Fragments of a growing message; only ever appended to. ``version`` counts the appends, so
-    a view knows whether it is the newest one (the only one allowed to append in place)."""
+    a view knows whether it is the newest one (the only one allowed to append in place).
+    ``tool_lens`` counts each call's fragments (a view copies it in one C call);
+    ``tool_meta`` holds each call's ``(id, name)``, replaced (never mutated) when one changes."""
 
-    __slots__ = ("by_index", "is_str", "segs", "tools", "version", "work")
+    __slots__ = (
+        "by_index",
+        "is_str",
+        "segs",
+        "tool_lens",
+        "tool_meta",
+        "tools",
+        "version",
+        "work",
+    )
 
     def __init__(self) -> None:
         self.segs: list[_Seg] = []
         self.tools: list[_Tool] = []
+        self.tool_lens: list[int] = []
+        self.tool_meta = _NO_TOOLS
         self.by_index: dict[int, int] = {}  # tool-call index -> position of its newest call
         self.is_str = True
         self.version = 0
@@ -705,12 +760,10 @@ class _Acc:
         if state is None:
             acc.is_str = isinstance(chunk.content, str)
             acc.add(chunk.content, [])
-            acc.tools = [_Tool(tc) for tc in chunk.tool_call_chunks]
+            for tool_chunk in chunk.tool_call_chunks:
+                acc._new_tool(_Tool(tool_chunk))
         else:
             state.copy_into(acc)
-        for position, tool in enumerate(acc.tools):
-            if tool.index is not None:
-                acc.by_index[tool.index] = position
         return acc
 
     def add(self, content: str | list[ContentBlock], tool_call_chunks: list[ToolCallChunk]) -> None:
@@ -718,7 +771,8 @@ class _Acc:
         segs = self.segs
         if isinstance(content, str):
             if segs and segs[-1].kind == _TEXT:
-                segs[-1].parts.append(content)
+                if content:  # an empty fragment changes nothing (every tool-call chunk has one)
+                    segs[-1].parts.append(content)
             elif content or self.is_str:
                 segs.append(_Seg(_TEXT, [content], None, None))
         else:
@@ -753,8 +807,24 @@ class _Acc:
                         segs.append(_Seg(_REASONING, [block.reasoning], block.signature, None))
                 else:
                     segs.append(_Seg(_OPAQUE, [], None, block))
-        for chunk in tool_call_chunks:
-            self._add_tool(chunk)
+        if tool_call_chunks:
+            tools = self.tools
+            if len(tool_call_chunks) == 1 and tools:
+                chunk = tool_call_chunks[0]
+                last_tool = tools[-1]
+                if (
+                    chunk.id is None
+                    and chunk.name is None
+                    and chunk.args is not None
+                    and chunk.index is not None
+                    and chunk.index == last_tool.index
+                ):
+                    # The hot path: the next argument fragment of the newest call.
+                    last_tool.parts.append(chunk.args)
+                    self.tool_lens[-1] += 1
+                    return
+            for chunk in tool_call_chunks:
+                self._add_tool(chunk)
 
     def _add_tool(self, chunk: ToolCallChunk) -> None:
         index = chunk.index
@@ -763,43 +833,68 @@ class _Acc:
             if position is not None:
                 tool = self.tools[position]
                 if not chunk.id or not tool.id or chunk.id == tool.id:
-                    if tool.id is None:
-                        tool.id = chunk.id
-                    if tool.name is None:
-                        tool.name = chunk.name
+                    if (tool.id is None and chunk.id is not None) or (
+                        tool.name is None and chunk.name is not None
+                    ):
+                        tool.id = tool.id if tool.id is not None else chunk.id
+                        tool.name = tool.name if tool.name is not None else chunk.name
+                        self.tool_meta = tuple((t.id, t.name) for t in self.tools)
                     if chunk.args is not None:
                         tool.parts.append(chunk.args)
+                        self.tool_lens[position] += 1
                     return
-            self.by_index[index] = len(self.tools)
-        self.tools.append(_Tool(chunk))
+        self._new_tool(_Tool(chunk))
+
+    def _new_tool(self, tool: _Tool) -> None:
+        if tool.index is not None:
+            self.by_index[tool.index] = len(self.tools)
+        self.tools.append(tool)
+        self.tool_lens.append(len(tool.parts))
+        self.tool_meta = (*self.tool_meta, (tool.id, tool.name))
 
     def view(self) -> _View:
         return _View(self)
 
 
 class _View:
-    """What one sum covers of an accumulator: counts taken when it was made (O(blocks + calls))."""
+    """What one sum covers of an accumulator: counts taken when it was made (O(blocks + calls),
+    the calls' in one C call: see ``_Acc``)."""
 
-    __slots__ = ("acc", "is_str", "ncites", "nlast", "nsegs", "signature", "tools", "version")
+    __slots__ = (
+        "acc",
+        "is_str",
+        "lens",
+        "meta",
+        "ncites",
+        "nlast",
+        "nsegs",
+        "signature",
+        "version",
+    )
 
     def __init__(self, acc: _Acc) -> None:
         self.acc = acc
         self.version = acc.version
         self.is_str = acc.is_str
         segs = acc.segs
-        self.nsegs = len(segs)
-        self.nlast = len(segs[-1].parts) if segs else 0
-        self.signature = segs[-1].signature if segs else None
-        cites = segs[-1].citations if segs else None
-        self.ncites = len(cites) if cites is not None else 0
-        self.tools = tuple((len(t.parts), t.id, t.name) for t in acc.tools) if acc.tools else ()
+        if segs:
+            last = segs[-1]
+            self.nsegs = len(segs)
+            self.nlast = len(last.parts)
+            self.signature = last.signature
+            cites = last.citations
+            self.ncites = len(cites) if cites is not None else 0
+        else:
+            self.nsegs = self.nlast = self.ncites = 0
+            self.signature = None
+        meta = self.meta = acc.tool_meta
+        self.lens = tuple(acc.tool_lens) if meta else ()
 
     def is_tip(self) -> bool:
         return self.version == self.acc.version
 
-    def _parts(self, i: int) -> list[str]:
-        parts = self.acc.segs[i].parts
-        return parts[: self.nlast] if i == self.nsegs - 1 else parts
+    def _count(self, i: int) -> int:
+        return self.nlast if i == self.nsegs - 1 else len(self.acc.segs[i].parts)
 
     def _citations(self, i: int) -> list[Citation]:
         cites = self.acc.segs[i].citations
@@ -809,35 +904,32 @@ class _View:
 
     def build(self) -> tuple[str | list[ContentBlock], list[ToolCallChunk]]:
         acc = self.acc
-        acc.work += sum(len(self._parts(i)) for i in range(self.nsegs)) + sum(
-            n for n, _, _ in self.tools
-        )
         content: str | list[ContentBlock]
         if self.is_str:
-            content = "".join(self._parts(0)) if self.nsegs else ""
+            content = acc.segs[0].join(self.nlast, acc) if self.nsegs else ""
         else:
             content = []
             for i in range(self.nsegs):
                 seg = acc.segs[i]
                 if seg.kind == _TEXT:
-                    text = "".join(self._parts(i))
+                    text = seg.join(self._count(i), acc)
                     cites = self._citations(i)
                     if cites:
                         content.append(TextBlock(text, cites))
                     elif text:
                         content.append(TextBlock(text))
                 elif seg.kind == _REFUSAL:
-                    content.append(RefusalBlock("".join(self._parts(i))))
+                    content.append(RefusalBlock(seg.join(self._count(i), acc)))
                 elif seg.kind == _REASONING:
                     signature = self.signature if i == self.nsegs - 1 else seg.signature
-                    content.append(ReasoningBlock("".join(self._parts(i)), signature))
+                    content.append(ReasoningBlock(seg.join(self._count(i), acc), signature))
                 else:
                     assert seg.block is not None
                     content.append(seg.block)
         tools = [
-            ToolCallChunk(name, "".join(tool.parts[:n]) if n else None, id_, tool.index)
-            for tool, (n, id_, name) in zip(
-                acc.tools, self.tools, strict=False
+            ToolCallChunk(name, tool.join(n, acc) if n else None, id_, tool.index)
+            for tool, n, (id_, name) in zip(
+                acc.tools, self.lens, self.meta, strict=False
             )  # newer calls: not ours
         ]
         return content, tools
@@ -848,16 +940,16 @@ class _View:
         target.is_str = self.is_str
         for i in range(self.nsegs):
             seg = source.segs[i]
-            parts = list(self._parts(i))
+            parts = seg.parts[: self._count(i)]
             source.work += len(parts)
             signature = self.signature if i == self.nsegs - 1 else seg.signature
             cites = self._citations(i) if seg.citations is not None else None
             target.segs.append(_Seg(seg.kind, parts, signature, seg.block, cites))
-        for tool, (n, id_, name) in zip(source.tools, self.tools, strict=False):
+        for tool, n, (id_, name) in zip(source.tools, self.lens, self.meta, strict=False):
             copy_ = _Tool(ToolCallChunk(name, None, id_, tool.index))
             copy_.parts = tool.parts[:n]
             source.work += n
-            target.tools.append(copy_)
+            target._new_tool(copy_)
 
 
 class ChunkAccumulator:

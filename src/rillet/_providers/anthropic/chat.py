@@ -164,9 +164,8 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
             if kind == "input_json_delta":
                 if not delta.partial_json:
                     return None
-                return AIMessageChunk(
-                    tool_call_chunks=[ToolCallChunk(args=delta.partial_json, index=event.index)]
-                )
+                fragment = ToolCallChunk(None, delta.partial_json, None, event.index)
+                return AIMessageChunk("", [fragment])  # positional: the cheaper call
             if kind == "citations_delta" and delta.citation is not None:
                 return AIMessageChunk([TextBlock("", [citation(delta.citation)])])
             raise self._unsupported(f"a {kind!r} delta")

@@ -267,7 +267,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                     function = call.function
                     if call.id is None and function is not None and function.name is None:
                         fragment = ToolCallChunk(None, function.arguments, None, call.index)
-                        return AIMessageChunk(tool_call_chunks=[fragment])
+                        return AIMessageChunk("", [fragment])
         return self._slow(payload, data)
 
     def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
