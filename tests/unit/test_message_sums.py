@@ -264,3 +264,23 @@ def test_tree_shaped_sums_agree_on_text_reasoning_and_usage(chunks: list[AIMessa
     )
     assert tree.response_metadata == expected.response_metadata
     assert tree.chunk_position == expected.chunk_position
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), _stream)
+def test_sums_read_in_any_order_and_while_growing_keep_their_values(
+    data: st.DataObject, chunks: list[AIMessageChunk]
+) -> None:
+    # The join of a growing fragment list is cached and only ever extended: sums read while
+    # the stream grows (a UI), then in a random order (older ones below the cache), each still
+    # reads its own prefix.
+    sums = [chunks[0]]
+    for length, chunk in enumerate(chunks[1:], start=2):
+        sums.append(sums[-1] + chunk)
+        if data.draw(st.booleans()):
+            assert (sums[-1].content, sums[-1].tool_call_chunks) == (
+                (expected := reference(chunks[:length])).content,
+                expected.tool_call_chunks,
+            )
+    for position in data.draw(st.permutations(range(len(sums)))):
+        assert sums[position] == reference(chunks[: position + 1])
