@@ -499,6 +499,13 @@ def _rillet_chat(base_url: str) -> Any:
     return ChatOpenAI(model=CHAT_MODEL, base_url=base_url, api_key="x", max_retries=0)
 
 
+@approach(
+    "rillet.chat.astream.1k",
+    "rillet ChatOpenAI astream, N=200 (as the ~1 KB tool-call rows)",
+    "rillet",
+    is_async=True,
+    n=200,
+)
 @approach("rillet.chat.astream", "rillet ChatOpenAI astream", "rillet", is_async=True)
 async def rillet_chat_astream(base_url: str) -> AsyncRunner:
     model = _rillet_chat(base_url)
@@ -552,6 +559,13 @@ async def rillet_chat_astream_sum(base_url: str) -> AsyncRunner:
 
 
 @approach(
+    "rillet.chat.tool.astream.1k",
+    "rillet ChatOpenAI astream, one tool call summed with +, ~1 KB of arguments (N=200)",
+    "rillet",
+    is_async=True,
+    n=200,
+)
+@approach(
     "rillet.chat.tool.astream",
     "rillet ChatOpenAI astream, one tool call summed with + (args parsed once, at the end)",
     "rillet",
@@ -569,6 +583,13 @@ async def rillet_chat_tool_astream(base_url: str) -> AsyncRunner:
     return AsyncRunner(run, model.aclose)
 
 
+@approach(
+    "rillet.chat.tool.astream.read.1k",
+    "rillet ChatOpenAI astream, one tool call, tool_calls read on every chunk, ~1 KB (N=200)",
+    "rillet",
+    is_async=True,
+    n=200,
+)
 @approach(
     "rillet.chat.tool.astream.read",
     "rillet ChatOpenAI astream, one tool call, tool_calls read on every chunk",
