@@ -40,7 +40,7 @@ MakeModel = Callable[..., Model]
 # The first options of each model's list, as its error message names them.
 TAKES = {
     "openai": "it takes: stop, extra_body, frequency_penalty, logit_bias",
-    "anthropic": "it takes: stop, extra_body, max_tokens, metadata, temperature, thinking",
+    "anthropic": "it takes: stop, extra_body, max_tokens, metadata, output_config, temperature",
     "ollama": "it takes: stop, extra_body, format, keep_alive, options, think, tools",
 }
 
@@ -142,7 +142,7 @@ def test_openai_options_reach_that_call_only(server: FakeServer, made: list[Base
     chat = ChatOpenAI(base_url=server.base_url, api_key="sk-test", temperature=0)
     made.append(chat)
     chat.invoke(
-        "hi",
+        "hi, in JSON",  # JSON mode needs the word "json" in the messages (as the API)
         stop="END",
         temperature=0.5,
         max_completion_tokens=9,

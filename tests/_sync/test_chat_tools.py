@@ -17,6 +17,7 @@ import pytest
 from rillet import (
     AIMessage,
     AIMessageChunk,
+    BadRequestError,
     BaseChatModel,
     ChatAnthropic,
     ChatOllama,
@@ -276,7 +277,7 @@ def structured_reply(provider: str, method: StructuredMethod, value: Mapping[str
 
 METHODS: dict[str, list[StructuredMethod]] = {
     "openai": ["json_schema", "function_calling", "json_mode"],
-    "anthropic": ["function_calling"],
+    "anthropic": ["json_schema", "function_calling"],
     "ollama": ["json_schema", "function_calling", "json_mode"],
 }
 
@@ -287,7 +288,8 @@ def test_structured_output_streams_jokes(server: FakeServer, make: MakeModel) ->
     for method in METHODS[provider]:
         joker = model.with_structured_output(Joke, method=method)
         server.queue(structured_reply(provider, method, JOKE))
-        partials = [p for p in joker.stream("Tell me a joke")]
+        # OpenAI's JSON mode asks for "json" in the messages (the fake server checks it too)
+        partials = [p for p in joker.stream("Tell me a joke, as JSON")]
         assert all(isinstance(p, Joke) for p in partials)
         assert partials[-1] == Joke(**JOKE)
         if provider != "ollama" or method != "function_calling":  # Ollama sends calls whole
@@ -295,7 +297,7 @@ def test_structured_output_streams_jokes(server: FakeServer, make: MakeModel) ->
         punchlines = [p.punchline for p in partials]
         assert all(JOKE["punchline"].startswith(p) for p in punchlines)
         server.queue(structured_reply(provider, method, JOKE))
-        joke = joker.invoke("Tell me a joke")
+        joke = joker.invoke("Tell me a joke, as JSON")
         assert joke == Joke(**JOKE)
 
 
@@ -325,19 +327,49 @@ def test_structured_output_requests(server: FakeServer, make: MakeModel) -> None
                 "strict": True,
             },
         }
+        json_mode = model.with_structured_output(Joke, method="json_mode")
         server.queue(structured_reply(provider, "json_mode", JOKE))
-        model.with_structured_output(Joke, method="json_mode").invoke("joke")
+        json_mode.invoke("a joke in JSON")
         assert sent(server)["response_format"] == {"type": "json_object"}
+        # as the API: JSON mode needs the word "json" in the messages
+        with pytest.raises(BadRequestError, match="must contain the word 'json'"):
+            json_mode.invoke("a joke")
     elif provider == "anthropic":
         assert body["tool_choice"] == {"type": "tool", "name": "Joke"}
-        with pytest.raises(ConfigError, match="method='function_calling'"):
-            model.with_structured_output(Joke, method="json_schema")
+        # langchain-anthropic 1.7.10: output_config.format, a json_schema whose objects are
+        # closed (its schema also carries pydantic's titles; a Struct's has none)
+        server.queue(structured_reply(provider, "json_schema", JOKE))
+        model.with_structured_output(Joke, method="json_schema").invoke("joke")
+        request = sent(server)
+        assert "tools" not in request
+        assert request["output_config"] == {
+            "format": {
+                "type": "json_schema",
+                "schema": {
+                    "type": "object",
+                    "properties": {"setup": {"type": "string"}, "punchline": {"type": "string"}},
+                    "additionalProperties": False,
+                    "required": ["setup", "punchline"],
+                },
+            }
+        }
+        with pytest.raises(ConfigError, match=r"method=.json_schema. .*or .function_calling."):
+            model.with_structured_output(Joke, method="json_mode")
+        with pytest.raises(ConfigError, match="strict= is OpenAI's switch"):
+            model.with_structured_output(Joke, method="json_schema", strict=True)
+        # as the API: a schema outside structured outputs' subset is a 400
+        assert isinstance(model, ChatAnthropic)
+        with pytest.raises(BadRequestError, match="'additionalProperties' must be false"):
+            model.invoke(
+                "joke",
+                output_config={"format": {"type": "json_schema", "schema": {"type": "object"}}},
+            )
     else:
         server.queue(structured_reply(provider, "json_schema", JOKE))
         model.with_structured_output(Joke).invoke("joke")
         assert sent(server)["format"]["required"] == ["setup", "punchline"]
         server.queue(structured_reply(provider, "json_mode", JOKE))
-        model.with_structured_output(Joke, method="json_mode").invoke("joke")
+        model.with_structured_output(Joke, method="json_mode").invoke("joke in JSON")
         assert sent(server)["format"] == "json"
 
 

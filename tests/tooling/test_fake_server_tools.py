@@ -200,6 +200,62 @@ def test_tool_turns_are_checked_like_the_apis(client: httpx.Client) -> None:
     assert "unexpected `tool_use_id`" in stray.text
 
 
+def test_structured_output_requests_are_checked_like_the_apis(client: httpx.Client) -> None:
+    def status(path: str, body: dict[str, object]) -> tuple[int, str]:
+        response = client.post(path, json=body)
+        return response.status_code, response.text
+
+    user = [{"role": "user", "content": "a joke"}]
+    closed = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    chat = {"model": "m", "messages": user}
+
+    def strict(schema: dict[str, object]) -> dict[str, object]:
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "J", "schema": schema, "strict": True},
+        }
+
+    assert status("/v1/chat/completions", {**chat, "response_format": strict(closed)})[0] == 200
+    code, text = status(
+        "/v1/chat/completions", {**chat, "response_format": strict({**closed, "required": []})}
+    )
+    assert (code, "including every key in properties" in text) == (400, True)
+    code, text = status(
+        "/v1/chat/completions",
+        {**chat, "response_format": strict({"type": "object", "properties": {}})},
+    )
+    assert (code, "'additionalProperties' is required" in text) == (400, True)
+    json_object = {"type": "json_object"}
+    code, text = status("/v1/chat/completions", {**chat, "response_format": json_object})
+    assert (code, "must contain the word 'json'" in text) == (400, True)
+    asks_json = {"model": "m", "messages": [{"role": "user", "content": "a joke, in JSON"}]}
+    assert status("/v1/chat/completions", {**asks_json, "response_format": json_object})[0] == 200
+
+    anthropic = {"model": "m", "max_tokens": 5, "messages": user}
+
+    def output(schema: dict[str, object]) -> dict[str, object]:
+        return {"format": {"type": "json_schema", "schema": schema}}
+
+    assert status("/v1/messages", {**anthropic, "output_config": output(closed)})[0] == 200
+    code, text = status("/v1/messages", {**anthropic, "output_config": output({"type": "object"})})
+    assert (code, "'additionalProperties' must be false" in text) == (400, True)
+    bounded = {**closed, "properties": {"a": {"type": "integer", "minimum": 1}}}
+    code, text = status("/v1/messages", {**anthropic, "output_config": output(bounded)})
+    assert (code, "'minimum' is not supported" in text) == (400, True)
+    code, _ = status("/v1/messages", {**anthropic, "output_config": {"format": {"type": "json"}}})
+    assert code == 400
+
+    ollama = {"model": "m", "messages": user}
+    assert status("/api/chat", {**ollama, "format": "json"})[0] == 200
+    assert status("/api/chat", {**ollama, "format": closed})[0] == 200
+    assert status("/api/chat", {**ollama, "format": "yaml"})[0] == 400
+
+
 def test_reply_checks_its_tool_calls() -> None:
     with pytest.raises(TypeError, match="sequence of ToolCallReply"):
         Reply(tool_calls=WEATHER)  # type: ignore[arg-type]  # the case under test

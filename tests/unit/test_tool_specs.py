@@ -14,6 +14,7 @@ import pytest
 from rillet._values.errors import ConfigError, ToolDefinitionError
 from rillet._values.tools import (
     ToolSpec,
+    anthropic_output_schema,
     anthropic_tool,
     anthropic_tool_choice,
     ollama_tool,
@@ -21,6 +22,7 @@ from rillet._values.tools import (
     openai_tool,
     openai_tool_choice,
     parse_docstring,
+    structured_overrides,
     tool_spec,
     tool_specs,
 )
@@ -336,3 +338,81 @@ def test_wire_shapes() -> None:
         },
     }
     assert msgspec.json.decode(msgspec.json.encode(openai_tool(spec))) == openai_tool(spec)
+
+
+class RatedJoke(msgspec.Struct):
+    """A joke."""
+
+    setup: Annotated[str, msgspec.Meta(description="The setup")]
+    punchline: str
+    rating: Annotated[int, msgspec.Meta(ge=1, le=10)] = 5
+
+
+def test_anthropic_structured_output_schema_matches_langchain() -> None:
+    # langchain-anthropic 1.7.10 (anthropic 2.14.0's transform_schema), with_structured_output(
+    # <the same model as a pydantic class>, method="json_schema"), run here: output_config =
+    # {"format": {"type": "json_schema", "schema": <below, plus pydantic's "title" keys>}}.
+    overrides, tool_name = structured_overrides(
+        "anthropic", tool_spec(RatedJoke), "json_schema", strict=None
+    )
+    assert tool_name is None  # the JSON is the reply's text
+    assert overrides == {
+        "output_config": {
+            "format": {
+                "type": "json_schema",
+                "schema": {
+                    "type": "object",
+                    "description": "A joke.",
+                    "properties": {
+                        "setup": {"type": "string", "description": "The setup"},
+                        "punchline": {"type": "string"},
+                        "rating": {
+                            "type": "integer",
+                            "description": "{default: 5, maximum: 10, minimum: 1}",
+                        },
+                    },
+                    "additionalProperties": False,
+                    "required": ["setup", "punchline"],
+                },
+            }
+        }
+    }
+
+
+class Outline(msgspec.Struct):
+    label: Literal["a", "b"]
+    email: Annotated[str, msgspec.Meta(extra_json_schema={"format": "email"})]
+    code: Annotated[str, msgspec.Meta(pattern="^[A-Z]+$")]
+    tags: Annotated[list[str], msgspec.Meta(min_length=2)]
+    note: str | None = None
+    children: list[Outline] = []
+
+
+def test_anthropic_output_schema_keeps_its_subset_and_says_the_rest() -> None:
+    schema = anthropic_output_schema(tool_spec(Outline).parameters)
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    assert properties["label"] == {"enum": ["a", "b"]}
+    assert properties["email"] == {"type": "string", "format": "email"}
+    assert properties["code"] == {"type": "string", "description": "{pattern: ^[A-Z]+$}"}
+    assert properties["tags"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "{minItems: 2}",
+    }
+    assert properties["note"] == {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "description": "{default: None}",
+    }
+    # a recursive type keeps its $ref, and the $defs it needs are closed too
+    children = properties["children"]
+    assert isinstance(children, dict)
+    assert children["items"] == {"$ref": "#/$defs/Outline"}
+    defs = schema["$defs"]
+    assert isinstance(defs, dict)
+    assert defs["Outline"]["additionalProperties"] is False
+    assert anthropic_output_schema({"oneOf": [{"type": "integer"}]}) == {
+        "anyOf": [{"type": "integer"}]
+    }
+    with pytest.raises(ToolDefinitionError, match="need a type for every value"):
+        anthropic_output_schema({"type": "object", "properties": {"anything": {}}})

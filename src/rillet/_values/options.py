@@ -156,9 +156,10 @@ class ChatOpenAICallOptions(TypedDict, total=False):
 
 class ChatAnthropicCallOptions(TypedDict, total=False):
     """Call-time options of ``ChatAnthropic`` (Messages API): each replaces the model's setting
-    for this call; ``thinking``, ``tools`` and ``tool_choice`` are the request's own objects
-    (``{"type": "enabled", "budget_tokens": 2048}``, what ``bind_tools`` sends). Other request
-    parameters: ``extra_body={...}``."""
+    for this call; ``thinking``, ``tools``, ``tool_choice`` and ``output_config`` are the
+    request's own objects (``{"type": "enabled", "budget_tokens": 2048}``, what ``bind_tools``
+    and ``with_structured_output(method="json_schema")`` send). Other request parameters:
+    ``extra_body={...}``."""
 
     max_tokens: int
     temperature: float
@@ -168,6 +169,7 @@ class ChatAnthropicCallOptions(TypedDict, total=False):
     thinking: Mapping[str, object]
     tools: ToolDicts
     tool_choice: Mapping[str, object]
+    output_config: Mapping[str, object]
     extra_body: Mapping[str, object]
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "ToolLike",
     "ToolRun",
     "ToolSpec",
+    "anthropic_output_schema",
     "anthropic_tool",
     "anthropic_tool_choice",
     "function_struct",
@@ -489,6 +490,84 @@ def anthropic_tool_choice(
     return out
 
 
+# Anthropic's structured outputs (``output_config.format``) take a subset of JSON schema: these
+# keywords as they are, string formats from this list, ``minItems`` of 0 or 1; every object
+# closed. What else a schema says is kept for the model as text in the description, as
+# Anthropic's own SDK does (anthropic ``transform_schema``); a value with no type is refused.
+_ANTHROPIC_FORMATS: Final = frozenset(
+    ("date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid")
+)
+_PRIMITIVE = (str, int, float, bool, type(None))
+
+
+def anthropic_output_schema(schema: Mapping[str, object]) -> dict[str, object]:
+    """``schema`` as Anthropic's structured outputs take it (see the comment above)."""
+    rest = dict(schema)
+    out: JsonSchema = {}
+    defs = rest.pop("$defs", None)
+    if isinstance(defs, Mapping):
+        out["$defs"] = {name: anthropic_output_schema(node) for name, node in defs.items()}
+    ref = rest.pop("$ref", None)
+    if ref is not None:
+        out["$ref"] = ref
+        return out
+    kind = rest.pop("type", None)
+    any_of, one_of, all_of = (
+        rest.pop("anyOf", None),
+        rest.pop("oneOf", None),
+        rest.pop("allOf", None),
+    )
+    enum = rest.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, _PRIMITIVE) for v in enum):
+        out["enum"] = rest.pop("enum")
+    if "const" in rest and isinstance(rest["const"], _PRIMITIVE):
+        out["const"] = rest.pop("const")
+    literal = "enum" in out or "const" in out
+    if literal:
+        kind = None
+    variants = any_of if isinstance(any_of, list) else one_of  # oneOf is taken as anyOf
+    if isinstance(variants, list):
+        out["anyOf"] = [anthropic_output_schema(node) for node in variants]
+    elif isinstance(all_of, list):
+        out["allOf"] = [anthropic_output_schema(node) for node in all_of]
+    elif not literal:
+        if kind is None:
+            raise ToolDefinitionError(
+                f"Anthropic's structured outputs need a type for every value; {dict(schema)!r} "
+                "has none (give the field a type, or use method='function_calling')"
+            )
+        out["type"] = kind
+    for key in ("description", "title"):
+        if key in rest:
+            out[key] = rest.pop(key)
+    if kind == "object":
+        properties = rest.pop("properties", {})
+        out["properties"] = {
+            name: anthropic_output_schema(node)
+            for name, node in (properties.items() if isinstance(properties, Mapping) else ())
+        }
+        rest.pop("additionalProperties", None)
+        out["additionalProperties"] = False
+        if "required" in rest:
+            out["required"] = rest.pop("required")
+    elif kind == "string":
+        if rest.get("format") in _ANTHROPIC_FORMATS:
+            out["format"] = rest.pop("format")
+    elif kind == "array":
+        items = rest.pop("items", None)
+        if isinstance(items, Mapping):
+            out["items"] = anthropic_output_schema(items)
+        if rest.get("minItems") in (0, 1):
+            out["minItems"] = rest.pop("minItems")
+    if rest:  # what Anthropic does not enforce: said to the model instead
+        said = ", ".join(f"{key}: {rest[key]}" for key in sorted(rest))
+        description = out.get("description")
+        out["description"] = (
+            f"{description}\n\n" if description is not None else ""
+        ) + f"{{{said}}}"
+    return out
+
+
 def ollama_tool(spec: ToolSpec) -> dict[str, object]:
     """Ollama's ``tools`` entries have OpenAI's function shape (no ``strict``)."""
     return openai_tool(spec, strict=None)
@@ -650,10 +729,27 @@ def structured_overrides(
         )
         return overrides, spec.name
     if fmt == "anthropic":
-        raise ConfigError(
-            f"ChatAnthropic has no method={method!r} (Anthropic's API has no JSON mode): use "
-            "method='function_calling' (the default)"
-        )
+        if method == "json_mode":
+            raise ConfigError(
+                "ChatAnthropic has no method='json_mode' (Anthropic's API has no JSON mode without "
+                "a schema): use method='json_schema' (Anthropic's structured outputs) or "
+                "'function_calling' (the default)"
+            )
+        if method != "json_schema":
+            raise ConfigError(
+                f"method must be 'json_schema' or 'function_calling' for ChatAnthropic, "
+                f"got {method!r}"
+            )
+        if strict is not None:
+            raise ConfigError(
+                "strict= is OpenAI's switch; Anthropic's structured outputs always follow the "
+                "schema: leave it unset"
+            )
+        schema = dict(spec.parameters)
+        if spec.description and "description" not in schema:
+            schema["description"] = spec.description  # the Struct's docstring, as LangChain's
+        output = {"type": "json_schema", "schema": anthropic_output_schema(schema)}
+        return {"output_config": {"format": output}}, None
     if method == "json_mode":
         if strict is not None:
             raise ConfigError("strict= does not apply to method='json_mode' (no schema is sent)")

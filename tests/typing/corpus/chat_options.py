@@ -119,6 +119,8 @@ def anthropic_options(claude: ChatAnthropic) -> None:
     claude.invoke("hi", thinking=True)  # wrong: the request's object
     claude.invoke("hi", tools=[{"name": "f", "input_schema": {}}], tool_choice={"type": "any"})  # ok
     claude.invoke("hi", tool_choice="any")  # wrong: the request's object (bind_tools says "any")
+    claude.invoke("hi", output_config={"format": {"type": "json_schema", "schema": {}}})  # ok
+    claude.invoke("hi", output_config="json")  # wrong: the request's object
     claude.invoke("hi", metadata={"user_id": "u1"})  # ok
     claude.invoke("hi", metadata="u1")  # wrong
     claude.invoke("hi", extra_body={"service_tier": "auto"})  # ok

@@ -49,6 +49,7 @@ class _MessagesCall(msgspec.Struct):
     messages: list[_AnthropicMessageIn]
     system: str | list[dict[str, object]] | None = None
     stream: bool | None = None
+    output_config: dict[str, object] | None = None
 
 
 _messages_decoder: Final = msgspec.json.Decoder(_MessagesCall)
@@ -58,6 +59,60 @@ def _blocks(message: _AnthropicMessageIn, kind: str) -> list[dict[str, object]]:
     if isinstance(message.content, str):
         return []
     return [block for block in message.content if block.get("type") == kind]
+
+
+# Structured outputs (https://platform.claude.com/docs/en/build-with-claude/structured-outputs):
+# keywords the API does not accept in ``output_config.format.schema``.
+_UNSUPPORTED_KEYWORDS: Final = frozenset(
+    (
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "maxItems",
+    )
+)
+
+
+def _check_output_schema(node: object, where: str) -> None:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_output_schema(item, f"{where}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    unsupported = sorted(_UNSUPPORTED_KEYWORDS.intersection(node))
+    if unsupported:
+        raise BadRequest(f"{where}: {unsupported[0]!r} is not supported in structured outputs")
+    if node.get("minItems", 0) not in (0, 1):
+        raise BadRequest(f"{where}: minItems values other than 0 or 1 are not supported")
+    if node.get("type") == "object" and node.get("additionalProperties") is not False:
+        raise BadRequest(f"{where}: for 'object' type, 'additionalProperties' must be false")
+    for key in ("properties", "$defs"):
+        children = node.get(key)
+        if isinstance(children, dict):
+            for name, child in children.items():
+                _check_output_schema(child, f"{where}.{key}.{name}")
+    for key in ("items", "anyOf", "allOf"):
+        if key in node:
+            _check_output_schema(node[key], f"{where}.{key}")
+
+
+def _check_output_config(config: dict[str, object] | None) -> None:
+    """As the API does: ``output_config.format`` is ``{"type": "json_schema", "schema"}`` with
+    a schema in the subset structured outputs take."""
+    if config is None or config.get("format") is None:
+        return
+    output = config["format"]
+    if not isinstance(output, dict) or output.get("type") != "json_schema":
+        raise BadRequest("output_config.format.type: Input should be 'json_schema'")
+    schema = output.get("schema")
+    if not isinstance(schema, dict):
+        raise BadRequest("output_config.format.schema: Field required (a JSON schema object)")
+    _check_output_schema(schema, "output_config.format.schema")
 
 
 def _check_tool_turns(messages: list[_AnthropicMessageIn]) -> None:
@@ -116,6 +171,7 @@ class AnthropicMessages(Protocol[_MessagesCall]):
         if not call.messages:
             raise BadRequest("messages: at least one message is required")
         _check_tool_turns(call.messages)
+        _check_output_config(call.output_config)
         return call
 
     def render(self, script: Script, call: _MessagesCall, meta: Meta) -> Plan:

@@ -119,6 +119,7 @@ class _ChatCall(msgspec.Struct):
     model: str
     messages: list[_ChatMessageIn] = []
     stream: bool = True
+    format: str | dict[str, object] | None = None
 
 
 _chat_decoder: Final = msgspec.json.Decoder(_ChatCall)
@@ -134,6 +135,10 @@ class OllamaChat(_OllamaProtocol[_ChatCall]):
         call = decode_call(_chat_decoder, request)
         if not call.model:
             raise BadRequest("model is required")
+        if isinstance(call.format, str) and call.format != "json":
+            raise BadRequest(f'invalid format: {call.format!r}: use "json" or a JSON schema')
+        if isinstance(call.format, dict) and "type" not in call.format:
+            raise BadRequest("invalid JSON schema in format")
         return call
 
     def render(self, script: Script, call: _ChatCall, meta: Meta) -> Plan:

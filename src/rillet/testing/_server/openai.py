@@ -209,6 +209,7 @@ class _ChatCall(msgspec.Struct):
     stream: bool | None = None
     n: Annotated[int, msgspec.Meta(ge=1, le=128)] = 1
     stream_options: _StreamOptions | None = None
+    response_format: dict[str, object] | None = None
 
 
 _chat_decoder: Final = msgspec.json.Decoder(_ChatCall)
@@ -245,6 +246,68 @@ def _check_tool_turns(messages: list[_ChatMessageIn]) -> None:
         )
 
 
+def _check_strict_schema(node: object, where: str) -> None:
+    """Structured outputs' strict mode: every object closed and every property required."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_strict_schema(item, f"{where}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "object":
+        if node.get("additionalProperties") is not False:
+            raise BadRequest(
+                f"Invalid schema for response_format: In context={where}, 'additionalProperties' "
+                "is required to be supplied and to be false.",
+                "response_format",
+            )
+        properties = node.get("properties")
+        names = list(properties) if isinstance(properties, dict) else []
+        required = node.get("required")
+        if not isinstance(required, list) or set(map(str, required)) != set(names):
+            raise BadRequest(
+                f"Invalid schema for response_format: In context={where}, 'required' is required "
+                "to be supplied and to be an array including every key in properties.",
+                "response_format",
+            )
+    for key in ("properties", "$defs"):
+        children = node.get(key)
+        if isinstance(children, dict):
+            for name, child in children.items():
+                _check_strict_schema(child, f"{where}.{key}.{name}")
+    for key in ("items", "anyOf", "allOf"):
+        if key in node:
+            _check_strict_schema(node[key], f"{where}.{key}")
+
+
+def _check_response_format(call: _ChatCall) -> None:
+    """As the API does: ``json_object`` needs the word "json" in the messages; ``json_schema``
+    needs a name and a schema, which strict mode checks."""
+    response_format = call.response_format
+    if response_format is None:
+        return
+    kind = response_format.get("type")
+    if kind == "json_object":
+        if not any("json" in message.text().lower() for message in call.messages):
+            raise BadRequest(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' "
+                "of type 'json_object'.",
+                "messages",
+            )
+    elif kind == "json_schema":
+        spec = response_format.get("json_schema")
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise BadRequest("Missing required parameter: 'response_format.json_schema.name'.")
+        if spec.get("strict") is True:
+            _check_strict_schema(spec.get("schema"), "()")
+    elif kind != "text":
+        raise BadRequest(
+            f"Invalid value: {kind!r}. Supported values are: 'text', 'json_object' and "
+            "'json_schema'.",
+            "response_format.type",
+        )
+
+
 class ChatCompletions(_OpenAIProtocol[_ChatCall]):
     """OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat-streaming):
     a role chunk per choice, one ``reasoning_content`` chunk per reasoning piece and choice, one
@@ -257,6 +320,7 @@ class ChatCompletions(_OpenAIProtocol[_ChatCall]):
         if not call.messages:
             raise BadRequest("messages must not be empty", "messages")
         _check_tool_turns(call.messages)
+        _check_response_format(call)
         return call
 
     def render(self, script: Script, call: _ChatCall, meta: Meta) -> Plan:
