@@ -45,7 +45,7 @@ typecheck: install  ## mypy --strict over src, tests and codegen
 pytest: install
 	$(VENV)/bin/pytest
 
-test: check-generated lint typecheck pytest  ## every check
+test: check-generated lint typecheck pytest langchain-tests  ## every check, LangChain's standard tests included
 
 demo: install  ## the seed's examples against an embedded fake server (or OpenAI if OPENAI_API_KEY is set)
 	$(PY) -m rillet.testing.demo

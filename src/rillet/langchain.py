@@ -24,8 +24,9 @@ inside rillet.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, overload
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal, TypeVar, overload
 
 from langchain_core import messages as lc
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -33,8 +34,16 @@ from langchain_core.language_models import (
     BaseChatModel as LCBaseChatModel,
     BaseLLM as LCBaseLLM,
     LangSmithParams,
+    LanguageModelInput,
 )
 from langchain_core.language_models.chat_models import agenerate_from_stream, generate_from_stream
+from langchain_core.output_parsers import (
+    BaseOutputParser,
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
 from langchain_core.outputs import (
     ChatGenerationChunk,
     ChatResult,
@@ -43,13 +52,16 @@ from langchain_core.outputs import (
     LLMResult as LCLLMResult,
 )
 from langchain_core.prompt_values import PromptValue as LCPromptValue
-from langchain_core.runnables import Runnable as LCRunnable
+from langchain_core.runnables import Runnable as LCRunnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, model_validator
 
-from ._facade.chat_model import BaseChatModel
+from ._facade.chat_model import BaseChatModel, BoundChatModel
 from ._facade.composition import RunnableLambda
 from ._facade.llm import BaseLLM
-from ._values.errors import InvalidInputError
+from ._values.errors import ConfigError, InvalidInputError
 from ._values.messages import (
     AIMessage,
     AIMessageChunk,
@@ -57,6 +69,7 @@ from ._values.messages import (
     ContentBlock,
     HumanMessage,
     ImageBlock,
+    InvalidToolCall,
     ReasoningBlock,
     SystemMessage,
     TextBlock,
@@ -66,6 +79,7 @@ from ._values.messages import (
     UsageMetadata,
     default_call_id,
 )
+from ._values.tools import DEFAULT_METHOD, StructuredMethod, structured_overrides, tool_spec
 
 __all__ = ["RilletChatModel", "RilletLLM", "from_langchain", "to_langchain"]
 
@@ -117,6 +131,97 @@ class RilletChatModel(LCBaseChatModel):
             params["ls_stop"] = stop
         return params
 
+    # -- tools and structured output: LangChain's shapes in, rillet's bind_tools underneath ------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> LCRunnable[LanguageModelInput, lc.AIMessage]:
+        """The model offering ``tools`` (LangChain tools, pydantic classes, TypedDicts, typed
+        functions or JSON-schema dicts: LangChain's ``convert_to_openai_tool`` reads each one)
+        through rillet's ``bind_tools``, which sends them in the provider's shape.
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True``, a tool's
+        name or a provider's own dict. A LangChain ``RunnableBinding``, as for any model."""
+        bound: dict[str, Any] = {"tools": [convert_to_openai_tool(t) for t in tools]}
+        for name, value in (
+            ("tool_choice", tool_choice),
+            ("parallel_tool_calls", parallel_tool_calls),
+            ("strict", strict),
+        ):
+            if value is not None:
+                bound[name] = value
+        for tool in bound["tools"]:
+            tool_spec(tool)  # a tool rillet cannot send fails here; the whole set at the call
+        return self.bind(**bound, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        method: Literal["function_calling", "json_schema", "json_mode"] | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> LCRunnable[LanguageModelInput, Any]:
+        """A runnable that returns ``schema`` (a pydantic class gives instances; a TypedDict or
+        a JSON-schema dict gives dicts), asked for the way rillet asks the provider:
+        ``method`` ``"json_schema"`` (OpenAI's and Ollama's default), ``"function_calling"``
+        (Anthropic's default) or ``"json_mode"``. Parsed by LangChain's own parsers, so
+        streaming yields what LangChain's models yield. ``include_raw=True``: a dict with
+        ``raw``, ``parsed`` and ``parsing_error``."""
+        if kwargs:
+            raise ConfigError(
+                f"with_structured_output got unsupported argument(s) {sorted(kwargs)}; it takes "
+                "method=, include_raw= and strict="
+            )
+        fmt = self.rillet_model._tool_format()
+        if fmt is None:
+            raise ConfigError(
+                f"{self.rillet_model.get_name()} has no structured output: it is not a provider "
+                "chat model (ChatOpenAI, ChatAnthropic, ChatOllama)"
+            )
+        chosen: StructuredMethod = method if method is not None else DEFAULT_METHOD[fmt]
+        tool = convert_to_openai_tool(schema)
+        request = {"schema": tool, "method": chosen, "strict": strict}
+        _call_model(self.rillet_model, {"structured_output": request})  # refused now, if at all
+        llm = self.bind(
+            structured_output=request,
+            ls_structured_output_format={
+                "kwargs": {"method": chosen, "strict": strict},
+                "schema": schema,
+            },
+        )
+        pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        parser: BaseOutputParser[Any]
+        if chosen == "function_calling":
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]  # a pydantic class, checked above
+                if pydantic
+                else JsonOutputKeyToolsParser(
+                    key_name=tool["function"]["name"], first_tool_only=True
+                )
+            )
+        else:
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]  # a pydantic class, checked just above
+                if pydantic
+                else JsonOutputParser()
+            )
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [unparsed], exception_key="parsing_error"
+        )
+
     def _generate(
         self,
         messages: list[lc.BaseMessage],
@@ -143,7 +248,8 @@ class RilletChatModel(LCBaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         inputs = [from_langchain_message(m) for m in messages]
-        with self.rillet_model.stream(inputs, stop=stop, **kwargs) as stream:
+        model = _call_model(self.rillet_model, kwargs)
+        with model.stream(inputs, stop=stop, **kwargs) as stream:
             for chunk in stream:
                 generation = ChatGenerationChunk(message=to_langchain_chunk(chunk))
                 if run_manager is not None:
@@ -158,7 +264,8 @@ class RilletChatModel(LCBaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         inputs = [from_langchain_message(m) for m in messages]
-        async with self.rillet_model.astream(inputs, stop=stop, **kwargs) as stream:
+        model = _call_model(self.rillet_model, kwargs)
+        async with model.astream(inputs, stop=stop, **kwargs) as stream:
             async for chunk in stream:
                 generation = ChatGenerationChunk(message=to_langchain_chunk(chunk))
                 if run_manager is not None:
@@ -231,6 +338,39 @@ class RilletLLM(LCBaseLLM):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
+
+
+def _call_model(model: BaseChatModel, kwargs: dict[str, Any]) -> BaseChatModel:
+    """The rillet model for one call: takes LangChain's bound ``tools`` (with ``tool_choice``,
+    ``parallel_tool_calls``, ``strict``), the adapter's ``structured_output`` and a per-call
+    ``model`` out of ``kwargs`` and binds them; what is left are rillet call options."""
+    tools = kwargs.pop("tools", None)
+    choice = kwargs.pop("tool_choice", None)
+    parallel = kwargs.pop("parallel_tool_calls", None)
+    strict = kwargs.pop("strict", None)
+    if tools is not None:
+        model = model.bind_tools(
+            tools, tool_choice=choice, parallel_tool_calls=parallel, strict=strict
+        )
+    elif choice is not None or parallel is not None or strict is not None:
+        raise ConfigError(
+            "tool_choice=, parallel_tool_calls= and strict= go with tools: use bind_tools(...)"
+        )
+    structured = kwargs.pop("structured_output", None)
+    if structured is not None:
+        fmt = model._tool_format()
+        if fmt is None:
+            raise ConfigError(f"{model.get_name()} has no structured output")
+        overrides, _ = structured_overrides(
+            fmt, tool_spec(structured["schema"]), structured["method"], strict=structured["strict"]
+        )
+        model = BoundChatModel(model, stop=None, overrides=overrides)
+    name = kwargs.pop("model", None)
+    if name is not None:
+        if not isinstance(name, str):
+            raise ConfigError(f"model= must be a model name (a str), got {name!r}")
+        model = BoundChatModel(model, stop=None, overrides={"model": name})
+    return model
 
 
 _CHAT_ARGS = frozenset(
@@ -354,7 +494,14 @@ def _from_langchain_output(value: object) -> object:
     return value
 
 
-def _blocks_from_langchain(content: str | list[str | dict[Any, Any]]) -> str | list[ContentBlock]:
+_TOOL_BLOCKS = frozenset(("tool_use", "tool_call", "tool_call_chunk", "invalid_tool_call"))
+"""Content blocks of an AI message that repeat its tool calls (Anthropic's ``tool_use``,
+LangChain's v1 ``tool_call``): the message's ``tool_calls`` carry them to rillet."""
+
+
+def _blocks_from_langchain(
+    content: str | list[str | dict[Any, Any]], *, ai: bool = False
+) -> str | list[ContentBlock]:
     if isinstance(content, str):
         return content
     blocks: list[ContentBlock] = []
@@ -363,6 +510,8 @@ def _blocks_from_langchain(content: str | list[str | dict[Any, Any]]) -> str | l
             blocks.append(TextBlock(part))
             continue
         kind = part.get("type")
+        if ai and kind in _TOOL_BLOCKS:
+            continue
         if kind == "text":
             blocks.append(TextBlock(str(part.get("text", ""))))
         elif kind == "image_url":
@@ -384,8 +533,31 @@ def _blocks_from_langchain(content: str | list[str | dict[Any, Any]]) -> str | l
     return blocks
 
 
+def _tool_calls_from_langchain(message: lc.AIMessage) -> list[ToolCall]:
+    """The message's ``tool_calls``, and any ``tool_use`` content block (Anthropic's shape)
+    that is not among them."""
+    calls = [  # LangChain allows a call without an id; rillet's always has one
+        ToolCall(c["name"], dict(c["args"]), c.get("id") or default_call_id(message.id, i))
+        for i, c in enumerate(message.tool_calls)
+    ]
+    if isinstance(message.content, list):
+        known = {c.id for c in calls}
+        for part in message.content:
+            if (
+                isinstance(part, dict)
+                and part.get("type") == "tool_use"
+                and part.get("id") not in known
+                and isinstance(part.get("input"), dict)
+            ):
+                call_id = part.get("id") or default_call_id(message.id, len(calls))
+                calls.append(ToolCall(str(part.get("name")), part["input"], str(call_id)))
+    return calls
+
+
 def from_langchain_message(message: lc.BaseMessage) -> AnyMessage:
     """A LangChain message as rillet's."""
+    if isinstance(message, lc.AIMessage):
+        return _ai_from_langchain(message)
     content = _blocks_from_langchain(message.content)
     if isinstance(message, lc.SystemMessage):
         return SystemMessage(content, name=message.name, id=message.id)
@@ -399,21 +571,24 @@ def from_langchain_message(message: lc.BaseMessage) -> AnyMessage:
             name=message.name,
             id=message.id,
         )
-    if isinstance(message, lc.AIMessageChunk):
-        return from_langchain_chunk(message)
-    if isinstance(message, lc.AIMessage):
-        return AIMessage(
-            content,
-            tool_calls=[  # LangChain allows a call without an id; rillet's always has one
-                ToolCall(c["name"], dict(c["args"]), c.get("id") or default_call_id(message.id, i))
-                for i, c in enumerate(message.tool_calls)
-            ],
-            name=message.name,
-            id=message.id,
-        )
     raise InvalidInputError(
         f"a LangChain {type(message).__name__} has no rillet equivalent; rillet takes system, "
         "human, ai and tool messages"
+    )
+
+
+def _ai_from_langchain(message: lc.AIMessage) -> AIMessage | AIMessageChunk:
+    if isinstance(message, lc.AIMessageChunk):
+        return from_langchain_chunk(message)
+    return AIMessage(
+        _blocks_from_langchain(message.content, ai=True),
+        tool_calls=_tool_calls_from_langchain(message),
+        invalid_tool_calls=[
+            InvalidToolCall(c.get("name"), c.get("args"), c.get("id"), c.get("error"))
+            for c in message.invalid_tool_calls
+        ],
+        name=message.name,
+        id=message.id,
     )
 
 
@@ -421,7 +596,7 @@ def from_langchain_chunk(chunk: lc.AIMessageChunk) -> AIMessageChunk:
     """A LangChain ``AIMessageChunk`` as rillet's."""
     usage = chunk.usage_metadata
     return AIMessageChunk(
-        _blocks_from_langchain(chunk.content),
+        _blocks_from_langchain(chunk.content, ai=True),
         tool_call_chunks=[
             ToolCallChunk(c.get("name"), c.get("args"), c.get("id"), c.get("index"))
             for c in chunk.tool_call_chunks
@@ -473,7 +648,12 @@ def to_langchain_message(message: AnyMessage) -> lc.BaseMessage:
 def to_langchain_chunk(chunk: AIMessageChunk) -> lc.AIMessageChunk:
     """A rillet ``AIMessageChunk`` as LangChain's: text in ``content``, reasoning in
     ``additional_kwargs["reasoning_content"]`` (as langchain-openai reports DeepSeek's), usage and
-    response metadata as their dicts, tool-call fragments as ``tool_call_chunks``."""
+    response metadata as their dicts, tool-call fragments as ``tool_call_chunks``.
+
+    This is LangChain's provider-neutral shape whatever the provider, so ``model_provider`` is
+    left out of ``response_metadata``: LangChain then reads ``content_blocks`` generically
+    (reasoning, text, tool calls) instead of expecting that provider's own content blocks
+    (``tool_use`` for Anthropic). The provider is in the run's ``ls_provider``."""
     additional: dict[str, Any] = {}
     reasoning = chunk.reasoning
     if reasoning:
@@ -482,7 +662,8 @@ def to_langchain_chunk(chunk: AIMessageChunk) -> lc.AIMessageChunk:
     metadata = {
         name: value
         for name in chunk.response_metadata.__struct_fields__
-        if (value := getattr(chunk.response_metadata, name)) is not None
+        if name != "model_provider"
+        and (value := getattr(chunk.response_metadata, name)) is not None
     }
     return lc.AIMessageChunk(
         content=chunk.text,
