@@ -3,18 +3,29 @@ callbacks, close on break) and LangChain runnables inside rillet chains, over th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from uuid import UUID
 
 import anyio
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage as LCAIMessage, AIMessageChunk as LCAIMessageChunk
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    BaseCallbackHandler,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import BaseChatModel as LCBaseChatModel
+from langchain_core.messages import (
+    AIMessage as LCAIMessage,
+    AIMessageChunk as LCAIMessageChunk,
+    BaseMessage,
+)
 from langchain_core.output_parsers import StrOutputParser as LCStrOutputParser
-from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+from langchain_core.outputs import ChatGenerationChunk, ChatResult, GenerationChunk
 from langchain_core.prompts import ChatPromptTemplate as LCChatPromptTemplate
 from langchain_core.runnables import RunnableLambda as LCRunnableLambda
+from pydantic import Field
 
 from rillet import (
     AIMessageChunk,
@@ -113,6 +124,122 @@ async def test_astream_token_by_token_and_break(server: FakeServer, chat: ChatOp
     await stream.aclose()  # type: ignore[attr-defined]  # an async generator
     assert await anyio.to_thread.run_sync(server.wait_for_disconnect)
     assert server.completed == 1  # the first reply only
+    await chat.aclose()
+
+
+class Counting(LCBaseChatModel):
+    """A pure-LangChain chat model that streams 100 tokens and records how many were read."""
+
+    read: list[int] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "counting"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        raise NotImplementedError
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for i in range(100):
+            self.read.append(i)
+            yield ChatGenerationChunk(message=LCAIMessageChunk(content=f"t{i} "))
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for i in range(100):
+            self.read.append(i)
+            yield ChatGenerationChunk(message=LCAIMessageChunk(content=f"t{i} "))
+
+
+def _until(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _first_token(stream: Iterator[str]) -> str:
+    for token in stream:
+        if token:
+            return token  # leaves the for loop: the generator is closed right here (refcount)
+    raise AssertionError("no token")
+
+
+def test_langchain_drains_any_model_when_a_sync_chain_after_it_is_closed() -> None:
+    """LangChain's own behaviour, no rillet involved: breaking out of ``chain.stream()`` where a
+    step follows the model (a parser) reads the model's stream to its end, because
+    langchain-core's ``_transform_stream_with_config`` catches the GeneratorExit and then reads
+    the rest of its input for its trace. A chain that ends with the model stops at once."""
+    prompt = LCChatPromptTemplate.from_messages([("human", "{q}")])
+    model = Counting()
+    assert _first_token((prompt | model | LCStrOutputParser()).stream({"q": "hi"})) == "t0 "
+    assert len(model.read) == 100  # drained
+    model.read.clear()
+    first = next(c for c in (prompt | model).stream({"q": "hi"}) if c.content)
+    assert first.content == "t0 "
+    assert len(model.read) < 5  # closed at once
+
+
+def test_a_sync_chain_through_the_adapter_behaves_as_langchain(
+    server: FakeServer, chat: ChatOpenAI
+) -> None:
+    """The adapter does what any LangChain model does: closing a sync chain after the model
+    (a parser) lets LangChain drain the response; a chain that ends with the model closes it."""
+    server.queue(Reply(tokens=TOKENS * 20))
+    assert _first_token(_lc_chain(chat).stream({"q": "Why?"})) == "The"
+    _until(lambda: server.tokens_sent != [])  # the server notes the end just after sending it
+    assert server.completed == 1  # LangChain read the rest (see the test above)
+    assert server.tokens_sent == [len(TOKENS) * 20]
+    server.reset()
+    server.queue(Reply(tokens=TOKENS * 20, delay=0.02))
+    prompt = LCChatPromptTemplate.from_messages([("human", "{q}")])
+    first = next(c for c in (prompt | to_langchain(chat)).stream({"q": "Why?"}) if c.content)
+    assert first.content == "The"
+    assert server.wait_for_disconnect(timeout=10)
+    assert server.completed == 0
+
+
+@pytest.mark.anyio
+async def test_an_async_chain_closes_the_response_on_break(
+    server: FakeServer, chat: ChatOpenAI
+) -> None:
+    """``ChatPromptTemplate | to_langchain(ChatOpenAI) | StrOutputParser`` streams token by
+    token, and closing its ``astream()`` closes the HTTP response: langchain-core's async
+    transform lets the GeneratorExit through and closes the steps inside it."""
+    server.queue(Reply(tokens=TOKENS * 20, delay=0.02))
+    stream = _lc_chain(chat).astream({"q": "Why?"})
+    async for token in stream:
+        if token:
+            break
+    await stream.aclose()
+    assert token == "The"
+    assert await anyio.to_thread.run_sync(server.wait_for_disconnect)
+    assert server.completed == 0
+    assert server.tokens_sent[0] < len(TOKENS) * 20
+    model = Counting()
+    lc_stream = (LCChatPromptTemplate.from_messages([("human", "{q}")]) | model).astream(
+        {"q": "hi"}
+    )
+    async for _ in lc_stream:
+        break
+    await lc_stream.aclose()  # type: ignore[attr-defined]  # an async generator
+    assert len(model.read) < 5  # the same with a pure-LangChain model
     await chat.aclose()
 
 
