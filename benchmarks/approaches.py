@@ -837,6 +837,33 @@ async def rillet_chat_astream_untraced(base_url: str) -> AsyncRunner:
     return AsyncRunner(run, model.aclose)
 
 
+@approach("rillet.chat.ainvoke", "rillet ChatOpenAI ainvoke (tracing off)", "rillet", is_async=True)
+async def rillet_chat_ainvoke(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        return (await model.ainvoke(prompt_for(n))).text
+
+    return AsyncRunner(run, model.aclose)
+
+
+@approach(
+    "rillet.chat.ainvoke.untraced",
+    "rillet ChatOpenAI ainvoke without the tracing seam (the reply called directly)",
+    "rillet",
+    is_async=True,
+)
+async def rillet_chat_ainvoke_untraced(base_url: str) -> AsyncRunner:
+    model = _rillet_chat(base_url)
+
+    async def run(n: int) -> str:
+        twin = model._async_twin()
+        reply = await twin._generate_reply(twin._messages(prompt_for(n)), None, {})
+        return str(reply.text)
+
+    return AsyncRunner(run, model.aclose)
+
+
 @approach(
     "rillet.chat.astream.traced",
     "rillet ChatOpenAI astream, tracing on (an SDK TracerProvider, no exporter)",

@@ -268,17 +268,61 @@ def test_a_closed_stdout_ends_quietly(server: FakeServer) -> None:
     assert server.wait_for_disconnect(timeout=10)
 
 
-def test_help_imports_neither_langchain_nor_opentelemetry() -> None:
+def _imports(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the real console script under ``-X importtime``: its result and what it imported."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "rillet", "--help"],
+        [sys.executable, "-X", "importtime", RILLET, *args],
         capture_output=True,
         text=True,
         env=_env(),
         timeout=60,
         check=False,
     )
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return done, imported
+
+
+def _heavy(imported: set[str]) -> set[str]:
+    return {m for m in imported if m.split(".")[0] in ("rillet", "httpx", "msgspec", "anyio")}
+
+
+def test_help_and_version_import_nothing_of_rillet() -> None:
+    done, imported = _imports("--help")
     assert done.returncode == 0
     assert "exit codes:" in done.stdout
-    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
+    assert "_rillet_cli" in imported
+    assert _heavy(imported) == set()
+    done, imported = _imports("--version")
+    assert (done.returncode, done.stdout) == (0, "rillet 0.1.0\n")
+    assert _heavy(imported) == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "-0.5", "hi"], "-t/--temperature: must be >= 0, got -0.5"),
+        (["--temperature", "nan", "hi"], "-t/--temperature: must be >= 0, got nan"),
+        (["--max-tokens", "0", "hi"], "--max-tokens: must be >= 1, got 0"),
+        (["--base-url", "localhost:8000", "hi"], "--base-url: must start with http://"),
+        (["--fake", "--base-url", "http://x", "hi"], "--base-url: not allowed with --fake"),
+        (["--provider", "mistral", "hi"], "-p/--provider: invalid choice: 'mistral'"),
+    ],
+)
+def test_bad_flags_are_usage_errors_before_rillet_is_imported(
+    args: list[str], message: str
+) -> None:
+    done, imported = _imports(*args)
+    assert done.returncode == 2
+    assert f"rillet: error: argument {message}" in done.stderr
+    assert _heavy(imported) == set()
+
+
+def test_a_request_imports_rillet_but_neither_langchain_nor_opentelemetry() -> None:
+    done, imported = _imports("--fake", "hi")
+    assert (done.returncode, done.stdout) == (0, SONG)
     assert "rillet._cli" in imported
-    assert not {m for m in imported if m.startswith(("langchain", "opentelemetry", "uvicorn"))}
+    assert not {m for m in imported if m.startswith(("langchain", "opentelemetry"))}

@@ -1,6 +1,6 @@
 """``python -m rillet``: the ``rillet`` command (see ``rillet --help``)."""
 
-from rillet._cli import console_main
+from _rillet_cli import console_main
 
 if __name__ == "__main__":
     console_main()

@@ -1,4 +1,6 @@
-"""The ``rillet`` command: stream a chat model's reply to stdout as it arrives.
+"""Running the ``rillet`` command once its arguments are parsed (``_rillet_cli``, beside this
+package, parses them without importing rillet): stream a chat model's reply to stdout as it
+arrives.
 
 ::
 
@@ -9,8 +11,8 @@
     rillet --json "hi"        # the final message as one JSON object, usage included
     rillet --fake "hi"        # against the embedded fake server (needs rillet[server]); no key
 
-Only ``argparse`` is imported before the arguments are parsed; the models (and httpx under them)
-are imported when a request is made. Exit codes: see `EXIT_CODES`.
+The provider's models are imported when the request is made. Exit codes: see
+``_rillet_cli.EXIT_CODES``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,22 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final, Literal, TextIO
+
+from _rillet_cli import (
+    AUTH,
+    BROKEN_PIPE,
+    CONNECTION,
+    ERROR,
+    INTERRUPTED,
+    OK,
+    RATE_LIMIT,
+    REQUEST,
+    SERVER,
+    STREAM,
+    USAGE,
+)
 
 if TYPE_CHECKING:
     from ._facade.chat_model import BaseChatModel
@@ -28,101 +44,14 @@ if TYPE_CHECKING:
     from ._values.messages import AnyMessage
 
 Provider = Literal["openai", "anthropic", "ollama"]
-PROVIDERS: Final[tuple[Provider, ...]] = ("openai", "anthropic", "ollama")
 DEFAULT_MODELS: Final[dict[Provider, str]] = {
     "openai": "gpt-4o-mini",
     "anthropic": "claude-sonnet-4-5",
     "ollama": "llama3.2",
 }
 
-# Exit codes by error class (documented in the README and in --help).
-OK: Final = 0
-ERROR: Final = 1  # any other RilletError
-USAGE: Final = 2  # bad arguments (argparse), a ConfigError (e.g. no API key), empty prompt
-AUTH: Final = 3  # 401 / 403
-REQUEST: Final = 4  # 400 / 404 / 409 / 422: the request is wrong for this server or model
-RATE_LIMIT: Final = 5  # 429
-SERVER: Final = 6  # 5xx
-CONNECTION: Final = 7  # no usable response: refused, DNS, TLS, timeout before the stream
-STREAM: Final = 8  # the stream started, then broke (partial output was printed)
-BROKEN_PIPE: Final = 141  # stdout closed by the reader (``| head``): 128 + SIGPIPE
-INTERRUPTED: Final = 130  # Ctrl-C: 128 + SIGINT
-
-EXIT_CODES: Final = f"""exit codes:
-  {OK}    the reply was streamed
-  {ERROR}    any other rillet error
-  {USAGE}    bad arguments, missing API key, empty prompt
-  {AUTH}    authentication or permission refused (401, 403)
-  {REQUEST}    request refused by the server (400, 404, 409, 422)
-  {RATE_LIMIT}    rate limited (429), after rillet's retries
-  {SERVER}    server error (5xx), after rillet's retries
-  {CONNECTION}    no response: connection refused, DNS, TLS, timeout
-  {STREAM}    the stream broke after it started (the partial reply was printed)
-  {INTERRUPTED}  interrupted (Ctrl-C): the response is closed at once
-  {BROKEN_PIPE}  stdout was closed by the reader (e.g. | head)
-"""
-
 _DIM: Final = "\x1b[2m"
 _RESET: Final = "\x1b[0m"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``rillet`` command."""
-    parser = argparse.ArgumentParser(
-        prog="rillet",
-        description="Stream a chat model's reply to stdout, token by token. A prompt on stdin "
-        "(when it is not a terminal) comes first, then the PROMPT arguments.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("prompt", nargs="*", help="the prompt (joined with spaces)")
-    parser.add_argument(
-        "-p",
-        "--provider",
-        choices=PROVIDERS,
-        default="openai",
-        help="openai (also any OpenAI-compatible --base-url), anthropic or ollama (default: openai)",
-    )
-    parser.add_argument("-m", "--model", help="model name (default: a small model per provider)")
-    parser.add_argument("--base-url", help="the API's base URL (default: the provider's own)")
-    parser.add_argument("-s", "--system", help="a system message sent before the prompt")
-    parser.add_argument("-t", "--temperature", type=float, help="sampling temperature")
-    parser.add_argument("--max-tokens", type=int, help="most tokens to generate")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument(
-        "--events",
-        action="store_true",
-        help="print every event as one JSON line (astream_events v2 shape) instead of the text",
-    )
-    output.add_argument(
-        "--json",
-        action="store_true",
-        help="print the final message as one JSON object (usage included) instead of the text",
-    )
-    parser.add_argument(
-        "--reasoning",
-        action="store_true",
-        help="print the model's reasoning even when stdout is not a terminal "
-        "(on a terminal it is always shown, dimmed)",
-    )
-    parser.add_argument(
-        "--fake",
-        action="store_true",
-        help="answer from rillet's embedded fake server (no key, no network; needs rillet[server])",
-    )
-    return parser
-
-
-def read_prompt(words: Sequence[str], stdin: TextIO) -> str:
-    """stdin (when it is not a terminal) first, then the argument words, like llm and ollama."""
-    parts: list[str] = []
-    if not stdin.isatty():
-        piped = stdin.read().strip()
-        if piped:
-            parts.append(piped)
-    if words:
-        parts.append(" ".join(words))
-    return "\n\n".join(parts)
 
 
 def use_color(stream: TextIO) -> bool:
@@ -304,17 +233,11 @@ def _print_json(model: BaseChatModel, messages: list[AnyMessage], stdout: TextIO
     _write(stdout, msgspec.json.encode(message).decode() + "\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rillet`` and ``python -m rillet``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def execute(args: argparse.Namespace, prompt: str) -> int:
+    """Run the parsed command for ``prompt``; returns the exit code (Ctrl-C and a closed stdout
+    included)."""
     stdout, stderr = sys.stdout, sys.stderr
     try:
-        prompt = read_prompt(args.prompt, sys.stdin)
-        if not prompt:
-            parser.print_usage(stderr)
-            print("rillet: error: no prompt (give one as arguments or on stdin)", file=stderr)
-            return USAGE
         return run(args, prompt, stdout, stderr)
     except KeyboardInterrupt:
         # The stream's `with` block has already closed the response on the way out.
@@ -326,17 +249,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return BROKEN_PIPE
-
-
-def console_main() -> None:
-    """The ``rillet`` console script."""
-    code = main()
-    if code == INTERRUPTED:
-        # The response is closed and the output flushed; the interpreter's own teardown of every
-        # imported module takes hundreds of milliseconds on a busy machine, so skip it: Ctrl-C
-        # must end the command at once.
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
-    raise SystemExit(code)

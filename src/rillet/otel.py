@@ -7,8 +7,9 @@
 
     rillet.otel.instrument(TracerProvider(...))   # or instrument() for the global provider
 
-Every root stream (``astream``/``stream`` of a chain, ``astream_events``/``stream_events`` v2)
-then makes one span per run of its run tree, nested as the runs are: a chain or a step is an
+Every root call (``invoke``/``ainvoke``, each input of ``batch``/``abatch``, ``generate``,
+``stream``/``astream``, ``stream_events``/``astream_events`` v2) then makes one span per run of
+its run tree, nested as the runs are: a chain or a step is an
 INTERNAL span named after the run; a chat model run is a CLIENT span ``chat {model}`` and a string
 LLM run ``text_completion {model}``, with ``gen_ai.operation.name``, ``gen_ai.provider.name``,
 ``gen_ai.request.model``/``temperature``/``max_tokens``/``stream``, ``gen_ai.response.model``/
@@ -71,8 +72,8 @@ def instrument(
         capture_message_content = setting in ("true", "1", "span_only", "span_and_event")
     capture = capture_message_content
 
-    def factory() -> _tracing.RunRecorder:
-        return _SpanRecorder(tracer, capture)
+    def factory(streaming: bool) -> _tracing.RunRecorder:
+        return _SpanRecorder(tracer, capture, streaming)
 
     _tracing.install(factory)
 
@@ -94,9 +95,10 @@ class _Open:
 class _SpanRecorder:
     """One root stream's spans, opened and ended by its events."""
 
-    def __init__(self, tracer: Tracer, capture: bool) -> None:
+    def __init__(self, tracer: Tracer, capture: bool, streaming: bool) -> None:
         self._tracer = tracer
         self._capture = capture
+        self._streaming = streaming
         self._open: dict[str, _Open] = {}
 
     def on_event(self, event: BaseEvent) -> None:
@@ -112,6 +114,8 @@ class _SpanRecorder:
                 run.span.set_attribute(
                     "gen_ai.response.time_to_first_chunk", time.monotonic() - run.started
                 )
+                # a model a function streams inside a traced invoke (with the function's config)
+                run.span.set_attribute("gen_ai.request.stream", True)
 
     def _start(self, event: BaseEvent) -> None:
         parent = self._open.get(event.parent_ids[-1]) if event.parent_ids else None
@@ -121,7 +125,7 @@ class _SpanRecorder:
         if isinstance(event, ChatModelStartEvent | LLMStartEvent):
             operation = "chat" if isinstance(event, ChatModelStartEvent) else "text_completion"
             span_kind = SpanKind.CLIENT
-            attributes.update(_request_attributes(operation, event.metadata))
+            attributes.update(_request_attributes(operation, event.metadata, self._streaming))
             model = attributes.get("gen_ai.request.model")
             name = f"{operation} {model}" if model else operation
             if self._capture:
@@ -195,11 +199,11 @@ class _SpanRecorder:
 
 
 def _request_attributes(
-    operation: str, metadata: Mapping[str, object]
+    operation: str, metadata: Mapping[str, object], streaming: bool
 ) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {
         "gen_ai.operation.name": operation,
-        "gen_ai.request.stream": True,
+        "gen_ai.request.stream": streaming,
     }
     provider = metadata.get("ls_provider")
     if isinstance(provider, str):

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 import rillet.otel
-from rillet import ChatOpenAI, ChatPromptTemplate, RateLimitError, StrOutputParser
+from rillet import ChatOpenAI, ChatPromptTemplate, OpenAI, RateLimitError, StrOutputParser
 from rillet.testing import FakeServer, Reply
 
 pytestmark = pytest.mark.anyio
@@ -62,6 +62,12 @@ def _chain(server: FakeServer, models: list[ChatOpenAI]) -> Any:
     )
     models.append(model)
     return prompt | model | StrOutputParser()
+
+
+def _body(server: FakeServer, n: int) -> dict[str, object]:
+    body = server.requests[n].json()
+    assert isinstance(body, dict)
+    return body
 
 
 def _by_name(spans: tuple[ReadableSpan, ...]) -> dict[str, ReadableSpan]:
@@ -216,3 +222,121 @@ def test_a_model_streamed_on_its_own_is_one_span(
     assert attributes["gen_ai.usage.output_tokens"] == len(TOKENS)
     assert attributes["gen_ai.request.stop_sequences"] == ("\n",)
     assert server.requests[0].json()["stop"] == ["\n"]  # type: ignore[index]  # a JSON object
+
+
+def test_an_invoked_chain_is_traced_as_its_stream_is(
+    server: FakeServer, exporter: InMemorySpanExporter, models: list[ChatOpenAI]
+) -> None:
+    server.queue(Reply(tokens=TOKENS))
+    chain = _chain(server, models)
+    assert chain.invoke({"question": "Why is the sky blue?"}) == "The sky is blue."
+    assert "stream" not in _body(server, 0)  # invoke's own request, not a stream
+    spans = _by_name(exporter.get_finished_spans())
+    assert set(spans) == {
+        "RunnableSequence",
+        "ChatPromptTemplate",
+        "chat gpt-4o-mini",
+        "StrOutputParser",
+    }
+    root = spans["RunnableSequence"]
+    assert _parent(root) is None
+    for child in ("ChatPromptTemplate", "chat gpt-4o-mini", "StrOutputParser"):
+        assert _parent(spans[child]) == _id(root)
+    attributes = dict(spans["chat gpt-4o-mini"].attributes or {})
+    attributes.pop("rillet.run_id")
+    assert attributes == {  # no time to first chunk: nothing streamed
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.request.temperature": 0.5,
+        "gen_ai.request.max_tokens": 64,
+        "gen_ai.request.stream": False,
+        "gen_ai.response.model": "gpt-4o-mini",
+        "gen_ai.response.id": "chatcmpl-fake1",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 7,
+        "gen_ai.usage.output_tokens": len(TOKENS),
+    }
+    assert all(s.status.status_code is StatusCode.UNSET for s in spans.values())
+
+
+def test_a_failed_invoke_records_its_error_type(
+    server: FakeServer, exporter: InMemorySpanExporter, models: list[ChatOpenAI]
+) -> None:
+    server.queue(Reply(status=429))
+    with pytest.raises(RateLimitError):
+        _chain(server, models).invoke({"question": "hi"})
+    spans = _by_name(exporter.get_finished_spans())
+    assert set(spans) == {"RunnableSequence", "ChatPromptTemplate", "chat gpt-4o-mini"}
+    for name in ("RunnableSequence", "chat gpt-4o-mini"):
+        span = spans[name]
+        assert span.status.status_code is StatusCode.ERROR
+        assert (span.attributes or {})["error.type"] == "RateLimitError"
+    assert spans["ChatPromptTemplate"].status.status_code is StatusCode.UNSET
+    assert _parent(spans["chat gpt-4o-mini"]) == _id(spans["RunnableSequence"])
+
+
+def test_each_batch_input_is_its_own_trace(
+    server: FakeServer, exporter: InMemorySpanExporter, models: list[ChatOpenAI]
+) -> None:
+    server.queue(Reply(tokens=TOKENS), Reply(status=429))
+    chain = _chain(server, models)
+    results = chain.batch(
+        [{"question": "a"}, {"question": "b"}], {"max_concurrency": 1}, return_exceptions=True
+    )
+    assert results[0] == "The sky is blue."
+    assert isinstance(results[1], RateLimitError)
+    spans = exporter.get_finished_spans()
+    roots = [s for s in spans if s.name == "RunnableSequence"]
+    assert len(roots) == 2
+    assert all(_parent(root) is None for root in roots)
+    assert len({root.context.trace_id for root in roots if root.context}) == 2
+    statuses = sorted(root.status.status_code.name for root in roots)
+    assert statuses == ["ERROR", "UNSET"]
+    model_spans = [s for s in spans if s.name == "chat gpt-4o-mini"]
+    assert sorted(_parent(s) or 0 for s in model_spans) == sorted(_id(r) for r in roots)
+
+
+def test_a_model_invoked_batched_and_generated_on_its_own(
+    server: FakeServer, exporter: InMemorySpanExporter, models: list[ChatOpenAI]
+) -> None:
+    model = ChatOpenAI(base_url=server.base_url, api_key="sk-test", model="gpt-4o-mini")
+    models.append(model)
+    server.queue(*[Reply(tokens=TOKENS)] * 5)
+    message = model.invoke("hi", temperature=0.25)
+    assert message.text == "The sky is blue."
+    assert message.usage_metadata is not None
+    [span] = exporter.get_finished_spans()
+    assert span.parent is None
+    attributes = span.attributes or {}
+    assert attributes["gen_ai.request.stream"] is False
+    assert attributes["gen_ai.request.temperature"] == 0.25
+    assert attributes["gen_ai.usage.output_tokens"] == len(TOKENS)
+    exporter.clear()
+    assert len(model.batch(["a", "b"])) == 2
+    result = model.generate([["a"], ["b"]])
+    assert [g[0].message.text for g in result.generations] == ["The sky is blue."] * 2
+    spans = exporter.get_finished_spans()
+    assert [s.name for s in spans] == ["chat gpt-4o-mini"] * 4
+    assert all(s.parent is None and (s.attributes or {})["gen_ai.response.id"] for s in spans)
+    assert all("stream" not in _body(server, n) for n in range(5))
+
+
+def test_a_string_llm_invoked_and_generated(
+    server: FakeServer, exporter: InMemorySpanExporter
+) -> None:
+    llm = OpenAI(base_url=server.base_url, api_key="sk-test", model="gpt-3.5-turbo-instruct")
+    server.queue(Reply(tokens=TOKENS), Reply(tokens=TOKENS))
+    try:
+        assert llm.invoke("hi") == "The sky is blue."
+        result = llm.generate(["a", "b"])
+    finally:
+        llm.close()
+    assert [g[0].text for g in result.generations] == ["The sky is blue."] * 2
+    spans = exporter.get_finished_spans()
+    assert [s.name for s in spans] == ["text_completion gpt-3.5-turbo-instruct"] * 2
+    invoked, generated = (dict(s.attributes or {}) for s in spans)
+    assert invoked["gen_ai.request.stream"] is False
+    assert invoked["gen_ai.usage.output_tokens"] == len(TOKENS)
+    assert generated["gen_ai.usage.output_tokens"] == 2 * len(TOKENS)  # one request, both prompts
+    assert len(server.requests) == 2

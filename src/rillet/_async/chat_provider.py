@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from .._abort import Resources
-from .._providers.base import Settings, Stop
+from .._providers.base import Settings, Stop, call_ls_params
 from .._providers.chat_base import ChatHTTPApi
 from .._rate_limit import RateLimiter
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage
@@ -61,6 +61,7 @@ class AsyncHTTPChatModel(AsyncBaseChatModel, Generic[S, Frame, Payload]):
     def _ls_params(self) -> dict[str, object]:
         params = super()._ls_params()
         params.update(self.api.ls_params())
+        params.update(call_ls_params(self.bound_overrides))
         return params
 
     def _post(self, body: bytes, *, stream: bool) -> httpx.Request:

@@ -166,7 +166,11 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
             text: str = await AsyncRunnable.ainvoke(model, input, conf)
             return text
         stop, overrides = self._call_args(stop, kwargs)
-        result = await self._generate_prompts([self._prompt(input)], stop, overrides)
+        prompt = self._prompt(input)
+        if _tracing.active():  # the run's events make the span: invoke as a runnable does
+            text = await self._with_args(stop, overrides)._traced_invoke(prompt, conf)
+            return text if text is not None else ""  # no chunk: the empty text
+        result = await self._generate_prompts([prompt], stop, overrides)
         return result.generations[0][0].text
 
     async def _ainvoke(
@@ -191,7 +195,26 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         stop, overrides = self._call_args(stop, kwargs)
         if not prompts:
             return LLMResult(generations=[])
+        if _tracing.active():
+            return await self._with_args(stop, overrides)._traced_generate(list(prompts))
         return await self._generate_prompts(list(prompts), stop, overrides)
+
+    async def _traced_generate(self, prompts: list[Prompt]) -> LLMResult:
+        """``agenerate`` as one traced run: one request for all the prompts, as untraced."""
+        recorder = _tracing.start(streaming=False)
+        if recorder is None:
+            return await self._generate_prompts(prompts, self.bound_stop, self.bound_overrides)
+        scope = self._scope({}, (), True, "v2")
+        llm_input = LLMInput([to_prompt(p) for p in prompts])
+        recorder.on_event(scope.llm_start(llm_input))
+        try:
+            result = await self._generate_prompts(prompts, self.bound_stop, self.bound_overrides)
+        except BaseException as exc:
+            recorder.finish(exc, closed_early=False)
+            raise
+        recorder.on_event(scope.llm_end(result, llm_input))
+        recorder.finish(None, closed_early=False)
+        return result
 
     def astream(
         self,
@@ -287,14 +310,18 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         if scope.emit:
             yield scope.llm_start(llm_input)
         builder = GenerationBuilder()
-        chunks = self._stream_chunks_of(
-            prompt, self.bound_stop, self.bound_overrides, builder, context.resources
+        stop, overrides = self.bound_stop, self.bound_overrides
+        streams = scope.emit and not context.invoked  # a traced invoke: no stream events
+        chunks = (
+            self._one_chunk(prompt, stop, overrides, builder)
+            if context.invoked  # a traced invoke makes invoke's request
+            else self._stream_chunks_of(prompt, stop, overrides, builder, context.resources)
         )
         try:
             async with closing_iter(chunks) as batches:
                 async for batch in batches:
                     for chunk in batch:
-                        if scope.emit:
+                        if streams:
                             yield scope.llm_stream(chunk)
                         yield chunk.text
         except Exception:

@@ -18,7 +18,7 @@ from .._values.options import NO_OPTIONS, CallOptions
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult
 from .._wire.reader import StreamReader
 
-__all__ = ["HTTPApi", "Settings", "Stop"]
+__all__ = ["HTTPApi", "Settings", "Stop", "call_ls_params"]
 
 Stop = list[str] | None
 Frame = TypeVar("Frame")
@@ -92,3 +92,26 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     @abc.abstractmethod
     def result(self, payload: Payload, prompts: int) -> LLMResult:
         """The result of one whole response to ``prompts`` prompts."""
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def call_ls_params(overrides: Mapping[str, object]) -> dict[str, object]:
+    """The ``ls_*`` run metadata a call's (or ``bind``'s) own options change: LangChain reports
+    the model, temperature and max tokens a call runs with, not the constructor's. Ollama's
+    go in ``options`` (``num_predict`` is its max tokens)."""
+    out: dict[str, object] = {}
+    model = overrides.get("model")
+    if isinstance(model, str):
+        out["ls_model_name"] = model
+    options = overrides.get("options")
+    nested = options if isinstance(options, Mapping) else {}
+    temperature = overrides.get("temperature", nested.get("temperature"))
+    if _number(temperature):
+        out["ls_temperature"] = temperature
+    max_tokens = overrides.get("max_tokens", nested.get("num_predict"))
+    if isinstance(max_tokens, int) and not isinstance(max_tokens, bool):
+        out["ls_max_tokens"] = max_tokens
+    return out

@@ -189,8 +189,17 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
             assert isinstance(chunk, AIMessageChunk)
             return chunk.to_message()
         stop, overrides = self._call_args(stop, kwargs)
-        message = self._generate_reply(self._messages(input), stop, overrides)
+        messages = self._messages(input)
+        if _tracing.active():  # the run's events make the span: invoke as a runnable does
+            return self._with_args(stop, overrides)._traced_reply(messages, conf)
+        message = self._generate_reply(messages, stop, overrides)
         return _identified(message, conf.get("run_id"))
+
+    def _traced_reply(self, messages: list[AnyMessage], config: RunnableConfig) -> AIMessage:
+        """One reply as a traced run (its request is ``invoke``'s)."""
+        chunk: object = self._traced_invoke(messages, config)
+        assert isinstance(chunk, AIMessageChunk)
+        return chunk.to_message()
 
     def _ainvoke(
         self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope
@@ -216,6 +225,12 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
             )
         stop, overrides = self._call_args(stop, kwargs)
         lists = [self._messages(m) for m in messages]
+        if _tracing.active():  # one traced run per message list, as LangChain's generate
+            model = self._with_args(stop, overrides)
+            traced = gather_limited(
+                [partial(model._traced_reply, m, {}) for m in lists], limit=None
+            )
+            return _chat_result(traced)
         replies = gather_limited(
             [partial(self._generate_reply, m, stop, overrides) for m in lists], limit=None
         )
@@ -355,7 +370,13 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
         # _chunk_batches inlined: one generator level less per token under events.
         chunk_id = f"lc_run--{scope.run_id}"
         last = False
-        source = self._source(messages, self.bound_stop, self.bound_overrides, context.resources)
+        streams = not context.invoked  # a traced invoke: invoke's request, no stream events
+        stop, overrides = self.bound_stop, self.bound_overrides
+        source = (
+            self._source(messages, stop, overrides, context.resources)
+            if streams
+            else self._one_chunk(messages, stop, overrides)
+        )
         try:
             with closing_iter(source) as reads:
                 for batch in reads:
@@ -363,13 +384,15 @@ class SyncBaseChatModel(SyncRunnable[LanguageModelInput, AIMessage]):
                         if chunk.id is None:
                             _set(chunk, "id", chunk_id)
                         accumulator.add(chunk)
-                        yield scope.chat_stream(chunk)
+                        if streams:
+                            yield scope.chat_stream(chunk)
                         yield chunk
                     last = batch[-1].chunk_position == "last"
             if not last:
                 tail = AIMessageChunk("", id=chunk_id, chunk_position="last")
                 accumulator.add(tail)
-                yield scope.chat_stream(tail)
+                if streams:
+                    yield scope.chat_stream(tail)
                 yield tail
         except Exception:
             if scope.version == "v1":

@@ -166,7 +166,11 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
             text: str = SyncRunnable.invoke(model, input, conf)
             return text
         stop, overrides = self._call_args(stop, kwargs)
-        result = self._generate_prompts([self._prompt(input)], stop, overrides)
+        prompt = self._prompt(input)
+        if _tracing.active():  # the run's events make the span: invoke as a runnable does
+            text = self._with_args(stop, overrides)._traced_invoke(prompt, conf)
+            return text if text is not None else ""  # no chunk: the empty text
+        result = self._generate_prompts([prompt], stop, overrides)
         return result.generations[0][0].text
 
     def _ainvoke(self, input: LanguageModelInput, config: RunnableConfig, scope: RunScope) -> str:
@@ -189,7 +193,26 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         stop, overrides = self._call_args(stop, kwargs)
         if not prompts:
             return LLMResult(generations=[])
+        if _tracing.active():
+            return self._with_args(stop, overrides)._traced_generate(list(prompts))
         return self._generate_prompts(list(prompts), stop, overrides)
+
+    def _traced_generate(self, prompts: list[Prompt]) -> LLMResult:
+        """``generate`` as one traced run: one request for all the prompts, as untraced."""
+        recorder = _tracing.start(streaming=False)
+        if recorder is None:
+            return self._generate_prompts(prompts, self.bound_stop, self.bound_overrides)
+        scope = self._scope({}, (), True, "v2")
+        llm_input = LLMInput([to_prompt(p) for p in prompts])
+        recorder.on_event(scope.llm_start(llm_input))
+        try:
+            result = self._generate_prompts(prompts, self.bound_stop, self.bound_overrides)
+        except BaseException as exc:
+            recorder.finish(exc, closed_early=False)
+            raise
+        recorder.on_event(scope.llm_end(result, llm_input))
+        recorder.finish(None, closed_early=False)
+        return result
 
     def stream(
         self,
@@ -285,14 +308,18 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         if scope.emit:
             yield scope.llm_start(llm_input)
         builder = GenerationBuilder()
-        chunks = self._stream_chunks_of(
-            prompt, self.bound_stop, self.bound_overrides, builder, context.resources
+        stop, overrides = self.bound_stop, self.bound_overrides
+        streams = scope.emit and not context.invoked  # a traced invoke: no stream events
+        chunks = (
+            self._one_chunk(prompt, stop, overrides, builder)
+            if context.invoked  # a traced invoke makes invoke's request
+            else self._stream_chunks_of(prompt, stop, overrides, builder, context.resources)
         )
         try:
             with closing_iter(chunks) as batches:
                 for batch in batches:
                     for chunk in batch:
-                        if scope.emit:
+                        if streams:
                             yield scope.llm_stream(chunk)
                         yield chunk.text
         except Exception:

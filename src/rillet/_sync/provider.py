@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from .._abort import Resources
-from .._providers.base import HTTPApi, Settings
+from .._providers.base import HTTPApi, Settings, call_ls_params
 from .._rate_limit import RateLimiter
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
@@ -63,6 +63,7 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
             value = getattr(self.api.settings, name, None)
             if value is not None:
                 params[f"ls_{name}"] = value
+        params.update(call_ls_params(self.bound_overrides))
         return params
 
     def _post(self, body: bytes, *, stream: bool) -> httpx.Request:

@@ -51,15 +51,24 @@ T = TypeVar("T")
 class RunContext:
     """What every run of one ``stream``/``stream_events`` call shares."""
 
-    __slots__ = ("emit", "input", "resources", "version")
+    __slots__ = ("emit", "input", "invoked", "resources", "version")
 
     def __init__(
-        self, *, resources: Resources, emit: bool, version: Version, input: object
+        self,
+        *,
+        resources: Resources,
+        emit: bool,
+        version: Version,
+        input: object,
+        invoked: bool = False,
     ) -> None:
         self.resources = resources
         self.emit = emit
         self.version: Version = version
         self.input = input
+        self.invoked = invoked
+        """A traced invoke: models make their non-streaming request and report no stream
+        events (LangChain's invoke without a streaming handler)."""
 
 
 def once(value: T) -> Iterator[T]:
@@ -151,6 +160,8 @@ class SyncRunnable(Generic[Input, Output]):
         conf = ensure_config(config)
         sink = conf.get("callbacks")
         if sink is None:
+            if _tracing.active():
+                return self._traced_invoke(input, conf)
             return self._arun(input, conf, ())
         if not sink.emit:
             return self._arun(input, conf, sink.parent_ids)
@@ -165,6 +176,19 @@ class SyncRunnable(Generic[Input, Output]):
                         sink.events.append(item)
                 else:
                     values.append(item)
+        return combine(values, self._chunk_rule(False))  # type: ignore[return-value]  # the combined Output chunks
+
+    def _traced_invoke(self, input: Input, config: RunnableConfig) -> Output:
+        """``invoke`` with tracing on: the run tree runs with its events going to the recorder
+        (as ``stream`` does), each model making the request ``invoke`` makes."""
+        recorder = _tracing.start(streaming=False)
+        if recorder is None:
+            return self._arun(input, config, ())
+        values: list[object] = []
+        traced = self._traced_outputs(input, config, Resources(), recorder, invoked=True)
+        with closing_iter(traced) as outputs:
+            for output in outputs:
+                values.append(output)
         return combine(values, self._chunk_rule(False))  # type: ignore[return-value]  # the combined Output chunks
 
     def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
@@ -213,9 +237,14 @@ class SyncRunnable(Generic[Input, Output]):
         config: RunnableConfig,
         resources: Resources,
         recorder: _tracing.RunRecorder,
+        *,
+        invoked: bool = False,
     ) -> Generator[Output, None]:
-        """``stream`` with tracing on: the run's events go to the recorder, not the caller."""
-        context = RunContext(resources=resources, emit=True, version="v2", input=input)
+        """``stream`` (or, ``invoked``, ``invoke``) with tracing on: the run's events go to
+        the recorder, not the caller."""
+        context = RunContext(
+            resources=resources, emit=True, version="v2", input=input, invoked=invoked
+        )
         error: BaseException | None = None
         closed_early = False
         try:
