@@ -403,9 +403,17 @@ def _chat_model(values: Mapping[str, Any]) -> BaseChatModel:
         from ._providers.anthropic.models import ChatAnthropic
 
         return ChatAnthropic(**args)
+    if provider == "ollama":
+        from ._providers.ollama.models import ChatOllama
+
+        if "api_key" in args:
+            raise InvalidInputError("RilletChatModel(provider='ollama') takes no api_key")
+        if "max_tokens" in args:
+            args["num_predict"] = args.pop("max_tokens")  # Ollama's name for it
+        return ChatOllama(**args)
     raise InvalidInputError(
-        f"RilletChatModel(provider={provider!r}): build it with provider='openai' or "
-        "'anthropic', or pass rillet_model= any rillet chat model (ChatOllama too)"
+        f"RilletChatModel(provider={provider!r}): build it with provider='openai', "
+        "'anthropic' or 'ollama', or pass rillet_model= any rillet chat model"
     )
 
 
