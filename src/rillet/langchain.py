@@ -369,7 +369,7 @@ def _call_model(model: BaseChatModel, kwargs: dict[str, Any]) -> BaseChatModel:
     if name is not None:
         if not isinstance(name, str):
             raise ConfigError(f"model= must be a model name (a str), got {name!r}")
-        model = BoundChatModel(model, stop=None, overrides={"model": name})
+        model = BoundChatModel(model, stop=None, overrides={"extra_body": {"model": name}})
     return model
 
 
