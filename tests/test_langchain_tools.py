@@ -19,8 +19,18 @@ from langchain_core.tools import tool as lc_tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from rillet import ChatAnthropic, ChatOpenAI, ConfigError
-from rillet.langchain import to_langchain
+from rillet import (
+    AIMessageChunk,
+    ChatAnthropic,
+    ChatOllama,
+    ChatOpenAI,
+    ConfigError,
+    InputTokenDetails,
+    OutputTokenDetails,
+    UsageMetadata,
+)
+from rillet._values.messages import default_call_id
+from rillet.langchain import from_langchain_chunk, to_langchain, to_langchain_chunk
 from rillet.testing import FakeServer, Reply, ToolCallReply
 
 
@@ -264,3 +274,63 @@ def test_a_per_call_model(server: FakeServer, chat: ChatOpenAI) -> None:
     message = to_langchain(chat).invoke("hi", model="gpt-4.1-nano")
     assert _body(server)["model"] == "gpt-4.1-nano"
     assert message.response_metadata["model_name"] == "gpt-4.1-nano"
+
+
+def test_anthropic_thinking_goes_back_with_its_signature(
+    server: FakeServer, claude: ChatAnthropic
+) -> None:
+    server.queue(Reply(reasoning=["Let me", " think."], tokens=["Hi."]), Reply(tokens=["Ok."]))
+    model = to_langchain(claude)
+    reply = model.invoke("hi")
+    assert reply.content == "Hi."
+    assert reply.additional_kwargs["reasoning_content"] == "Let me think."
+    signature = reply.additional_kwargs["reasoning_signature"]
+    assert isinstance(signature, str)
+    assert signature
+    assert [b["type"] for b in reply.content_blocks] == ["reasoning", "text"]
+    model.invoke([LCHumanMessage("hi"), reply, LCHumanMessage("And?")])
+    assistant = _body(server, 1)["messages"][1]
+    assert assistant == {
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": "Let me think.", "signature": signature},
+            {"type": "text", "text": "Hi."},
+        ],
+    }
+
+
+def test_ollama_calls_without_ids_get_rillets_ids(server: FakeServer) -> None:
+    ollama = ChatOllama(model="llama3.2", base_url=server.root_url, max_retries=0)
+    server.queue(Reply(tokens=(), tool_calls=[ToolCallReply("add", {"a": 1, "b": 2})]))
+    try:
+        message = to_langchain(ollama).bind_tools([add]).invoke("1 + 2?")
+    finally:
+        ollama.close()
+    assert message.id is not None
+    assert message.tool_calls == [
+        {
+            "name": "add",
+            "args": {"a": 1, "b": 2},
+            "id": default_call_id(message.id, 0),  # what rillet's own reply would say
+            "type": "tool_call",
+        }
+    ]
+
+
+def test_usage_token_details_cross_both_ways() -> None:
+    usage = UsageMetadata(
+        10,
+        5,
+        15,
+        input_token_details=InputTokenDetails(cache_read=4),
+        output_token_details=OutputTokenDetails(reasoning=2),
+    )
+    lc_chunk = to_langchain_chunk(AIMessageChunk("hi", usage_metadata=usage))
+    assert lc_chunk.usage_metadata == {
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "total_tokens": 15,
+        "input_token_details": {"cache_read": 4},
+        "output_token_details": {"reasoning": 2},
+    }
+    assert from_langchain_chunk(lc_chunk).usage_metadata == usage

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal, TypeVar, overload
 
+import msgspec
 from langchain_core import messages as lc
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import (
@@ -69,8 +70,11 @@ from ._values.messages import (
     ContentBlock,
     HumanMessage,
     ImageBlock,
+    InputTokenDetails,
     InvalidToolCall,
+    OutputTokenDetails,
     ReasoningBlock,
+    ResponseMetadata,
     SystemMessage,
     TextBlock,
     ToolCall,
@@ -589,7 +593,7 @@ def _ai_from_langchain(message: lc.AIMessage) -> AIMessage | AIMessageChunk:
     if isinstance(message, lc.AIMessageChunk):
         return from_langchain_chunk(message)
     return AIMessage(
-        _blocks_from_langchain(message.content, ai=True),
+        _ai_content(message),
         tool_calls=_tool_calls_from_langchain(message),
         invalid_tool_calls=[
             InvalidToolCall(c.get("name"), c.get("args"), c.get("id"), c.get("error"))
@@ -600,18 +604,53 @@ def _ai_from_langchain(message: lc.AIMessage) -> AIMessage | AIMessageChunk:
     )
 
 
+def _ai_content(message: lc.AIMessage) -> str | list[ContentBlock]:
+    """An AI message's content, with the reasoning LangChain keeps in ``additional_kwargs``
+    (``reasoning_content``, ``reasoning_signature``: see `_extras_to_langchain`) in front."""
+    content = _blocks_from_langchain(message.content, ai=True)
+    extras = message.additional_kwargs
+    reasoning = extras.get("reasoning_content")
+    if not isinstance(reasoning, str) or not reasoning:
+        return content
+    if isinstance(content, list) and any(isinstance(b, ReasoningBlock) for b in content):
+        return content  # the content has its own reasoning blocks
+    signature = extras.get("reasoning_signature")
+    block = ReasoningBlock(reasoning, signature=signature if isinstance(signature, str) else None)
+    if isinstance(content, str):
+        return [block, TextBlock(content)] if content else [block]
+    return [block, *content]
+
+
+def _usage_from_langchain(usage: lc.UsageMetadata) -> UsageMetadata:
+    into = usage.get("input_token_details")
+    out = usage.get("output_token_details")
+    return UsageMetadata(
+        usage["input_tokens"],
+        usage["output_tokens"],
+        usage["total_tokens"],
+        input_token_details=None
+        if not into
+        else InputTokenDetails(
+            audio=into.get("audio"),
+            cache_creation=into.get("cache_creation"),
+            cache_read=into.get("cache_read"),
+        ),
+        output_token_details=None
+        if not out
+        else OutputTokenDetails(audio=out.get("audio"), reasoning=out.get("reasoning")),
+    )
+
+
 def from_langchain_chunk(chunk: lc.AIMessageChunk) -> AIMessageChunk:
     """A LangChain ``AIMessageChunk`` as rillet's."""
     usage = chunk.usage_metadata
     return AIMessageChunk(
-        _blocks_from_langchain(chunk.content, ai=True),
+        _ai_content(chunk),
         tool_call_chunks=[
             ToolCallChunk(c.get("name"), c.get("args"), c.get("id"), c.get("index"))
             for c in chunk.tool_call_chunks
         ],
-        usage_metadata=None
-        if usage is None
-        else UsageMetadata(usage["input_tokens"], usage["output_tokens"], usage["total_tokens"]),
+        usage_metadata=None if usage is None else _usage_from_langchain(usage),
         id=chunk.id,
         chunk_position="last" if chunk.chunk_position == "last" else None,
     )
@@ -644,7 +683,10 @@ def to_langchain_message(message: AnyMessage) -> lc.BaseMessage:
             content, tool_call_id=message.tool_call_id, status=message.status, name=message.name
         )
     return lc.AIMessage(
-        content if message.text or not message.reasoning else message.text,
+        message.text if isinstance(message.content, list) else message.content,
+        additional_kwargs=_extras_to_langchain(message.content),
+        response_metadata=_metadata_to_langchain(message.response_metadata),
+        usage_metadata=_usage_to_langchain(message.usage_metadata),
         tool_calls=[
             lc.ToolCall(name=c.name, args=dict(c.args), id=c.id) for c in message.tool_calls
         ],
@@ -653,40 +695,74 @@ def to_langchain_message(message: AnyMessage) -> lc.BaseMessage:
     )
 
 
+def _extras_to_langchain(content: str | list[ContentBlock]) -> dict[str, Any]:
+    """What an AI message's content holds besides its text, in ``additional_kwargs``:
+    ``reasoning_content`` (as langchain-openai reports DeepSeek's) and ``reasoning_signature``
+    (Anthropic's thinking signature, which must go back with the thinking)."""
+    extras: dict[str, Any] = {}
+    if isinstance(content, str):
+        return extras
+    reasoning = [b for b in content if isinstance(b, ReasoningBlock)]
+    if reasoning:
+        extras["reasoning_content"] = "".join(b.reasoning for b in reasoning)
+        signatures = [b.signature for b in reasoning if b.signature]
+        if signatures:
+            extras["reasoning_signature"] = "".join(signatures)
+    return extras
+
+
+def _metadata_to_langchain(metadata: ResponseMetadata) -> dict[str, Any]:
+    return {
+        name: value
+        for name in metadata.__struct_fields__
+        if name != "model_provider" and (value := getattr(metadata, name)) is not None
+    }
+
+
+def _usage_to_langchain(usage: UsageMetadata | None) -> lc.UsageMetadata | None:
+    """rillet's usage as LangChain's dict, token details included (the same names)."""
+    if usage is None:
+        return None
+    out = lc.UsageMetadata(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+    )
+    if usage.input_token_details is not None:
+        details = msgspec.structs.asdict(usage.input_token_details)
+        out["input_token_details"] = {k: v for k, v in details.items() if v is not None}  # type: ignore[typeddict-item]  # the same keys as LangChain's InputTokenDetails
+    if usage.output_token_details is not None:
+        details = msgspec.structs.asdict(usage.output_token_details)
+        out["output_token_details"] = {k: v for k, v in details.items() if v is not None}  # type: ignore[typeddict-item]  # the same keys as LangChain's OutputTokenDetails
+    return out
+
+
 def to_langchain_chunk(chunk: AIMessageChunk) -> lc.AIMessageChunk:
     """A rillet ``AIMessageChunk`` as LangChain's: text in ``content``, reasoning in
-    ``additional_kwargs["reasoning_content"]`` (as langchain-openai reports DeepSeek's), usage and
+    ``additional_kwargs`` (see `_extras_to_langchain`), usage (with its token details) and
     response metadata as their dicts, tool-call fragments as ``tool_call_chunks``.
 
     This is LangChain's provider-neutral shape whatever the provider, so ``model_provider`` is
     left out of ``response_metadata``: LangChain then reads ``content_blocks`` generically
     (reasoning, text, tool calls) instead of expecting that provider's own content blocks
     (``tool_use`` for Anthropic). The provider is in the run's ``ls_provider``."""
-    additional: dict[str, Any] = {}
-    reasoning = chunk.reasoning
-    if reasoning:
-        additional["reasoning_content"] = reasoning
-    usage = chunk.usage_metadata
-    metadata = {
-        name: value
-        for name in chunk.response_metadata.__struct_fields__
-        if name != "model_provider"
-        and (value := getattr(chunk.response_metadata, name)) is not None
-    }
     return lc.AIMessageChunk(
         content=chunk.text,
-        additional_kwargs=additional,
-        response_metadata=metadata,
-        usage_metadata=None
-        if usage is None
-        else lc.UsageMetadata(
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            total_tokens=usage.total_tokens,
-        ),
+        additional_kwargs=_extras_to_langchain(chunk.content),
+        response_metadata=_metadata_to_langchain(chunk.response_metadata),
+        usage_metadata=_usage_to_langchain(chunk.usage_metadata),
         tool_call_chunks=[
-            lc.ToolCallChunk(name=c.name, args=c.args, id=c.id, index=c.index)
-            for c in chunk.tool_call_chunks
+            lc.ToolCallChunk(
+                name=c.name,
+                args=c.args,
+                # a call's first fragment (it has the name) gets the id rillet derives for an
+                # id-less call (Ollama sends none), so LangChain's merged call has rillet's id
+                id=c.id
+                if c.id is not None or c.name is None
+                else default_call_id(chunk.id, c.index if c.index is not None else position),
+                index=c.index,
+            )
+            for position, c in enumerate(chunk.tool_call_chunks)
         ],
         id=chunk.id,
         chunk_position=chunk.chunk_position,
