@@ -334,3 +334,36 @@ def test_usage_token_details_cross_both_ways() -> None:
         "output_token_details": {"reasoning": 2},
     }
     assert from_langchain_chunk(lc_chunk).usage_metadata == usage
+
+
+def test_refusal_redacted_thinking_and_citations_cross_both_ways(
+    server: FakeServer, chat: ChatOpenAI, claude: ChatAnthropic
+) -> None:
+    server.queue(Reply(refusal=["I can't", " help with that."], tokens=()))
+    refused = to_langchain(chat).invoke("Do something bad")
+    assert refused.content == ""
+    assert (
+        refused.additional_kwargs["refusal"] == "I can't help with that."
+    )  # langchain-openai's key
+    cite = {"type": "char_location", "cited_text": "The sky is blue.", "document_index": 0}
+    server.queue(
+        Reply(redacted_thinking=["EncryptedBlob=="], tokens=["Blue."], citations=[cite]),
+        Reply(tokens=["Ok."]),
+        Reply(tokens=["Ok."]),
+    )
+    model = to_langchain(claude)
+    reply = model.invoke("Sky colour?")
+    assert reply.content == "Blue."
+    assert reply.additional_kwargs["redacted_thinking"] == ["EncryptedBlob=="]
+    assert reply.additional_kwargs["citations"] == [cite]
+    model.invoke([LCHumanMessage("Sky colour?"), reply, LCHumanMessage("Sure?")])
+    assistant = _body(server, 2)["messages"][1]
+    assert assistant["content"][0] == {"type": "redacted_thinking", "data": "EncryptedBlob=="}
+    assert assistant["content"][1]["text"] == "Blue."
+    assert assistant["content"][1]["citations"] == [cite]
+    to_langchain(chat).invoke([LCHumanMessage("Do something bad"), refused, LCHumanMessage("?")])
+    assert _body(server, 3)["messages"][1] == {
+        "role": "assistant",
+        "content": "",
+        "refusal": "I can't help with that.",
+    }

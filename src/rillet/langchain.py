@@ -67,6 +67,7 @@ from ._values.messages import (
     AIMessage,
     AIMessageChunk,
     AnyMessage,
+    Citation,
     ContentBlock,
     HumanMessage,
     ImageBlock,
@@ -74,6 +75,8 @@ from ._values.messages import (
     InvalidToolCall,
     OutputTokenDetails,
     ReasoningBlock,
+    RedactedThinkingBlock,
+    RefusalBlock,
     ResponseMetadata,
     SystemMessage,
     TextBlock,
@@ -525,7 +528,19 @@ def _blocks_from_langchain(
         if ai and kind in _TOOL_BLOCKS:
             continue
         if kind == "text":
-            blocks.append(TextBlock(str(part.get("text", ""))))
+            cites = part.get("citations")
+            blocks.append(
+                TextBlock(
+                    str(part.get("text", "")),
+                    citations=[_citation_from_langchain(c) for c in cites]
+                    if isinstance(cites, list)
+                    else [],
+                )
+            )
+        elif kind == "redacted_thinking" and isinstance(part.get("data"), str):
+            blocks.append(RedactedThinkingBlock(part["data"]))
+        elif kind == "refusal" and isinstance(part.get("refusal"), str):
+            blocks.append(RefusalBlock(part["refusal"]))
         elif kind == "image_url":
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, Mapping) else image
@@ -540,7 +555,8 @@ def _blocks_from_langchain(
         else:
             raise InvalidInputError(
                 f"a LangChain content block of type {kind!r} has no rillet equivalent; "
-                "rillet takes text, image (url or base64) and reasoning blocks"
+                "rillet takes text, image (url or base64), reasoning, redacted_thinking and "
+                "refusal blocks"
             )
     return blocks
 
@@ -605,20 +621,39 @@ def _ai_from_langchain(message: lc.AIMessage) -> AIMessage | AIMessageChunk:
 
 
 def _ai_content(message: lc.AIMessage) -> str | list[ContentBlock]:
-    """An AI message's content, with the reasoning LangChain keeps in ``additional_kwargs``
-    (``reasoning_content``, ``reasoning_signature``: see `_extras_to_langchain`) in front."""
+    """An AI message's content with what the adapter put in ``additional_kwargs`` (see
+    `_extras_to_langchain`) back in its blocks: reasoning and redacted thinking first, the text
+    with its citations, then a refusal."""
     content = _blocks_from_langchain(message.content, ai=True)
     extras = message.additional_kwargs
     reasoning = extras.get("reasoning_content")
-    if not isinstance(reasoning, str) or not reasoning:
+    redacted = extras.get("redacted_thinking")
+    refusal = extras.get("refusal")
+    citations = extras.get("citations")
+    if not (reasoning or redacted or refusal or citations):
         return content
-    if isinstance(content, list) and any(isinstance(b, ReasoningBlock) for b in content):
-        return content  # the content has its own reasoning blocks
-    signature = extras.get("reasoning_signature")
-    block = ReasoningBlock(reasoning, signature=signature if isinstance(signature, str) else None)
-    if isinstance(content, str):
-        return [block, TextBlock(content)] if content else [block]
-    return [block, *content]
+    blocks: list[ContentBlock] = (
+        ([TextBlock(content)] if content else []) if isinstance(content, str) else list(content)
+    )
+    front: list[ContentBlock] = []
+    has_reasoning = any(isinstance(b, ReasoningBlock) for b in blocks)
+    if isinstance(reasoning, str) and reasoning and not has_reasoning:
+        signature = extras.get("reasoning_signature")
+        front.append(
+            ReasoningBlock(reasoning, signature=signature if isinstance(signature, str) else None)
+        )
+    if isinstance(redacted, list):
+        front.extend(RedactedThinkingBlock(str(data)) for data in redacted)
+    if isinstance(citations, list) and citations:
+        cited = [_citation_from_langchain(c) for c in citations]
+        texts = [i for i, b in enumerate(blocks) if isinstance(b, TextBlock)]
+        if texts and not any(isinstance(b, TextBlock) and b.citations for b in blocks):
+            last = blocks[texts[-1]]
+            assert isinstance(last, TextBlock)
+            blocks[texts[-1]] = TextBlock(last.text, citations=[*last.citations, *cited])
+    if isinstance(refusal, str) and refusal:
+        blocks.append(RefusalBlock(refusal))
+    return [*front, *blocks]
 
 
 def _usage_from_langchain(usage: lc.UsageMetadata) -> UsageMetadata:
@@ -696,19 +731,61 @@ def to_langchain_message(message: AnyMessage) -> lc.BaseMessage:
 
 
 def _extras_to_langchain(content: str | list[ContentBlock]) -> dict[str, Any]:
-    """What an AI message's content holds besides its text, in ``additional_kwargs``:
-    ``reasoning_content`` (as langchain-openai reports DeepSeek's) and ``reasoning_signature``
-    (Anthropic's thinking signature, which must go back with the thinking)."""
+    """What an AI message's content holds besides its text, in ``additional_kwargs`` (string
+    values concatenate and lists extend when LangChain adds chunks): ``reasoning_content`` (as
+    langchain-openai reports DeepSeek's), ``reasoning_signature`` (Anthropic's thinking
+    signature, which must go back with the thinking), ``redacted_thinking`` (the ``data`` of
+    Anthropic's encrypted thinking blocks), ``refusal`` (as langchain-openai reports OpenAI's)
+    and ``citations`` (the text's sources: ``type``, ``cited_text`` and the provider's fields)."""
     extras: dict[str, Any] = {}
     if isinstance(content, str):
         return extras
-    reasoning = [b for b in content if isinstance(b, ReasoningBlock)]
+    reasoning: list[str] = []
+    signatures: list[str] = []
+    redacted: list[str] = []
+    refusal: list[str] = []
+    citations: list[dict[str, Any]] = []
+    for block in content:
+        if isinstance(block, ReasoningBlock):
+            reasoning.append(block.reasoning)
+            if block.signature:
+                signatures.append(block.signature)
+        elif isinstance(block, RedactedThinkingBlock):
+            redacted.append(block.data)
+        elif isinstance(block, RefusalBlock):
+            refusal.append(block.refusal)
+        elif isinstance(block, TextBlock) and block.citations:
+            citations.extend(_citation_to_langchain(c) for c in block.citations)
     if reasoning:
-        extras["reasoning_content"] = "".join(b.reasoning for b in reasoning)
-        signatures = [b.signature for b in reasoning if b.signature]
-        if signatures:
-            extras["reasoning_signature"] = "".join(signatures)
+        extras["reasoning_content"] = "".join(reasoning)
+    if signatures:
+        extras["reasoning_signature"] = "".join(signatures)
+    if redacted:
+        extras["redacted_thinking"] = redacted
+    if refusal:
+        extras["refusal"] = "".join(refusal)
+    if citations:
+        extras["citations"] = citations
     return extras
+
+
+def _citation_to_langchain(citation: Citation) -> dict[str, Any]:
+    out: dict[str, Any] = {**citation.details, "type": citation.type}
+    if citation.cited_text is not None:
+        out["cited_text"] = citation.cited_text
+    return out
+
+
+def _citation_from_langchain(value: object) -> Citation:
+    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
+        raise InvalidInputError(
+            f"a citation must be a dict with a 'type' (as the adapter reports them), got {value!r}"
+        )
+    cited = value.get("cited_text")
+    details = {k: v for k, v in value.items() if k not in ("type", "cited_text")}
+    return Citation(
+        str(value["type"]), cited_text=cited if isinstance(cited, str) else None, details=details
+    )
 
 
 def _metadata_to_langchain(metadata: ResponseMetadata) -> dict[str, Any]:
