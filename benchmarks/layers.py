@@ -71,7 +71,7 @@ def rungs(base_url: str) -> tuple[dict[str, Rung], Callable[[], Awaitable[None]]
 
     async def decode_only(n: int) -> str:
         reader = CompletionsStreamReader(GenerationBuilder(), url=url)
-        frames, decode = reader.frames, reader._decode
+        frames, decode = reader.frames, reader._decoder().decode
         parts: list[str] = []
         async with client.stream("POST", url, json=body(n)) as response:
             async for raw in response.aiter_bytes():

@@ -98,7 +98,7 @@ def _passes(op: str, value: float | None, threshold: float) -> bool | None:
 def _metric(criterion: Criterion, mode: str) -> str:
     """The field a criterion judges: CPU time for per-chunk and linearity figures by default."""
     if criterion.metric == "default":
-        return "cpu" if mode in ("chunk", "linearity") else "value"
+        return "cpu" if mode in ("chunk", "linearity", "imports") else "value"
     return criterion.metric
 
 
@@ -219,7 +219,8 @@ def _concurrent_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]
 
 
 def _import_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["import", "ms", "× httpx, msgspec"]
+    ref = "httpx, msgspec"
+    head = ["import", "CPU ms", f"× {ref} (CPU)", "wall ms", f"× {ref} (wall)"]
     names = list(suite["rounds"][0]["rows"]) if suite["rounds"] else []
     rows = []
     for name in names:
@@ -228,8 +229,10 @@ def _import_rows(suite: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         rows.append(
             [
                 f"import {name}",
+                _spread_text(spread(round_values(suite, name, "cpu_value")), 0),
+                _spread_text(spread(round_ratios(suite, name, ref, "cpu_value")), 2, "×"),
                 _spread_text(spread(round_values(suite, name)), 0),
-                _spread_text(spread(round_ratios(suite, name, "httpx, msgspec")), 2, "×"),
+                _spread_text(spread(round_ratios(suite, name, ref)), 2, "×"),
             ]
         )
     return head, rows

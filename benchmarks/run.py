@@ -236,7 +236,8 @@ def _shown(mode: str, row: dict[str, Any]) -> str:
         return f"×{value:.2f}"
     if mode == "concurrent":
         return f"{value:,.0f}/s"
-    return f"{value:.0f} ms"
+    cpu = row.get("cpu_value")
+    return f"{value:.0f} ms" if cpu is None else f"{cpu:.0f} ms CPU ({value:.0f} wall)"
 
 
 def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[str, Any]:
@@ -255,9 +256,7 @@ def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[s
         probe = RoundProbe.start()
         rows: dict[str, dict[str, Any]] = {}
         if suite.mode == "imports":
-            rows = {
-                name: {"value": ms} for name, ms in import_round(targets, suite.runs, r).items()
-            }
+            rows = dict(import_round(targets, suite.runs, r))
         else:
             assert server is not None
             for key in order:

@@ -20,41 +20,10 @@ from typing import TYPE_CHECKING
 from ._aggregate import AddableDict as AddableDict
 from ._async.stream import AsyncStream as AsyncStream
 from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
-from ._facade.composition import (
-    AsyncOnlyLambda as AsyncOnlyLambda,
-    ChatPromptTemplate as ChatPromptTemplate,
-    JsonOutputParser as JsonOutputParser,
-    PromptTemplate as PromptTemplate,
-    RunnableAssign as RunnableAssign,
-    RunnableBinding as RunnableBinding,
-    RunnableBranch as RunnableBranch,
-    RunnableLambda as RunnableLambda,
-    RunnableParallel as RunnableParallel,
-    RunnablePassthrough as RunnablePassthrough,
-    RunnablePick as RunnablePick,
-    RunnableRetry as RunnableRetry,
-    RunnableSequence as RunnableSequence,
-    RunnableWithFallbacks as RunnableWithFallbacks,
-    StrOutputParser as StrOutputParser,
-    chain as chain,
-)
-from ._facade.fakes import (
-    FakeListChatModel as FakeListChatModel,
-    FakeListLLM as FakeListLLM,
-    FakeStreamingListLLM as FakeStreamingListLLM,
-    GenericFakeChatModel as GenericFakeChatModel,
-)
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
 from ._facade.runnable import (
     ExponentialJitterParams as ExponentialJitterParams,
     Runnable as Runnable,
-)
-from ._facade.structured import ToolsOutputParser as ToolsOutputParser
-from ._facade.tool import Tool as Tool, tool as tool
-from ._prompts import (
-    ChatPromptValue as ChatPromptValue,
-    MessagesPlaceholder as MessagesPlaceholder,
-    StringPromptValue as StringPromptValue,
 )
 from ._providers.openai.models import (
     ChatOpenAI as ChatOpenAI,
@@ -195,7 +164,38 @@ from ._wire.limits import SizeLimits as SizeLimits
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported on first use (see _LAZY): type checkers see them here
+    from ._facade.composition import (
+        AsyncOnlyLambda as AsyncOnlyLambda,
+        ChatPromptTemplate as ChatPromptTemplate,
+        JsonOutputParser as JsonOutputParser,
+        PromptTemplate as PromptTemplate,
+        RunnableAssign as RunnableAssign,
+        RunnableBinding as RunnableBinding,
+        RunnableBranch as RunnableBranch,
+        RunnableLambda as RunnableLambda,
+        RunnableParallel as RunnableParallel,
+        RunnablePassthrough as RunnablePassthrough,
+        RunnablePick as RunnablePick,
+        RunnableRetry as RunnableRetry,
+        RunnableSequence as RunnableSequence,
+        RunnableWithFallbacks as RunnableWithFallbacks,
+        StrOutputParser as StrOutputParser,
+        chain as chain,
+    )
+    from ._facade.fakes import (
+        FakeListChatModel as FakeListChatModel,
+        FakeListLLM as FakeListLLM,
+        FakeStreamingListLLM as FakeStreamingListLLM,
+        GenericFakeChatModel as GenericFakeChatModel,
+    )
+    from ._facade.structured import ToolsOutputParser as ToolsOutputParser
+    from ._facade.tool import Tool as Tool, tool as tool
+    from ._prompts import (
+        ChatPromptValue as ChatPromptValue,
+        MessagesPlaceholder as MessagesPlaceholder,
+        StringPromptValue as StringPromptValue,
+    )
     from ._providers.anthropic.models import (
         Anthropic as Anthropic,
         ChatAnthropic as ChatAnthropic,
@@ -203,14 +203,42 @@ if TYPE_CHECKING:
     from ._providers.ollama.models import ChatOllama as ChatOllama, Ollama as Ollama
 
 _BUILTINS = frozenset(vars(_builtins))
+_RESOLVABLE: dict[type, bool] = {}  # per class: its own annotations resolve here (final)
 _NAME = _re.compile(r"[A-Za-z_]\w*")
 
-# Imported on first use: each pulls in its provider's wire structs.
+# Imported on first use, so that `import rillet` loads only what a program needs to start: the
+# other providers (each pulls in its wire structs), composition and prompts, fakes, tools.
 _LAZY = {
     "Anthropic": "._providers.anthropic.models",
     "ChatAnthropic": "._providers.anthropic.models",
     "ChatOllama": "._providers.ollama.models",
     "Ollama": "._providers.ollama.models",
+    "AsyncOnlyLambda": "._facade.composition",
+    "ChatPromptTemplate": "._facade.composition",
+    "JsonOutputParser": "._facade.composition",
+    "PromptTemplate": "._facade.composition",
+    "RunnableAssign": "._facade.composition",
+    "RunnableBinding": "._facade.composition",
+    "RunnableBranch": "._facade.composition",
+    "RunnableLambda": "._facade.composition",
+    "RunnableParallel": "._facade.composition",
+    "RunnablePassthrough": "._facade.composition",
+    "RunnablePick": "._facade.composition",
+    "RunnableRetry": "._facade.composition",
+    "RunnableSequence": "._facade.composition",
+    "RunnableWithFallbacks": "._facade.composition",
+    "StrOutputParser": "._facade.composition",
+    "chain": "._facade.composition",
+    "FakeListChatModel": "._facade.fakes",
+    "FakeListLLM": "._facade.fakes",
+    "FakeStreamingListLLM": "._facade.fakes",
+    "GenericFakeChatModel": "._facade.fakes",
+    "ChatPromptValue": "._prompts",
+    "MessagesPlaceholder": "._prompts",
+    "StringPromptValue": "._prompts",
+    "ToolsOutputParser": "._facade.structured",
+    "Tool": "._facade.tool",
+    "tool": "._facade.tool",
 }
 
 
@@ -227,29 +255,45 @@ def _public(value: object) -> None:
 
 
 def _resolvable_here(cls: type) -> bool:
-    """Whether every name in the string annotations of ``cls`` and its rillet bases is public."""
-    namespace = globals()
+    """Whether every name in the string annotations of ``cls`` and its rillet bases is public
+    (a lazy name it names is imported now: the answer does not depend on what was used first)."""
     for base in cls.__mro__:
-        if base.__module__.partition(".")[0] != "rillet":
-            continue
-        for annotation in _inspect.get_annotations(base).values():
-            if isinstance(annotation, str):
-                for name in _NAME.findall(annotation):
-                    if name not in namespace and name not in _BUILTINS:
-                        return False
+        found = _RESOLVABLE.get(base)
+        if found is None:
+            found = _RESOLVABLE[base] = _own_annotations_resolvable(base)
+        if not found:
+            return False
     return True
+
+
+def _own_annotations_resolvable(cls: type) -> bool:
+    if not cls.__module__.startswith("rillet"):
+        return True
+    namespace = globals()
+    for annotation in _inspect.get_annotations(cls).values():
+        if isinstance(annotation, str):
+            for name in _NAME.findall(annotation):
+                if name not in namespace and name not in _BUILTINS:
+                    if name not in _LAZY:
+                        return False  # private: it never becomes public here
+                    _load(name)
+    return True
+
+
+def _load(name: str) -> object:
+    """Import the lazy public ``name`` (see ``_LAZY``) and keep it here."""
+    value: object = getattr(_importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # before _public: annotations naming each other resolve
+    _public(value)
+    return value
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above: a misspelled name is reported
 
     def __getattr__(name: str) -> object:
-        module = _LAZY.get(name)
-        if module is None:
+        if name not in _LAZY:
             raise AttributeError(f"module 'rillet' has no attribute {name!r}")
-        value: object = getattr(_importlib.import_module(module, __name__), name)
-        _public(value)
-        globals()[name] = value
-        return value
+        return _load(name)
 
 
 __all__ = [

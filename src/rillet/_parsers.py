@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Final, Generic, Protocol, TypeVar
 
-import jiter
 import msgspec
 
 from ._values.errors import InvalidInputError, OutputParserError
@@ -97,6 +96,8 @@ class JsonParse(Generic[T]):
         body = _strip_fence("".join(self._texts))
         if not body:
             return NOTHING
+        import jiter  # here, not at the top: `import rillet` need not load it
+
         try:
             value = jiter.from_json(body.encode(), partial_mode="trailing-strings")
         except ValueError:
@@ -113,6 +114,8 @@ class JsonParse(Generic[T]):
     def finish(self) -> tuple[object, object]:
         text = "".join(self._texts)
         body = _strip_fence(text)
+        import jiter  # here, not at the top: `import rillet` need not load it
+
         try:
             value = jiter.from_json(body.encode())
         except ValueError as exc:

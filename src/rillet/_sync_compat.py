@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import os
 import socket
@@ -205,6 +204,8 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
 
     def call_at(self, when: float, callback: Callable[[], None]) -> int:
+        import heapq  # here: `import rillet` need not load it (most programs never wait here)
+
         with self._lock:
             handle = next(self._ids)
             entry: list[object] = [when, handle, callback]
@@ -219,6 +220,8 @@ class _Watchdog:
             return handle
 
     def cancel(self, handle: int) -> None:
+        import heapq  # here: `import rillet` need not load it
+
         with self._lock:
             entry = self._entries.pop(handle, None)
             if entry is not None:
@@ -227,6 +230,8 @@ class _Watchdog:
                 heapq.heappop(self._heap)
 
     def _run(self) -> None:
+        import heapq  # here: `import rillet` need not load it
+
         while True:
             with self._lock:
                 while True:

@@ -321,7 +321,7 @@ def test_error_line_and_error_chunk_raise_with_the_partial_text() -> None:
 
 
 def test_whole_openai_response_is_an_ai_message() -> None:
-    payload = chat_payload_decoder.decode(
+    payload = chat_payload_decoder().decode(
         msgspec.json.encode(
             {
                 "id": "chatcmpl-1",

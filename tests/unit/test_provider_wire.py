@@ -99,7 +99,7 @@ def test_anthropic_usage_fields_are_replaced_one_by_one() -> None:
 
 
 def test_groq_usage_is_read_from_x_groq() -> None:
-    chunk = chat_chunk_decoder.decode(
+    chunk = chat_chunk_decoder().decode(
         b'{"choices":[],"x_groq":{"id":"r","usage":{"prompt_tokens":1,"completion_tokens":2,'
         b'"total_tokens":3,"queue_time":0.1}}}'
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
+import sys
 import types
 import typing
 from pathlib import Path
@@ -128,3 +130,18 @@ def test_the_package_cites_nothing_outside_the_repository() -> None:
         if any(word in line for word in ("research/", "wire.md", "langchain.md", "/work/"))
     ]
     assert cited == []
+
+
+def test_import_rillet_leaves_the_optional_parts_for_their_first_use() -> None:
+    """``import rillet`` loads what a program needs to start; composition, prompts, fakes, tools,
+    the other providers and jiter load when first used (the import-time benchmark line)."""
+    lazy = sorted({rillet._LAZY[name] for name in rillet._LAZY})
+    modules = [f"rillet{module}" for module in lazy] + ["jiter", "heapq"]
+    code = (
+        "import sys, rillet\n"
+        f"print([m for m in {modules!r} if m in sys.modules])\n"
+        "rillet.RunnableLambda, rillet.FakeListLLM\n"
+        "print(rillet.RunnableLambda.__module__, 'rillet._facade.composition' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "rillet True"]

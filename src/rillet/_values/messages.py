@@ -52,7 +52,6 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
 
-import jiter
 import msgspec
 
 from .errors import InvalidInputError, ToolCallParseError
@@ -413,6 +412,8 @@ def _partial_call(chunk: ToolCallChunk, message_id: str | None, position: int) -
         end -= 1
     if not text[:end].strip():
         return ToolCall(chunk.name or "", {}, _call_id(chunk, message_id, position))
+    import jiter  # here, not at the top: `import rillet` need not load it
+
     try:
         value = jiter.from_json(text[:end].encode(), partial_mode="trailing-strings")
     except ValueError:
@@ -1023,7 +1024,6 @@ MessageLike: TypeAlias = Union[
 
 _MESSAGE_TYPES = (SystemMessage, HumanMessage, AIMessage, AIMessageChunk, ToolMessage)
 _ROLES = "'system', 'developer', 'human', 'user', 'ai', 'assistant' or 'tool'"
-_BLOCKS = msgspec.json.Decoder(list[ContentBlock])
 _DICT_KEYS = frozenset(("role", "type", "content", "name", "id", "tool_call_id"))
 
 

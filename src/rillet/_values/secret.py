@@ -19,8 +19,9 @@ REDACTED: Final = "**********"
 
 # Header names whose values are credentials: Authorization (Bearer/Basic), OpenAI's and Azure's
 # api-key, Anthropic's x-api-key, Google's x-goog-api-key, and any custom *-token / *-secret.
-_CREDENTIAL_HEADER: Final = re.compile(r"authorization|api[-_]?key|token|secret|password", re.I)
-_AUTH_SCHEME: Final = re.compile(r"^(?:bearer|basic|token)\s+", re.I)
+# Patterns as strings: `re` compiles and caches them on first use, not at `import rillet`.
+_CREDENTIAL_HEADER: Final = r"(?i)authorization|api[-_]?key|token|secret|password"
+_AUTH_SCHEME: Final = r"(?i)^(?:bearer|basic|token)\s+"
 _MIN_SECRET: Final = 8  # shorter values are not keys worth hiding, and would mangle messages
 
 
@@ -51,7 +52,7 @@ class Secret:
 
 def is_credential(header_name: str) -> bool:
     """Whether a header of this name carries a credential (its value is a secret)."""
-    return _CREDENTIAL_HEADER.search(header_name) is not None
+    return re.search(_CREDENTIAL_HEADER, header_name) is not None
 
 
 def credentials(headers: Iterable[tuple[str, str]]) -> list[str]:
@@ -59,9 +60,9 @@ def credentials(headers: Iterable[tuple[str, str]]) -> list[str]:
     and the whole value), longest first, so a longer one is redacted before its parts."""
     found: set[str] = set()
     for name, value in headers:
-        if not _CREDENTIAL_HEADER.search(name):
+        if not re.search(_CREDENTIAL_HEADER, name):
             continue
-        for candidate in (value, _AUTH_SCHEME.sub("", value)):
+        for candidate in (value, re.sub(_AUTH_SCHEME, "", value)):
             candidate = candidate.strip()
             if len(candidate) >= _MIN_SECRET:
                 found.add(candidate)

@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping
 from typing import Final, Generic, Literal, TypeVar, overload
 
-import jiter
 import msgspec
 
 from .._parsers import NOTHING
@@ -52,6 +51,8 @@ def partial_json(text: str, *, strings: bool = True) -> object:
         end -= 1
     if not text[:end].strip():
         return NOTHING
+    import jiter  # here, not at the top: `import rillet` need not load it
+
     try:
         return jiter.from_json(
             text[:end].encode(), partial_mode="trailing-strings" if strings else True
@@ -119,6 +120,8 @@ class StructuredParse(Generic[T]):
     def parse_text(self, text: str) -> T:
         """A whole output text (a Markdown fence allowed) as ``T``."""
         body = _strip_fence(text)
+        import jiter  # here, not at the top: `import rillet` need not load it
+
         try:
             value = jiter.from_json(body.encode())
         except ValueError as exc:

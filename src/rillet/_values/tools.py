@@ -87,11 +87,12 @@ name (that tool must be called), or a provider's own dict (sent as is)."""
 
 # OpenAI: ^[a-zA-Z0-9_-]{1,64}$ (Anthropic allows up to 128 characters; the stricter rule wins so
 # that one tool list works with every provider).
-_NAME: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# Patterns as strings: `re` compiles and caches them on first use, not at `import rillet`.
+_NAME: Final = r"[a-zA-Z0-9_-]{1,64}"
 
 
 def _check_name(name: object, what: str) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not isinstance(name, str) or not re.fullmatch(_NAME, name):
         raise ToolDefinitionError(
             f"{what}: the tool name {name!r} is not valid; a tool name is 1 to 64 letters, digits, "
             "'_' or '-' (rename the function or class, or give name=...)"
@@ -101,11 +102,11 @@ def _check_name(name: object, what: str) -> str:
 
 # -- docstrings ---------------------------------------------------------------------------------
 
-_SECTION: Final = re.compile(
+_SECTION: Final = (
     r"^(Args|Arguments|Parameters|Params|Returns|Return|Yields|Raises|Examples?|Notes?|"
     r"Attributes|See Also|Warnings?|Todo|References?)\s*:\s*$"
 )
-_ARG_LINE: Final = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_ARG_LINE: Final = r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$"
 
 
 def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
@@ -121,7 +122,7 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
     arg_indent = -1
     for line in lines:
         stripped = line.strip()
-        header = _SECTION.match(stripped)
+        header = re.match(_SECTION, stripped)
         if header and (line == stripped):
             section = header.group(1)
             current = None
@@ -133,7 +134,7 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
         if section not in ("Args", "Arguments", "Parameters", "Params") or not stripped:
             continue
         indent = len(line) - len(line.lstrip())
-        match = _ARG_LINE.match(stripped)
+        match = re.match(_ARG_LINE, stripped)
         if match and (arg_indent < 0 or indent <= arg_indent):
             arg_indent = indent
             current = match.group(1)

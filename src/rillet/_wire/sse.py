@@ -122,12 +122,11 @@ class SSEDecoder:
             # complete part at the event boundaries at once. It is that shape exactly when its
             # only LFs are the pairs between events; any other shape goes line by line below,
             # and so does the rest of the read.
-            end = buf.rfind(b"\n\n")
+            end = buf.rfind(b"\n\n")  # >= 6 when found: buf opens with "data: "
             if end > 0:
-                datas = (b"\n\n" + buf[:end]).split(b"\n\ndata: ")  # [b"", data, data...]
-                if buf.count(b"\n", 0, end) == 2 * len(datas) - 4:
+                datas = buf[6:end].split(b"\n\ndata: ")
+                if buf.count(b"\n", 0, end) == 2 * len(datas) - 2:
                     last_id = self._id
-                    del datas[0]
                     out = [ServerSentEvent(data, "message", last_id) for data in datas]
                     buf = buf[end + 2 :]
         lines = buf.split(b"\n")

@@ -226,7 +226,7 @@ class CompletionsApi(_OpenAIApi[CompletionChoice]):
         return CompletionsStreamReader(builder, url=self.url)
 
     def decode(self, content: bytes) -> OpenAIPayload[CompletionChoice]:
-        return completion_decoder.decode(content)
+        return completion_decoder().decode(content)
 
     def result(self, payload: OpenAIPayload[CompletionChoice], prompts: int) -> LLMResult:
         return completions_result(payload, prompts, self.settings.n)
@@ -251,7 +251,7 @@ class ChatApi(_OpenAIApi[ChatChoice]):
         return ChatStreamReader(builder, url=self.url)
 
     def decode(self, content: bytes) -> OpenAIPayload[ChatChoice]:
-        return chat_completion_decoder.decode(content)
+        return chat_completion_decoder().decode(content)
 
     def result(self, payload: OpenAIPayload[ChatChoice], prompts: int) -> LLMResult:
         return chat_result(payload)

@@ -32,6 +32,7 @@ is reasoning. A whole response reads the same fields of ``message``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Final
 
 import msgspec
@@ -183,7 +184,10 @@ class ChatPayload(msgspec.Struct, frozen=True, gc=False):
         return self.x_groq.usage if self.x_groq is not None else None
 
 
-chat_payload_decoder: Final = msgspec.json.Decoder(ChatPayload)
+@cache
+def chat_payload_decoder() -> msgspec.json.Decoder[ChatPayload]:
+    """The decoder of a chat completion chunk (and of a whole answer), built on first use."""
+    return msgspec.json.Decoder(ChatPayload)
 
 
 def usage_metadata(usage: ChatUsage) -> UsageMetadata:
@@ -218,10 +222,11 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
     """Reads a chat completions stream into ``AIMessageChunk``s (choice 0)."""
 
     terminal = "data: [DONE]"
-    __slots__ = ("_finish_reason", "_started", "_texts", "_usage")
+    __slots__ = ("_decode", "_finish_reason", "_started", "_texts", "_usage")
 
     def __init__(self, *, url: str) -> None:
         super().__init__(GenerationBuilder(), url=url)
+        self._decode = chat_payload_decoder().decode
         self._texts = self.builder.text_parts(0)
         self._started = False
         self._finish_reason: str | None = None
@@ -233,7 +238,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             self.done = True
             return None
         try:
-            payload = chat_payload_decoder.decode(data)
+            payload = self._decode(data)
         except msgspec.DecodeError as exc:
             raise self.decode_error("chat completion chunk", data, exc) from exc
         choices = payload.choices
@@ -570,7 +575,7 @@ class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayloa
         return ChatCompletionsReader(url=self.url)
 
     def decode(self, content: bytes) -> ChatPayload:
-        return chat_payload_decoder.decode(content)
+        return chat_payload_decoder().decode(content)
 
     def message(self, payload: ChatPayload) -> AIMessage | AIMessageChunk:
         return completion_message(payload)

@@ -105,7 +105,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
     __slots__ = ()
 
     @abc.abstractmethod
-    def _decode(self, data: bytes) -> OpenAIPayload[Choice]: ...
+    def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[Choice]]: ...
 
     @abc.abstractmethod
     def _parts(self, choice: Choice) -> _Parts: ...
@@ -121,7 +121,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
             self.done = True
             return None
         try:
-            payload = self._decode(data)
+            payload = self._decoder().decode(data)
         except msgspec.DecodeError as exc:
             raise self.decode_error(self.what, data, exc) from exc
         return self._apply(payload, data)
@@ -130,7 +130,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
         # `feed` for every frame of a read, with the common frame (one plain token of candidate
         # 0, nothing else to record) handled inline; any other frame goes through `_apply`.
         builder = self.builder
-        decode = self._decode
+        decode = self._decoder().decode
         plain = self._plain_text
         texts: list[str] | None = None  # candidate 0's texts in the builder, once it has one
         for frame in frames:
@@ -203,8 +203,8 @@ class CompletionsStreamReader(OpenAIStreamReader[CompletionChoice]):
     what = "completion event"
     __slots__ = ()
 
-    def _decode(self, data: bytes) -> OpenAIPayload[CompletionChoice]:
-        return completion_chunk_decoder.decode(data)
+    def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[CompletionChoice]]:
+        return completion_chunk_decoder()
 
     def _parts(self, choice: CompletionChoice) -> _Parts:
         return _completion_parts(choice)
@@ -219,8 +219,8 @@ class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
     what = "chat completion chunk"
     __slots__ = ()
 
-    def _decode(self, data: bytes) -> OpenAIPayload[ChatChoice]:
-        return chat_chunk_decoder.decode(data)
+    def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[ChatChoice]]:
+        return chat_chunk_decoder()
 
     def _parts(self, choice: ChatChoice) -> _Parts:
         delta = choice.delta

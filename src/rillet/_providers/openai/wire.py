@@ -13,11 +13,13 @@ declared here, once (as recorded from each server; tests/fixtures/SOURCES.md lis
   ``reported_usage`` is the one place that reads it;
 - ``error`` is an error object inside a 200 stream (OpenRouter, vLLM, llama.cpp).
 
-Decoders are built once, at import.
+Decoders are built once, on first use (a typed decoder costs about a millisecond to build:
+not at ``import rillet``).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Final, Generic, TypeVar
 
 import msgspec
@@ -131,10 +133,24 @@ class ErrorEnvelope(msgspec.Struct, frozen=True):
     message: str | None = None
 
 
-completion_chunk_decoder: Final = msgspec.json.Decoder(OpenAIPayload[CompletionChoice])
+@cache
+def completion_chunk_decoder() -> msgspec.json.Decoder[OpenAIPayload[CompletionChoice]]:
+    """The decoder of a ``/completions`` stream event (and of a whole answer)."""
+    return msgspec.json.Decoder(OpenAIPayload[CompletionChoice])
+
+
 completion_decoder: Final = completion_chunk_decoder
-chat_chunk_decoder: Final = msgspec.json.Decoder(OpenAIPayload[ChatChoice])
+
+
+@cache
+def chat_chunk_decoder() -> msgspec.json.Decoder[OpenAIPayload[ChatChoice]]:
+    """The decoder of a ``/chat/completions`` stream event (and of a whole answer)."""
+    return msgspec.json.Decoder(OpenAIPayload[ChatChoice])
+
+
 chat_completion_decoder: Final = chat_chunk_decoder
-error_envelope_decoder: Final[msgspec.json.Decoder[ErrorEnvelope]] = msgspec.json.Decoder(
-    ErrorEnvelope
-)
+
+
+@cache
+def error_envelope_decoder() -> msgspec.json.Decoder[ErrorEnvelope]:
+    return msgspec.json.Decoder(ErrorEnvelope)
