@@ -231,8 +231,8 @@ class Criterion:
     """``metric(top) / metric(bottom)`` per round in ``suite``, judged ``op threshold``.
 
     The metric is the suite's: µs/chunk (chunk), growth (linearity: ``top`` only), chunks/s or
-    peak RSS (concurrent: ``metric="rss"``), net import ms (imports). Chunk and linearity lines
-    are judged on the clients' own CPU time (``metric="cpu"``, the default for them): on this
+    peak RSS (concurrent: ``metric="rss"``), net import ms (imports). Chunk, linearity and import
+    lines are judged on the clients' own CPU time (``metric="cpu"``, the default for them): on this
     shared 2-core machine a worker's wall time is often 2-3x its CPU time, the difference being
     other processes' turns on the CPU, not the client's work; the wall-time ratio is reported
     beside it. With ``spread``, the worst round must pass as well as the median.
