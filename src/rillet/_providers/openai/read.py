@@ -133,6 +133,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
         decode = self._decoder().decode
         plain = self._plain_text
         texts: list[str] | None = None  # candidate 0's texts in the builder, once it has one
+        named = builder.model_name is not None  # the first frame with a model was applied
         for frame in frames:
             data = frame.data
             if data == _DONE:
@@ -150,7 +151,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
                 and payload.usage is None
                 and payload.x_groq is None
                 and payload.error is None
-                and builder.model_name is not None
+                and named
             ):
                 text = plain(choices[0])
                 if text:
@@ -160,6 +161,7 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
                     out.append(GenerationChunk(text))
                     continue
             chunk = self._apply(payload, data)
+            named = builder.model_name is not None
             if chunk is not None:
                 out.append(chunk)
 
