@@ -5,6 +5,8 @@ is a sync function."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import AsyncIterator
 
 import pytest
@@ -47,3 +49,12 @@ def test_a_sync_function_too_makes_a_plain_lambda() -> None:
     both = RunnableLambda(str.upper, ashout)
     assert type(both) is RunnableLambda
     assert both.invoke("hi") == "HI"
+
+
+def test_copies_and_pickles_keep_the_class() -> None:
+    alone = RunnableLambda(ashout)
+    assert type(copy.copy(alone)) is AsyncOnlyLambda
+    assert type(copy.deepcopy(RunnableLambda(str.upper))) is RunnableLambda
+    restored = pickle.loads(pickle.dumps(alone))
+    assert type(restored) is AsyncOnlyLambda
+    assert restored.get_name() == "ashout"

@@ -335,13 +335,10 @@ class RunnableLambda(Runnable[Input, Output]):
         name: str | None = None,
     ) -> Self: ...
 
-    def __new__(
-        cls,
-        func: Callable[..., object],
-        afunc: Callable[..., object] | None = None,
-        *,
-        name: str | None = None,
-    ) -> Any:
+    def __new__(cls, *args: object, **kwargs: object) -> Any:
+        # No required parameter: copy and pickle call __new__ with none.
+        func = args[0] if args else kwargs.get("func")
+        afunc = args[1] if len(args) > 1 else kwargs.get("afunc")
         if cls is RunnableLambda and afunc is None and _async_only(func):
             cls = AsyncOnlyLambda
         return super().__new__(cls)
