@@ -15,6 +15,7 @@ from rillet import (
     AIMessage,
     AIMessageChunk,
     ChatAnthropic,
+    ChatOllama,
     ChatOpenAI,
     Citation,
     ReasoningBlock,
@@ -303,3 +304,27 @@ def test_anthropic_block_or_delta_rillet_does_not_know_is_a_typed_error(
             for _ in anthropic.stream("x"):
                 pass
         assert caught.value.partial_text == "Hi"
+
+
+def test_ollama_logprobs_are_a_typed_error_not_dropped(server: FakeServer) -> None:
+    lines = (
+        b'{"model":"qwen3","message":{"role":"assistant","content":"Hi"},"done":false}\n'
+        b'{"model":"qwen3","message":{"role":"assistant","content":"!"},"done":false,'
+        b'"logprobs":[{"token":"!","logprob":-0.2}]}\n'
+    )
+    model = ChatOllama(model="qwen3", base_url=server.root_url)
+    try:
+        server.queue(Reply(body=lines))
+        with pytest.raises(UnsupportedOutputError, match="logprobs") as caught:
+            for _ in model.stream("x"):
+                pass
+        assert caught.value.partial_text == "Hi"
+        whole = (
+            b'{"model":"qwen3","message":{"role":"assistant","content":"Hi!"},"done":true,'
+            b'"done_reason":"stop","logprobs":[]}'
+        )
+        server.queue(Reply(body=whole, content_type="application/json"))
+        with pytest.raises(UnsupportedOutputError, match="logprobs"):
+            model.invoke("x")
+    finally:
+        model.close()

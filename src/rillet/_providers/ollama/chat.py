@@ -9,7 +9,8 @@ The stream is NDJSON (Ollama's docs/api.md, "Generate a chat completion"): one o
 zero). ``message.thinking`` is reasoning, never text. Tool calls arrive whole, their
 ``arguments`` a JSON object: each becomes one ``ToolCallChunk`` whose ``args`` is that object's
 JSON text, ``index`` its ``function.index`` (or its position in the reply). An ``{"error": ...}``
-line raises ``StreamProviderError``.
+line raises ``StreamProviderError``; ``logprobs`` (asked for by the caller) an
+``UnsupportedOutputError``, never dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Final
 
 import msgspec
 
-from ..._values.errors import InvalidInputError
+from ..._values.errors import InvalidInputError, UnsupportedOutputError
 from ..._values.messages import (
     AIMessage,
     AIMessageChunk,
@@ -92,6 +93,7 @@ class ChatLine(msgspec.Struct, frozen=True, gc=False):
     prompt_eval_count: int | None = None
     eval_count: int | None = None
     error: str | None = None
+    logprobs: object = None  # asked for with `logprobs`: rillet cannot represent them (an error)
 
 
 chat_line_decoder: Final = msgspec.json.Decoder(ChatLine)
@@ -134,6 +136,7 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
             and message.thinking is None
             and message.tool_calls is None
             and line.error is None
+            and line.logprobs is None
         ):
             # The hot path: one token of text, nothing else.
             text = message.content
@@ -146,6 +149,8 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
     def _slow(self, line: ChatLine, frame: bytes) -> AIMessageChunk | None:
         if line.error is not None:  # after output has started, errors come as a line
             raise self.provider_error(line.error, body={"error": line.error}, raw=frame)
+        if line.logprobs is not None:
+            raise _logprobs_error(f"the stream from {self.url}", self.builder.text(0))
         builder = self.builder
         metadata: ResponseMetadata | None = None
         if not self._started:
@@ -202,9 +207,20 @@ def _content(text: str, thinking: str | None) -> str | list[ContentBlock]:
     return [ReasoningBlock(reasoning=thinking), TextBlock(text=text)]
 
 
+def _logprobs_error(where: str, partial_text: str) -> UnsupportedOutputError:
+    return UnsupportedOutputError(
+        f"{where} carries `logprobs`, which rillet's chat models cannot represent; drop the "
+        "request option that asks for them",
+        what="`logprobs`",
+        partial_text=partial_text,
+    )
+
+
 def line_message(line: ChatLine) -> AIMessage | AIMessageChunk:
     """The message of a whole (``"stream": false``) chat response (a chunk when its tool calls
     have no ids: see ``whole_reply``)."""
+    if line.logprobs is not None:
+        raise _logprobs_error("the Ollama chat response", "")
     message = line.message or LineMessage()
     return whole_reply(
         AIMessageChunk(
