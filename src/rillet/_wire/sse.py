@@ -119,13 +119,14 @@ class SSEDecoder:
         elif buf[:6] == b"data: " and not (self._data or self._event or self._retry is not None):
             # Fast path for a read of several whole events, each one `data: ...` line and a
             # blank line (a client that lags the server a little reads them in bulk): split the
-            # complete part at the event boundaries at once. It is that shape exactly when its
-            # only LFs are the pairs between events; any other shape goes line by line below,
-            # and so does the rest of the read.
+            # complete part at the event boundaries at once. It is that shape exactly when no
+            # piece between the boundaries holds an LF (checked on their join: a copy and one
+            # memchr, several times faster than counting LFs); any other shape goes line by line
+            # below, and so does the rest of the read.
             end = buf.rfind(b"\n\n")  # >= 6 when found: buf opens with "data: "
             if end > 0:
                 datas = buf[6:end].split(b"\n\ndata: ")
-                if buf.count(b"\n", 0, end) == 2 * len(datas) - 2:
+                if b"\n" not in b"".join(datas):
                     last_id = self._id
                     out = [ServerSentEvent(data, "message", last_id) for data in datas]
                     buf = buf[end + 2 :]
