@@ -127,6 +127,8 @@ async def test_every_method_checks(server: FakeServer, make: MakeModel, provider
         await chat.abatch(["a"], return_exceptions=True, **bad)
     with pytest.raises(InvalidOptionError, match="'temprature'"):
         await chat.agenerate([["a"]], **bad)
+    with pytest.raises(InvalidOptionError, match="'config'"):  # generate takes no config
+        await chat.agenerate([["a"]], config={"tags": ["x"]})  # type: ignore[call-arg]  # run-time check under test
     with pytest.raises(InvalidOptionError, match="stop must be a str or a list of str"):
         await chat.ainvoke("hi", stop=[1])  # type: ignore[list-item]  # run-time check under test
     with pytest.raises(InvalidOptionError, match="'temprature'"):

@@ -129,6 +129,8 @@ def test_every_method_checks(server: FakeServer, make: MakeModel, provider: str)
         chat.batch(["a"], return_exceptions=True, **bad)
     with pytest.raises(InvalidOptionError, match="'temprature'"):
         chat.generate([["a"]], **bad)
+    with pytest.raises(InvalidOptionError, match="'config'"):  # generate takes no config
+        chat.generate([["a"]], config={"tags": ["x"]})  # type: ignore[call-arg]  # run-time check under test
     with pytest.raises(InvalidOptionError, match="stop must be a str or a list of str"):
         chat.invoke("hi", stop=[1])  # type: ignore[list-item]  # run-time check under test
     with pytest.raises(InvalidOptionError, match="'temprature'"):
