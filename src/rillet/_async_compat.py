@@ -203,6 +203,17 @@ class Merge(Generic[T]):
             raise failure
 
 
+def loop_running() -> bool:
+    """Whether this thread runs an event loop (asyncio or trio) now."""
+    import anyio.lowlevel
+
+    try:
+        anyio.lowlevel.current_token()
+    except RuntimeError:  # anyio's NoEventLoopError
+        return False
+    return True
+
+
 def loop_token() -> Hashable:
     """An identity for the running event loop (httpx async clients must not cross loops)."""
     import anyio.lowlevel

@@ -32,6 +32,7 @@ from .._values.options import (
 from .._values.outputs import ChatResult
 from .._values.structured import StructuredOutput
 from .._values.tools import StructuredMethod, ToolChoice, ToolFormat, ToolLike
+from .deferred import loop_free
 from .runnable import Runnable
 
 if TYPE_CHECKING:
@@ -168,7 +169,9 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[AIMessageChunk]:
         """The reply as ``AIMessageChunk``s (async); see ``stream``."""
-        return self._async_twin().astream(input, config, stop=stop, **kwargs)
+        return loop_free(
+            lambda: self._async_twin().astream(input, config, stop=stop, **kwargs)
+        )
 
     @overload
     def batch(

@@ -19,6 +19,7 @@ from .._values.options import (
     check_stop,
 )
 from .._values.outputs import GenerationChunk, LLMResult
+from .deferred import loop_free
 from .runnable import Runnable
 
 if TYPE_CHECKING:
@@ -106,7 +107,9 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[str]:
         """The completion of one prompt as ``str`` chunks (async); see ``stream``."""
-        return self._async_twin().astream(input, config, stop=stop, **kwargs)
+        return loop_free(
+            lambda: self._async_twin().astream(input, config, stop=stop, **kwargs)
+        )
 
     @overload
     def batch(

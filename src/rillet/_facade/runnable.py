@@ -17,6 +17,7 @@ from .._values.config import RunnableConfig
 from .._values.errors import RilletError
 from .._values.events import StreamEvent
 from .._values.options import SequenceNotStr
+from .deferred import loop_free
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar as DefaultTypeVar
@@ -291,16 +292,18 @@ class Runnable(Generic[Input, Output]):
         exclude_tags: SequenceNotStr[str] | None = None,
     ) -> AsyncStream[StreamEvent]:
         """Typed events from every step, in order, as the run happens (LangChain's v1/v2)."""
-        return self._async_twin().astream_events(
-            input,
-            config,
-            version=version,
-            include_names=include_names,
-            include_types=include_types,
-            include_tags=include_tags,
-            exclude_names=exclude_names,
-            exclude_types=exclude_types,
-            exclude_tags=exclude_tags,
+        return loop_free(
+            lambda: self._async_twin().astream_events(
+                input,
+                config,
+                version=version,
+                include_names=include_names,
+                include_types=include_types,
+                include_tags=include_tags,
+                exclude_names=exclude_names,
+                exclude_types=exclude_types,
+                exclude_tags=exclude_tags,
+            )
         )
 
     def stream_events(
@@ -353,7 +356,7 @@ class Runnable(Generic[Input, Output]):
         The ``AsyncStream`` closes its HTTP responses when exhausted, closed (``async with`` or
         ``aclose()``), cancelled or dropped; chunks add up to what ``ainvoke`` returns.
         """
-        return self._async_twin().astream(input, config)
+        return loop_free(lambda: self._async_twin().astream(input, config))
 
     @overload
     def batch(
