@@ -49,6 +49,9 @@ class _Stream(AsyncStream[T_co]):
 
 
 class DeferredStream(AsyncBatchStream[T_co]):
+    """A stream whose run starts on its first read (see the module): until then it holds only
+    ``start``; ``aclose()`` before it ends the stream with nothing sent."""
+
     __slots__ = ()
 
     def __init__(self, start: Callable[[], AsyncStream[T_co]]) -> None:
@@ -68,7 +71,7 @@ class DeferredStream(AsyncBatchStream[T_co]):
         # a loop (a dropped model releases its async connections: the twin's are its own).
         self._gen, self._resources, self._closed = inner._gen, inner._resources, False
         if type(inner) is AsyncBatchStream:
-            self.__class__ = AsyncBatchStream
+            self.__class__ = AsyncBatchStream  # type: ignore[assignment]  # same layout: becomes the real stream
         elif type(inner) is AsyncStream:
             self.__class__ = _Stream  # type: ignore[assignment]  # same layout: becomes a plain stream
         else:  # pragma: no cover - every twin returns one of the two
