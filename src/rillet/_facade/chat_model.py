@@ -169,9 +169,7 @@ class BaseChatModel(Runnable[LanguageModelInput, AIMessage]):
         **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[AIMessageChunk]:
         """The reply as ``AIMessageChunk``s (async); see ``stream``."""
-        return loop_free(
-            lambda: self._async_twin().astream(input, config, stop=stop, **kwargs)
-        )
+        return loop_free(lambda: self._async_twin().astream(input, config, stop=stop, **kwargs))
 
     @overload
     def batch(

@@ -107,9 +107,7 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[str]:
         """The completion of one prompt as ``str`` chunks (async); see ``stream``."""
-        return loop_free(
-            lambda: self._async_twin().astream(input, config, stop=stop, **kwargs)
-        )
+        return loop_free(lambda: self._async_twin().astream(input, config, stop=stop, **kwargs))
 
     @overload
     def batch(
