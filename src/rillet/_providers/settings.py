@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import msgspec
 
-from .._values.errors import ConfigError, InvalidInputError
+from .._values.errors import ConfigError, InvalidInputError, InvalidOptionError
 from .._values.secret import Secret, is_credential
 
 __all__ = [
@@ -49,6 +49,16 @@ def check_int(name: str, value: object, *, minimum: int, optional: bool = False)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         expected = f"an int >= {minimum}" + (" or None" if optional else "")
         raise ConfigError(f"{name} must be {expected}, got {value!r}")
+
+
+def check_option_types(spec: type[Mapping[str, object]], values: Mapping[str, object]) -> None:
+    """Constructor arguments that are also call options, checked against the call options'
+    ``TypedDict`` (``_values/options.py``) as a call's are: one rule for both. None is unset."""
+    given = {name: value for name, value in values.items() if value is not None}
+    try:
+        msgspec.convert(given, spec)
+    except msgspec.ValidationError as exc:
+        raise InvalidOptionError(f"invalid constructor argument: {exc}") from None
 
 
 def stop_list(stop: str | Sequence[str] | None, where: str = "stop") -> list[str] | None:

@@ -23,6 +23,7 @@ from ..._wire.sse import ServerSentEvent
 from ..base import HTTPApi, Stop
 from ..settings import (
     check_int,
+    check_option_types,
     default_header_dict,
     encode_body,
     env,
@@ -88,6 +89,10 @@ def resolve_anthropic_settings(
         raise ConfigError(
             f"model must be a non-empty str such as 'claude-sonnet-4-5', got {model!r}"
         )
+    check_option_types(
+        AnthropicCallOptions,
+        {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "top_k": top_k},
+    )
     check_int("max_tokens", max_tokens, minimum=1)  # the Messages API requires it
     check_int("top_k", top_k, minimum=1, optional=True)
     check_int("max_retries", max_retries, minimum=0)

@@ -7,6 +7,7 @@ Pure: no I/O. ``GenerateApi`` is the API as an ``HTTPApi`` (``_providers/base.py
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import msgspec
@@ -22,6 +23,7 @@ from ..._values.secret import Secret
 from ..base import HTTPApi, Stop
 from ..settings import (
     check_int,
+    check_option_types,
     default_header_dict,
     encode_body,
     env,
@@ -76,6 +78,20 @@ def ollama_host(value: str) -> str:
     return parts.geturl()
 
 
+class OllamaSampling(TypedDict, total=False):
+    """The types of the sampling parameters the Ollama constructors name (they go into the
+    request's ``options``), and of ``keep_alive``."""
+
+    temperature: float
+    top_p: float
+    top_k: int
+    num_predict: int
+    num_ctx: int
+    repeat_penalty: float
+    seed: int
+    keep_alive: str | float
+
+
 def resolve_ollama_settings(
     *,
     model: str,
@@ -101,6 +117,19 @@ def resolve_ollama_settings(
     into ``options`` on top of the ``options`` mapping."""
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be a non-empty str such as 'llama3.2', got {model!r}")
+    check_option_types(
+        OllamaSampling,
+        {
+            "temperature": temperature,
+            "top_p": top_p,
+            "top_k": top_k,
+            "num_predict": num_predict,
+            "num_ctx": num_ctx,
+            "repeat_penalty": repeat_penalty,
+            "seed": seed,
+            "keep_alive": keep_alive,
+        },
+    )
     check_int("num_predict", num_predict, minimum=-2, optional=True)  # -1 endless, -2 fill ctx
     check_int("num_ctx", num_ctx, minimum=1, optional=True)
     check_int("top_k", top_k, minimum=1, optional=True)

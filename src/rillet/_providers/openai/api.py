@@ -20,6 +20,7 @@ from ..._wire.sse import ServerSentEvent
 from ..base import HTTPApi, Stop
 from ..settings import (
     check_int,
+    check_option_types,
     default_header_dict,
     encode_body,
     env,
@@ -107,6 +108,20 @@ def resolve_settings(
     """
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be a non-empty str, got {model!r}")
+    check_option_types(
+        OpenAICallOptions,
+        {
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "top_p": top_p,
+            "best_of": best_of,
+            "frequency_penalty": frequency_penalty,
+            "presence_penalty": presence_penalty,
+            "seed": seed,
+            "logprobs": logprobs,
+            "logit_bias": logit_bias,
+        },
+    )
     check_int("n", n, minimum=1)
     if streaming and (best_of or 1) > 1:
         # OpenAI refuses to stream best_of > 1 (the server picks the best candidate at the end).
