@@ -108,6 +108,59 @@ async def test_bad_arguments_are_typed_errors() -> None:
         await add.ainvoke("2+3")  # type: ignore[call-overload]  # the case under test
 
 
+def test_a_name_as_the_first_argument_as_langchain() -> None:
+    @tool("adder", description="Adds two integers.")
+    def plus(a: int, b: int) -> int:
+        return a + b
+
+    assert (plus.name, plus.description) == ("adder", "Adds two integers.")
+    assert plus.invoke({"a": 2, "b": 3}) == 5
+
+    @tool("summed")
+    def total(a: int) -> int:
+        """Sum it."""
+        return a
+
+    assert (total.name, total.description) == ("summed", "Sum it.")
+    with pytest.raises(ConfigError, match="two names"):
+        tool("one", name="two")  # type: ignore[call-overload]  # the case under test
+
+
+def test_a_tool_without_a_docstring_needs_a_description() -> None:
+    def bare(a: int) -> int:
+        return a
+
+    with pytest.raises(ConfigError, match="'bare' has no description.*description="):
+        tool(bare)
+    assert tool(description="Echo.")(bare).description == "Echo."
+
+
+def test_parse_docstring_is_always_on() -> None:
+    @tool(parse_docstring=True)
+    def scale(x: int, factor: int) -> int:
+        """Scale a number.
+
+        Args:
+            x: The number.
+            factor: How many times.
+        """
+        return x * factor
+
+    assert scale.description == "Scale a number."
+    props = scale.tool_spec.parameters["properties"]
+    assert isinstance(props, dict)
+    assert props["factor"]["description"] == "How many times."
+    with pytest.raises(ConfigError, match="parse_docstring=False is not supported"):
+        tool(parse_docstring=False)  # type: ignore[call-overload]  # the case under test
+
+
+async def test_unknown_arguments_are_refused_naming_the_expected_ones() -> None:
+    with pytest.raises(ToolCallParseError, match="unknown argument.*'c'; it takes: 'a', 'b'"):
+        await add.ainvoke({"a": 1, "b": 2, "c": 3})
+    with pytest.raises(ToolCallParseError, match="'c'; it takes: 'a', 'b'"):
+        await add.ainvoke(ToolCall("add", {"a": 1, "b": 2, "c": 3}, "call_1"))
+
+
 async def test_errors_raised_by_the_tool_propagate() -> None:
     @tool
     def fail(reason: str) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from .._values.config import RunnableConfig
-from .._values.errors import ConfigError
+from .._values.errors import ConfigError, ToolDefinitionError
 from .._values.messages import ToolCall, ToolMessage
 from .._values.tools import ToolRun, ToolSpec, tool_spec
 from .runnable import Runnable
@@ -50,6 +50,11 @@ class Tool(Runnable[ToolInput, "R_co | ToolMessage"], Generic[R_co]):
             raise ConfigError(f"@tool decorates a function, got {func!r}")
         self.func = func
         spec = tool_spec(func, name=name, description=description)
+        if not spec.description:
+            raise ToolDefinitionError(
+                f"the tool {spec.name!r} has no description: give the function a docstring "
+                "(its summary tells the model what the tool does) or pass description=..."
+            )
         self._spec = spec
         self._run = ToolRun(spec, func)
         self.name = spec.name
@@ -124,22 +129,45 @@ def tool(func: Callable[P, R], /) -> Tool[R]: ...
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None
+    name: str, /, *, description: str | None = None, parse_docstring: Literal[True] = True
+) -> Callable[[Callable[P, R]], Tool[R]]: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parse_docstring: Literal[True] = True,
 ) -> Callable[[Callable[P, R]], Tool[R]]: ...
 
 
 def tool(
-    func: Callable[..., Any] | None = None,
+    func: Callable[..., Any] | str | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
+    parse_docstring: bool = True,
 ) -> Tool[Any] | Callable[[Callable[..., Any]], Tool[Any]]:
-    """Make a typed function a tool: ``@tool`` or ``@tool(name=..., description=...)``.
+    """Make a typed function a tool: ``@tool``, ``@tool("name")`` (LangChain's form) or
+    ``@tool(name=..., description=...)``.
 
     The schema comes from the signature (every parameter annotated; no ``*args``/``**kwargs``)
-    and the docstring (summary -> description, Google ``Args:`` -> parameter descriptions).
+    and the docstring (summary -> description, Google ``Args:`` -> parameter descriptions,
+    always: ``parse_docstring=True`` is accepted for LangChain's sake, ``False`` is refused).
+    A function without a docstring needs ``description=``.
     """
+    if parse_docstring is not True:
+        raise ConfigError(
+            "parse_docstring=False is not supported: rillet always reads the docstring's "
+            "summary as the description and its Args: lines as the parameter descriptions; "
+            "pass description=... to set the description yourself"
+        )
+    if isinstance(func, str):
+        if name is not None:
+            raise ConfigError(f"@tool got two names ({func!r} and name={name!r}): pass one of them")
+        func, name = None, func
     if func is not None:
         return Tool(func, name=name, description=description)
 

@@ -636,6 +636,16 @@ class ToolRun:
             )
         args_type = self.spec.args_type
         assert args_type is not None  # a ToolRun is made from a function
+        if isinstance(raw, Mapping):
+            unknown = [key for key in raw if key not in args_type.__struct_fields__]
+            if unknown:
+                expected = ", ".join(map(repr, args_type.__struct_fields__)) or "none"
+                raise ToolCallParseError(
+                    f"tool {self.spec.name!r} got unknown argument(s) "
+                    f"{', '.join(map(repr, unknown))}; it takes: {expected}",
+                    name=self.spec.name,
+                    args=raw,
+                )
         try:
             value = msgspec.convert(raw, args_type, strict=False)
         except msgspec.ValidationError as exc:
