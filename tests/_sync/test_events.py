@@ -233,7 +233,8 @@ def test_filters_follow_langchain_rules() -> None:
 
 
 def test_unknown_version_is_a_clear_error() -> None:
-    with pytest.raises(ConfigError, match="'v9'"):
+    method = HelloLLM().stream_events.__name__  # the sync twin calls stream_events
+    with pytest.raises(ConfigError, match=f"unsupported {method} version 'v9'"):
         HelloLLM().stream_events("hi", version="v9")  # type: ignore[arg-type]  # the point
 
 

@@ -278,7 +278,7 @@ class AsyncRunnable(Generic[Input, Output]):
     ) -> AsyncStream[StreamEvent]:
         """Stream typed events from every step of the run, in order (see LangChain's
         astream_events). ``version="v1"`` has no parent ids and no custom events."""
-        checked = check_version(version)
+        checked = check_version(version, "astream_events")
         event_filter = EventFilter(
             include_names=include_names,
             include_types=include_types,

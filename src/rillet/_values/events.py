@@ -402,10 +402,11 @@ _END: Final = {
 }
 
 
-def check_version(version: str) -> Version:
+def check_version(version: str, method: str) -> Version:
+    """``version`` of a ``method`` call (``astream_events``/``stream_events``) checked."""
     if version in ("v1", "v2"):
         return cast(Version, version)
-    raise ConfigError(f"unsupported astream_events version {version!r}: expected 'v1' or 'v2'")
+    raise ConfigError(f"unsupported {method} version {version!r}: expected 'v1' or 'v2'")
 
 
 class RunScope:
