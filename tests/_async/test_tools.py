@@ -130,7 +130,7 @@ def test_a_tool_without_a_docstring_needs_a_description() -> None:
     def bare(a: int) -> int:
         return a
 
-    with pytest.raises(ConfigError, match="'bare' has no description.*description="):
+    with pytest.raises(ConfigError, match=r"'bare' has no description.*description="):
         tool(bare)
     assert tool(description="Echo.")(bare).description == "Echo."
 
@@ -155,7 +155,7 @@ def test_parse_docstring_is_always_on() -> None:
 
 
 async def test_unknown_arguments_are_refused_naming_the_expected_ones() -> None:
-    with pytest.raises(ToolCallParseError, match="unknown argument.*'c'; it takes: 'a', 'b'"):
+    with pytest.raises(ToolCallParseError, match=r"unknown argument.*'c'; it takes: 'a', 'b'"):
         await add.ainvoke({"a": 1, "b": 2, "c": 3})
     with pytest.raises(ToolCallParseError, match="'c'; it takes: 'a', 'b'"):
         await add.ainvoke(ToolCall("add", {"a": 1, "b": 2, "c": 3}, "call_1"))
