@@ -358,10 +358,15 @@ def messages(warning: UnknownEventWarning) -> None:
     if usage is not None:
         details: InputTokenDetails | None = usage.input_token_details
         out: OutputTokenDetails | None = usage.output_token_details
-        print(details, out)
+        total: int = usage["total_tokens"]
+        read: int | None = details["cache_read"] if details is not None else None
+        reasoning: int | None = out.get("reasoning") if out is not None else None
+        print(details, out, total, read, reasoning, usage.get("input_token_details"))
     meta: ResponseMetadata = chunk.response_metadata
     print(human.text, system.text, block, image, thinking, tool.text, anything, like, calls, pieces)
     print(meta.finish_reason, warning.event_type, ERRORS, DATA)
+    reason: str | None = meta["finish_reason"]
+    print(reason, meta.get("finish_reason", "unknown").upper())
 
 
 class Joke(msgspec.Struct):

@@ -424,3 +424,30 @@ def test_buffer_string_is_langchains() -> None:
         ToolMessage("T", "1"),
     ]
     assert buffer_string(messages) == expected
+
+
+def test_metadata_reads_as_langchain_dicts() -> None:
+    usage = UsageMetadata(3, 4, 7, InputTokenDetails(cache_read=2), OutputTokenDetails(reasoning=1))
+    assert usage["total_tokens"] == 7
+    assert usage.get("input_tokens") == 3
+    details = usage["input_token_details"]
+    assert details is not None
+    assert details["cache_read"] == 2
+    assert details["audio"] is None
+    assert details.get("audio", 0) == 0
+    output = usage.get("output_token_details")
+    assert output is not None
+    assert output["reasoning"] == 1
+    meta = ResponseMetadata(finish_reason="stop", model_name="gpt-4o-mini")
+    assert meta["finish_reason"] == "stop"
+    assert meta.get("finish_reason") == "stop"
+    assert meta.get("id") is None
+    assert meta.get("id", "none") == "none"
+    with pytest.raises(KeyError):
+        usage["nope"]  # type: ignore[call-overload]  # an unknown key is the case under test
+    with pytest.raises(KeyError):
+        details["nope"]  # type: ignore[index]  # an unknown key is the case under test
+    with pytest.raises(KeyError):
+        output["nope"]  # type: ignore[index]  # an unknown key is the case under test
+    with pytest.raises(KeyError):
+        meta["nope"]  # type: ignore[index]  # an unknown key is the case under test

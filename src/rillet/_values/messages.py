@@ -50,7 +50,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, Union, cast, overload
 
 import msgspec
 
@@ -222,12 +222,48 @@ def _add_opt(a: int | None, b: int | None) -> int | None:
     return a + b
 
 
+def _field(struct: msgspec.Struct, key: str) -> object:
+    """A metadata struct read as LangChain's dict: a field by name, else KeyError."""
+    if key in struct.__struct_fields__:
+        return getattr(struct, key)
+    raise KeyError(key)
+
+
+def _field_or(struct: msgspec.Struct, key: str, default: object) -> object:
+    value = getattr(struct, key, None) if key in struct.__struct_fields__ else None
+    return default if value is None else value
+
+
+MetadataKey: TypeAlias = Literal[
+    "finish_reason",
+    "model_name",
+    "id",
+    "system_fingerprint",
+    "service_tier",
+    "stop_sequence",
+    "model_provider",
+]
+"""The keys of ``ResponseMetadata`` read as a dict."""
+
+
 class InputTokenDetails(msgspec.Struct, frozen=True, omit_defaults=True):
     """Breakdown of input tokens (LangChain's keys); ``None`` where the provider said nothing."""
 
     audio: int | None = None
     cache_creation: int | None = None
     cache_read: int | None = None
+
+    def __getitem__(self, key: Literal["audio", "cache_creation", "cache_read"]) -> int | None:
+        """LangChain's dict reading (``details["cache_read"]``); an unknown key is a KeyError."""
+        return cast("int | None", _field(self, key))
+
+    @overload
+    def get(self, key: Literal["audio", "cache_creation", "cache_read"]) -> int | None: ...
+    @overload
+    def get(self, key: Literal["audio", "cache_creation", "cache_read"], default: T) -> int | T: ...
+    def get(self, key: str, default: object = None) -> object:
+        """``details.get("cache_read")``: the value, or ``default`` where it is None/unknown."""
+        return _field_or(self, key, default)
 
     def __add__(self, other: InputTokenDetails) -> InputTokenDetails:
         return InputTokenDetails(
@@ -242,6 +278,18 @@ class OutputTokenDetails(msgspec.Struct, frozen=True, omit_defaults=True):
 
     audio: int | None = None
     reasoning: int | None = None
+
+    def __getitem__(self, key: Literal["audio", "reasoning"]) -> int | None:
+        """LangChain's dict reading (``details["reasoning"]``); an unknown key is a KeyError."""
+        return cast("int | None", _field(self, key))
+
+    @overload
+    def get(self, key: Literal["audio", "reasoning"]) -> int | None: ...
+    @overload
+    def get(self, key: Literal["audio", "reasoning"], default: T) -> int | T: ...
+    def get(self, key: str, default: object = None) -> object:
+        """``details.get("reasoning")``: the value, or ``default`` where it is None/unknown."""
+        return _field_or(self, key, default)
 
     def __add__(self, other: OutputTokenDetails) -> OutputTokenDetails:
         return OutputTokenDetails(
@@ -265,6 +313,28 @@ class UsageMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
     total_tokens: int
     input_token_details: InputTokenDetails | None = None
     output_token_details: OutputTokenDetails | None = None
+
+    @overload
+    def __getitem__(self, key: Literal["input_tokens", "output_tokens", "total_tokens"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["input_token_details"]) -> InputTokenDetails | None: ...
+    @overload
+    def __getitem__(self, key: Literal["output_token_details"]) -> OutputTokenDetails | None: ...
+    def __getitem__(self, key: str) -> object:
+        """LangChain's dict reading (``usage["total_tokens"]``); an unknown key is a KeyError."""
+        return _field(self, key)
+
+    @overload
+    def get(
+        self, key: Literal["input_tokens", "output_tokens", "total_tokens"], default: object = None
+    ) -> int: ...
+    @overload
+    def get(self, key: Literal["input_token_details"]) -> InputTokenDetails | None: ...
+    @overload
+    def get(self, key: Literal["output_token_details"]) -> OutputTokenDetails | None: ...
+    def get(self, key: str, default: object = None) -> object:
+        """``usage.get("total_tokens")``: the value, or ``default`` where it is None/unknown."""
+        return _field_or(self, key, default)
 
     def __add__(self, other: UsageMetadata) -> UsageMetadata:
         if not isinstance(other, UsageMetadata):
@@ -296,6 +366,18 @@ class ResponseMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
     service_tier: str | None = None
     stop_sequence: str | None = None
     model_provider: str | None = None
+
+    def __getitem__(self, key: MetadataKey) -> str | None:
+        """LangChain's dict reading (``meta["finish_reason"]``); an unknown key is a KeyError."""
+        return cast("str | None", _field(self, key))
+
+    @overload
+    def get(self, key: MetadataKey) -> str | None: ...
+    @overload
+    def get(self, key: MetadataKey, default: T) -> str | T: ...
+    def get(self, key: str, default: object = None) -> object:
+        """``meta.get("finish_reason")``: the value, or ``default`` where it is None/unknown."""
+        return _field_or(self, key, default)
 
     def merge(self, other: ResponseMetadata) -> ResponseMetadata:
         """``self`` with every field ``other`` sets (not None) replaced by ``other``'s."""

@@ -226,3 +226,25 @@ async def chat_fakes_and_events() -> None:
             assert_type(event.data, ChatModelEndData)
             assert_type(event["data"]["output"], AIMessage | None)
             event["data"]["chunk"]  # wrong: an end event has no chunk
+
+
+def metadata_read_as_langchain_dicts(chunk: AIMessageChunk) -> None:
+    usage = chunk.usage_metadata
+    meta = chunk.response_metadata
+    if usage is not None:
+        assert_type(usage["total_tokens"], int)
+        assert_type(usage.get("output_tokens"), int)
+        assert_type(usage["input_token_details"], InputTokenDetails | None)
+        details = usage["output_token_details"]
+        if details is not None:
+            assert_type(details["reasoning"], int | None)
+            assert_type(details.get("reasoning", 0), int)
+        print(usage["total_tokens"] + 1)  # ok
+        print(usage["total"])  # wrong: LangChain's keys only (input_tokens, total_tokens...)
+        print(usage["total_tokens"].upper())  # wrong: a token count is an int
+    assert_type(meta["finish_reason"], str | None)
+    assert_type(meta.get("finish_reason", "stop"), str)
+    print(meta.get("model_name"))  # ok
+    print(meta["finish"])  # wrong: a ResponseMetadata key is one of its fields
+    print(meta["finish_reason"].upper())  # wrong: finish_reason may be None
+
