@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .._sync.runnable import SyncRunnable
     from .chat_model import BaseChatModel, BoundChatModel
     from .composition import RunnableSequence
+    from .tool import Tool
 
 __all__ = ["StructuredOutputParser", "ToolsOutputParser", "bind_tools", "with_structured_output"]
 
@@ -98,7 +99,27 @@ class ToolsOutputParser(Runnable[object, Output], Generic[Output]):
         first_tool_only: Literal[True],
     ) -> None: ...
 
-    def __init__(self, tools: Sequence[type[Any]], *, first_tool_only: bool = False) -> None:
+    # A ``@tool`` among them: its calls decode into its argument Struct (``add.args_schema``),
+    # so the values are Structs (narrow with isinstance).
+    @overload
+    def __init__(
+        self: ToolsOutputParser[list[msgspec.Struct]],
+        tools: Sequence[type[msgspec.Struct] | Tool[object]],
+        *,
+        first_tool_only: Literal[False] = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ToolsOutputParser[msgspec.Struct | None],
+        tools: Sequence[type[msgspec.Struct] | Tool[object]],
+        *,
+        first_tool_only: Literal[True],
+    ) -> None: ...
+
+    def __init__(
+        self, tools: Sequence[type[Any] | Tool[object]], *, first_tool_only: bool = False
+    ) -> None:
         schemas: dict[str, type[Any]] = {}
         for kind in tools:
             spec = tool_spec(kind)
@@ -161,6 +182,7 @@ def with_structured_output(
     strict: bool | None,
 ) -> RunnableSequence[Any, Any]:
     from .composition import RunnableSequence
+    from .tool import Tool
 
     fmt = _format(model, "with_structured_output")
     spec = tool_spec(schema)

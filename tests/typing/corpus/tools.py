@@ -110,6 +110,11 @@ async def structured_surface(model: BaseChatModel) -> None:
     assert_type(calls, list[GetWeather])
     first = (bound | ToolsOutputParser([GetWeather], first_tool_only=True)).invoke("x")
     assert_type(first, GetWeather | None)
+    mixed = (bound | ToolsOutputParser([GetWeather, add])).invoke("x")
+    assert_type(mixed, list[msgspec.Struct])
+    ToolsOutputParser([GetWeather, add])  # ok
+    ToolsOutputParser([add], first_tool_only=True)  # ok
+    ToolsOutputParser([GetWeather, len])  # wrong: a plain function is not a Struct or a @tool
 
 
 def structured_rejected(model: BaseChatModel) -> None:
