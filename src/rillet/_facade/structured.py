@@ -182,7 +182,6 @@ def with_structured_output(
     strict: bool | None,
 ) -> RunnableSequence[Any, Any]:
     from .composition import RunnableSequence
-    from .tool import Tool
 
     fmt = _format(model, "with_structured_output")
     spec = tool_spec(schema)
