@@ -117,19 +117,16 @@ def resolve_ollama_settings(
     into ``options`` on top of the ``options`` mapping."""
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be a non-empty str such as 'llama3.2', got {model!r}")
-    check_option_types(
-        OllamaSampling,
-        {
-            "temperature": temperature,
-            "top_p": top_p,
-            "top_k": top_k,
-            "num_predict": num_predict,
-            "num_ctx": num_ctx,
-            "repeat_penalty": repeat_penalty,
-            "seed": seed,
-            "keep_alive": keep_alive,
-        },
-    )
+    named: dict[str, object | None] = {
+        "temperature": temperature,
+        "top_p": top_p,
+        "top_k": top_k,
+        "num_predict": num_predict,
+        "num_ctx": num_ctx,
+        "repeat_penalty": repeat_penalty,
+        "seed": seed,
+    }
+    check_option_types(OllamaSampling, {**named, "keep_alive": keep_alive})
     check_int("num_predict", num_predict, minimum=-2, optional=True)  # -1 endless, -2 fill ctx
     check_int("num_ctx", num_ctx, minimum=1, optional=True)
     check_int("top_k", top_k, minimum=1, optional=True)
@@ -141,16 +138,7 @@ def resolve_ollama_settings(
         name="base_url",
         example=DEFAULT_HOST,
     )
-    named: dict[str, object | None] = {
-        "temperature": temperature,
-        "top_p": top_p,
-        "top_k": top_k,
-        "num_predict": num_predict,
-        "num_ctx": num_ctx,
-        "repeat_penalty": repeat_penalty,
-        "seed": seed,
-        "stop": stop_list(stop),
-    }
+    named["stop"] = stop_list(stop)
     merged = dict(options or {})
     merged.update((key, value) for key, value in named.items() if value is not None)
     return OllamaSettings(
