@@ -306,6 +306,65 @@ def test_anthropic_block_or_delta_rillet_does_not_know_is_a_typed_error(
         assert caught.value.partial_text == "Hi"
 
 
+def test_anthropic_server_tool_use_is_a_typed_error_never_a_tool_call(
+    server: FakeServer, anthropic: ChatAnthropic
+) -> None:
+    # Anthropic's server runs its own tools (web search...): the stream announces the call in a
+    # `server_tool_use` block (args as `input_json_delta`s, like a client tool) and then its
+    # result block. Read as a tool call, the caller would run a tool the server already ran.
+    def event(name: str, data: str) -> bytes:
+        return f"event: {name}\ndata: {data}\n\n".encode()
+
+    body = (
+        event(
+            "message_start",
+            '{"type":"message_start","message":{"id":"m1","model":"c","content":[],'
+            '"usage":{"input_tokens":1,"output_tokens":1}}}',
+        )
+        + event(
+            "content_block_start",
+            '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+        )
+        + event(
+            "content_block_delta",
+            '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta",'
+            '"text":"Let me search."}}',
+        )
+        + event("content_block_stop", '{"type":"content_block_stop","index":0}')
+        + event(
+            "content_block_start",
+            '{"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use",'
+            '"id":"srvtoolu_1","name":"web_search","input":{}}}',
+        )
+        + event(
+            "content_block_delta",
+            '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta",'
+            '"partial_json":"{\\"query\\": \\"rillet\\"}"}}',
+        )
+        + event("content_block_stop", '{"type":"content_block_stop","index":1}')
+        + event("message_stop", '{"type":"message_stop"}')
+    )
+    server.queue(Reply(body=body))
+    chunks: list[AIMessageChunk] = []
+    with pytest.raises(UnsupportedOutputError, match="server_tool_use") as caught:
+        for chunk in anthropic.stream("x"):
+            chunks.append(chunk)
+    assert caught.value.partial_text == "Let me search."
+    assert "server_tool_use" in caught.value.what
+    assert "remove the server tool" in str(caught.value)
+    assert _sum(chunks).text == "Let me search."
+    assert not any(chunk.tool_call_chunks for chunk in chunks)
+
+    whole = (
+        b'{"id":"m1","model":"c","stop_reason":"end_turn","usage":{"input_tokens":1,'
+        b'"output_tokens":2},"content":[{"type":"server_tool_use","id":"srvtoolu_1",'
+        b'"name":"web_search","input":{"query":"rillet"}},{"type":"text","text":"Found."}]}'
+    )
+    server.queue(Reply(body=whole, content_type="application/json"))
+    with pytest.raises(UnsupportedOutputError, match="server_tool_use"):
+        anthropic.invoke("x")
+
+
 def test_ollama_logprobs_are_a_typed_error_not_dropped(server: FakeServer) -> None:
     lines = (
         b'{"model":"qwen3","message":{"role":"assistant","content":"Hi"},"done":false}\n'

@@ -24,6 +24,8 @@ Reading the stream (https://docs.anthropic.com/en/api/messages-streaming):
 | ``error``                                     | ``StreamProviderError``                         |
 | ``ping``, ``content_block_stop``              | nothing                                         |
 | an unknown event type                         | skipped with an ``UnknownEventWarning``         |
+| ``server_tool_use`` and the server tools'     | ``UnsupportedOutputError``: a tool Anthropic's  |
+| result blocks (``web_search_tool_result``...) | server runs is not the caller's to run          |
 | a block or delta type rillet does not know    | ``UnsupportedOutputError`` (never dropped)      |
 
 Usage counts are running totals (``message_delta`` repeats and replaces them); each chunk carries
@@ -210,19 +212,19 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
             if not block.thinking and not block.signature:
                 return None
             return _reasoning(block.thinking or "", block.signature or None)
-        if block.type in ("tool_use", "server_tool_use"):
+        if block.type == "tool_use":
             args = _encode_json(block.input).decode() if block.input else ""
             return AIMessageChunk(
                 tool_call_chunks=[
                     ToolCallChunk(name=block.name, args=args, id=block.id, index=event.index)
                 ]
             )
-        raise self._unsupported(f"a {block.type!r} content block")
+        raise self._unsupported(_block_kind(block.type))
 
     def _unsupported(self, what: str) -> UnsupportedOutputError:
         return UnsupportedOutputError(
             f"the stream from {self.url} carries {what}, which rillet's ChatAnthropic cannot "
-            "represent yet; drop the request option that asks for it",
+            f"represent yet; {_remedy(what)}",
             what=what,
             partial_text=self.builder.text(0),
         )
@@ -247,6 +249,24 @@ class ChatMessagesReader(SSEStreamReader[AIMessageChunk]):
 
     def produced_nothing(self) -> bool:
         return not self._started
+
+
+def _block_kind(kind: str) -> str:
+    """How an error names a content block rillet cannot represent."""
+    if kind == "server_tool_use":
+        # Not a tool call: Anthropic's server runs it (web search, web fetch, code execution)
+        # and streams its result in a block of its own; the caller must not run it again.
+        return "a 'server_tool_use' content block (a tool Anthropic's server runs itself)"
+    return f"a {kind!r} content block"
+
+
+def _remedy(what: str) -> str:
+    if "server_tool_use" in what or "_tool_result" in what:
+        return (
+            "remove the server tool (web_search, web_fetch, code_execution...) from the "
+            "request's tools"
+        )
+    return "drop the request option that asks for it"
 
 
 def _reasoning(text: str, signature: str | None = None) -> AIMessageChunk:
@@ -281,14 +301,14 @@ def messages_message(message: Message) -> AIMessage:
             )
         elif block.type == "redacted_thinking":
             content.append(RedactedThinkingBlock(block.data or ""))
-        elif block.type in ("tool_use", "server_tool_use"):
+        elif block.type == "tool_use":
             call_id = block.id or default_call_id(message.id or None, len(calls))
             calls.append(ToolCall(name=block.name or "", args=block.input or {}, id=call_id))
         else:
-            what = f"a {block.type!r} content block"
+            what = _block_kind(block.type)
             raise UnsupportedOutputError(
                 f"the Anthropic message carries {what}, which rillet's ChatAnthropic cannot "
-                "represent yet; drop the request option that asks for it",
+                f"represent yet; {_remedy(what)}",
                 what=what,
             )
     plain = all(isinstance(block, TextBlock) and not block.citations for block in content)
