@@ -15,24 +15,16 @@ import builtins as _builtins
 import importlib as _importlib
 import inspect as _inspect
 import re as _re
+import sys as _sys
 from typing import TYPE_CHECKING
 
-from ._aggregate import AddableDict as AddableDict
-from ._async.stream import AsyncStream as AsyncStream
-from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
 from ._facade.llm import LLM as LLM, BaseLLM as BaseLLM, BoundLLM as BoundLLM
 from ._facade.runnable import (
     ExponentialJitterParams as ExponentialJitterParams,
     Runnable as Runnable,
 )
-from ._providers.openai.models import (
-    ChatOpenAI as ChatOpenAI,
-    OpenAI as OpenAI,
-    OpenAIChat as OpenAIChat,
-)
+from ._providers.openai.models import OpenAI as OpenAI, OpenAIChat as OpenAIChat
 from ._rate_limit import RateLimiter as RateLimiter
-from ._sync.stream import Stream as Stream
-from ._values.config import RunnableConfig as RunnableConfig
 from ._values.errors import (
     APIConnectionError as APIConnectionError,
     APIError as APIError,
@@ -72,69 +64,9 @@ from ._values.errors import (
     UnprocessableEntityError as UnprocessableEntityError,
     UnsupportedOutputError as UnsupportedOutputError,
 )
-from ._values.events import (
-    BaseEvent as BaseEvent,
-    ChainEndEvent as ChainEndEvent,
-    ChainStartEvent as ChainStartEvent,
-    ChainStreamEvent as ChainStreamEvent,
-    ChatModelEndData as ChatModelEndData,
-    ChatModelEndEvent as ChatModelEndEvent,
-    ChatModelInput as ChatModelInput,
-    ChatModelStartData as ChatModelStartData,
-    ChatModelStartEvent as ChatModelStartEvent,
-    ChatModelStreamData as ChatModelStreamData,
-    ChatModelStreamEvent as ChatModelStreamEvent,
-    CustomEvent as CustomEvent,
-    EndData as EndData,
-    Event as Event,
-    LLMEndData as LLMEndData,
-    LLMEndEvent as LLMEndEvent,
-    LLMInput as LLMInput,
-    LLMStartData as LLMStartData,
-    LLMStartEvent as LLMStartEvent,
-    LLMStreamData as LLMStreamData,
-    LLMStreamEvent as LLMStreamEvent,
-    ParserEndEvent as ParserEndEvent,
-    ParserStartEvent as ParserStartEvent,
-    ParserStreamEvent as ParserStreamEvent,
-    PromptEndEvent as PromptEndEvent,
-    PromptStartEvent as PromptStartEvent,
-    PromptStreamEvent as PromptStreamEvent,
-    StartData as StartData,
-    StreamData as StreamData,
-    StreamEvent as StreamEvent,
-    ToolEndEvent as ToolEndEvent,
-    ToolStartEvent as ToolStartEvent,
-    ToolStreamEvent as ToolStreamEvent,
-    adispatch_custom_event as adispatch_custom_event,
-    dispatch_custom_event as dispatch_custom_event,
-)
 from ._values.inputs import (
     LanguageModelInput as LanguageModelInput,
     PromptValue as PromptValue,
-)
-from ._values.messages import (
-    AIMessage as AIMessage,
-    AIMessageChunk as AIMessageChunk,
-    AnyMessage as AnyMessage,
-    Citation as Citation,
-    ContentBlock as ContentBlock,
-    HumanMessage as HumanMessage,
-    ImageBlock as ImageBlock,
-    InputTokenDetails as InputTokenDetails,
-    InvalidToolCall as InvalidToolCall,
-    MessageLike as MessageLike,
-    OutputTokenDetails as OutputTokenDetails,
-    ReasoningBlock as ReasoningBlock,
-    RedactedThinkingBlock as RedactedThinkingBlock,
-    RefusalBlock as RefusalBlock,
-    ResponseMetadata as ResponseMetadata,
-    SystemMessage as SystemMessage,
-    TextBlock as TextBlock,
-    ToolCall as ToolCall,
-    ToolCallChunk as ToolCallChunk,
-    ToolMessage as ToolMessage,
-    UsageMetadata as UsageMetadata,
 )
 from ._values.options import (
     AnthropicCallOptions as AnthropicCallOptions,
@@ -146,8 +78,6 @@ from ._values.options import (
     OpenAIChatCallOptions as OpenAIChatCallOptions,
 )
 from ._values.outputs import (
-    ChatGeneration as ChatGeneration,
-    ChatResult as ChatResult,
     Generation as Generation,
     GenerationChunk as GenerationChunk,
     GenerationInfo as GenerationInfo,
@@ -158,13 +88,14 @@ from ._values.outputs import (
     TokenUsage as TokenUsage,
 )
 from ._values.secret import Secret as Secret
-from ._values.structured import StructuredOutput as StructuredOutput
-from ._values.tools import ToolSpec as ToolSpec
 from ._wire.limits import SizeLimits as SizeLimits
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # imported on first use (see _LAZY): type checkers see them here
+    from ._aggregate import AddableDict as AddableDict
+    from ._async.stream import AsyncStream as AsyncStream
+    from ._facade.chat_model import BaseChatModel as BaseChatModel, BoundChatModel as BoundChatModel
     from ._facade.composition import (
         AsyncOnlyLambda as AsyncOnlyLambda,
         ChatPromptTemplate as ChatPromptTemplate,
@@ -201,6 +132,72 @@ if TYPE_CHECKING:  # imported on first use (see _LAZY): type checkers see them h
         ChatAnthropic as ChatAnthropic,
     )
     from ._providers.ollama.models import ChatOllama as ChatOllama, Ollama as Ollama
+    from ._providers.openai.chat_model import ChatOpenAI as ChatOpenAI
+    from ._sync.stream import Stream as Stream
+    from ._values.chat_outputs import ChatGeneration as ChatGeneration, ChatResult as ChatResult
+    from ._values.config import RunnableConfig as RunnableConfig
+    from ._values.events import (
+        BaseEvent as BaseEvent,
+        ChainEndEvent as ChainEndEvent,
+        ChainStartEvent as ChainStartEvent,
+        ChainStreamEvent as ChainStreamEvent,
+        ChatModelEndData as ChatModelEndData,
+        ChatModelEndEvent as ChatModelEndEvent,
+        ChatModelInput as ChatModelInput,
+        ChatModelStartData as ChatModelStartData,
+        ChatModelStartEvent as ChatModelStartEvent,
+        ChatModelStreamData as ChatModelStreamData,
+        ChatModelStreamEvent as ChatModelStreamEvent,
+        CustomEvent as CustomEvent,
+        EndData as EndData,
+        Event as Event,
+        LLMEndData as LLMEndData,
+        LLMEndEvent as LLMEndEvent,
+        LLMInput as LLMInput,
+        LLMStartData as LLMStartData,
+        LLMStartEvent as LLMStartEvent,
+        LLMStreamData as LLMStreamData,
+        LLMStreamEvent as LLMStreamEvent,
+        ParserEndEvent as ParserEndEvent,
+        ParserStartEvent as ParserStartEvent,
+        ParserStreamEvent as ParserStreamEvent,
+        PromptEndEvent as PromptEndEvent,
+        PromptStartEvent as PromptStartEvent,
+        PromptStreamEvent as PromptStreamEvent,
+        StartData as StartData,
+        StreamData as StreamData,
+        StreamEvent as StreamEvent,
+        ToolEndEvent as ToolEndEvent,
+        ToolStartEvent as ToolStartEvent,
+        ToolStreamEvent as ToolStreamEvent,
+        adispatch_custom_event as adispatch_custom_event,
+        dispatch_custom_event as dispatch_custom_event,
+    )
+    from ._values.messages import (
+        AIMessage as AIMessage,
+        AIMessageChunk as AIMessageChunk,
+        AnyMessage as AnyMessage,
+        Citation as Citation,
+        ContentBlock as ContentBlock,
+        HumanMessage as HumanMessage,
+        ImageBlock as ImageBlock,
+        InputTokenDetails as InputTokenDetails,
+        InvalidToolCall as InvalidToolCall,
+        MessageLike as MessageLike,
+        OutputTokenDetails as OutputTokenDetails,
+        ReasoningBlock as ReasoningBlock,
+        RedactedThinkingBlock as RedactedThinkingBlock,
+        RefusalBlock as RefusalBlock,
+        ResponseMetadata as ResponseMetadata,
+        SystemMessage as SystemMessage,
+        TextBlock as TextBlock,
+        ToolCall as ToolCall,
+        ToolCallChunk as ToolCallChunk,
+        ToolMessage as ToolMessage,
+        UsageMetadata as UsageMetadata,
+    )
+    from ._values.structured import StructuredOutput as StructuredOutput
+    from ._values.tools import ToolSpec as ToolSpec
 
 _BUILTINS = frozenset(vars(_builtins))
 _RESOLVABLE: dict[type, bool] = {}  # per class: its own annotations resolve here (final)
@@ -209,6 +206,73 @@ _NAME = _re.compile(r"[A-Za-z_]\w*")
 # Imported on first use, so that `import rillet` loads only what a program needs to start: the
 # other providers (each pulls in its wire structs), composition and prompts, fakes, tools.
 _LAZY = {
+    "RunnableConfig": "._values.config",
+    "AddableDict": "._aggregate",
+    "AsyncStream": "._async.stream",
+    "ChatGeneration": "._values.chat_outputs",
+    "ChatResult": "._values.chat_outputs",
+    "BaseChatModel": "._facade.chat_model",
+    "BoundChatModel": "._facade.chat_model",
+    "Stream": "._sync.stream",
+    "BaseEvent": "._values.events",
+    "ChainEndEvent": "._values.events",
+    "ChainStartEvent": "._values.events",
+    "ChainStreamEvent": "._values.events",
+    "ChatModelEndData": "._values.events",
+    "ChatModelEndEvent": "._values.events",
+    "ChatModelInput": "._values.events",
+    "ChatModelStartData": "._values.events",
+    "ChatModelStartEvent": "._values.events",
+    "ChatModelStreamData": "._values.events",
+    "ChatModelStreamEvent": "._values.events",
+    "CustomEvent": "._values.events",
+    "EndData": "._values.events",
+    "Event": "._values.events",
+    "LLMEndData": "._values.events",
+    "LLMEndEvent": "._values.events",
+    "LLMInput": "._values.events",
+    "LLMStartData": "._values.events",
+    "LLMStartEvent": "._values.events",
+    "LLMStreamData": "._values.events",
+    "LLMStreamEvent": "._values.events",
+    "ParserEndEvent": "._values.events",
+    "ParserStartEvent": "._values.events",
+    "ParserStreamEvent": "._values.events",
+    "PromptEndEvent": "._values.events",
+    "PromptStartEvent": "._values.events",
+    "PromptStreamEvent": "._values.events",
+    "StartData": "._values.events",
+    "StreamData": "._values.events",
+    "StreamEvent": "._values.events",
+    "ToolEndEvent": "._values.events",
+    "ToolStartEvent": "._values.events",
+    "ToolStreamEvent": "._values.events",
+    "adispatch_custom_event": "._values.events",
+    "dispatch_custom_event": "._values.events",
+    "AIMessage": "._values.messages",
+    "AIMessageChunk": "._values.messages",
+    "AnyMessage": "._values.messages",
+    "Citation": "._values.messages",
+    "ContentBlock": "._values.messages",
+    "HumanMessage": "._values.messages",
+    "ImageBlock": "._values.messages",
+    "InputTokenDetails": "._values.messages",
+    "InvalidToolCall": "._values.messages",
+    "MessageLike": "._values.messages",
+    "OutputTokenDetails": "._values.messages",
+    "ReasoningBlock": "._values.messages",
+    "RedactedThinkingBlock": "._values.messages",
+    "RefusalBlock": "._values.messages",
+    "ResponseMetadata": "._values.messages",
+    "SystemMessage": "._values.messages",
+    "TextBlock": "._values.messages",
+    "ToolCall": "._values.messages",
+    "ToolCallChunk": "._values.messages",
+    "ToolMessage": "._values.messages",
+    "UsageMetadata": "._values.messages",
+    "StructuredOutput": "._values.structured",
+    "ToolSpec": "._values.tools",
+    "ChatOpenAI": "._providers.openai.chat_model",
     "Anthropic": "._providers.anthropic.models",
     "ChatAnthropic": "._providers.anthropic.models",
     "ChatOllama": "._providers.ollama.models",
@@ -285,7 +349,21 @@ def _load(name: str) -> object:
     value: object = getattr(_importlib.import_module(_LAZY[name], __name__), name)
     globals()[name] = value  # before _public: annotations naming each other resolve
     _public(value)
+    _adopt_loaded()
     return value
+
+
+def _adopt_loaded() -> None:
+    """Keep here the lazy names whose modules other imports have loaded meanwhile (``ChatOpenAI``
+    loads the messages): they report ``rillet`` too, whichever name was used first."""
+    namespace = globals()
+    for name, module in _LAZY.items():
+        if name not in namespace:
+            loaded = _sys.modules.get(__name__ + module)
+            value = None if loaded is None else vars(loaded).get(name)
+            if value is not None:  # None: not loaded, or still being imported
+                namespace[name] = value
+                _public(value)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above: a misspelled name is reported
@@ -294,6 +372,9 @@ if not TYPE_CHECKING:  # type checkers see the imports above: a misspelled name 
         if name not in _LAZY:
             raise AttributeError(f"module 'rillet' has no attribute {name!r}")
         return _load(name)
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -21,7 +21,6 @@ from typing import Any, Generic, TypeAlias
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from ._values.errors import InvalidInputError
-from ._values.messages import AIMessageChunk, ChunkAccumulator
 from ._values.outputs import GenerationBuilder, GenerationChunk
 
 __all__ = ["AddableDict", "Rule", "add", "aggregate", "combine", "pick_rule"]
@@ -132,6 +131,8 @@ def aggregate(chunks: Sequence[object]) -> object:
             builder.add_chunk(0, chunk)  # type: ignore[arg-type]  # all GenerationChunk
         generation = builder.generations()[0]
         return GenerationChunk(generation.text, generation.generation_info)
+    from ._values.messages import AIMessageChunk, ChunkAccumulator  # chat: loaded on first use
+
     if isinstance(first, AIMessageChunk) and all(isinstance(c, AIMessageChunk) for c in chunks):
         accumulator = ChunkAccumulator()  # LangChain's + on message chunks, one chunk at the end
         for chunk in chunks:

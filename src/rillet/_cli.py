@@ -84,7 +84,7 @@ def make_model(
             num_predict=args.max_tokens,
             base_url=base_url,
         )
-    from ._providers.openai.models import ChatOpenAI
+    from ._providers.openai.chat_model import ChatOpenAI
 
     return ChatOpenAI(
         model=model,

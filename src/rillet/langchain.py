@@ -403,7 +403,7 @@ def _chat_model(values: Mapping[str, Any]) -> BaseChatModel:
     if args.get("stop") == []:
         args["stop"] = None
     if provider == "openai":
-        from ._providers.openai.models import ChatOpenAI
+        from ._providers.openai.chat_model import ChatOpenAI
 
         return ChatOpenAI(**args)
     if provider == "anthropic":

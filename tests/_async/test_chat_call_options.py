@@ -28,7 +28,7 @@ from rillet import (
     RunnableLambda,
     StrOutputParser,
 )
-from rillet._facade.provider import APIChatModel
+from rillet._facade.chat_provider import APIChatModel
 from rillet.testing import FakeServer
 
 pytestmark = pytest.mark.anyio

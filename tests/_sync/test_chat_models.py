@@ -36,7 +36,7 @@ from rillet import (
     TextBlock,
     UsageMetadata,
 )
-from rillet._facade.provider import APIChatModel
+from rillet._facade.chat_provider import APIChatModel
 from rillet.testing import SONG_TOKENS, FakeServer, Reply
 
 pytestmark = pytest.mark.anyio

@@ -30,7 +30,7 @@ from rillet import (
     ToolsOutputParser,
     tool,
 )
-from rillet._facade.provider import APIChatModel
+from rillet._facade.chat_provider import APIChatModel
 from rillet._values.messages import default_call_id
 from rillet._values.tools import DEFAULT_METHOD, StructuredMethod
 from rillet.testing import FakeServer, Reply, ToolCallReply

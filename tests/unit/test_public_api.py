@@ -132,16 +132,107 @@ def test_the_package_cites_nothing_outside_the_repository() -> None:
     assert cited == []
 
 
+# What `import rillet` loads: the OpenAI LLMs and what they stand on (the errors, the values of
+# an LLM run, the Runnable and LLM facades). The chat stack, events, tools, the async and sync
+# stream machinery, composition and the other providers load on first use. A new module here
+# costs every program's start (the import-time benchmark line): defer it, or add it knowingly.
+EAGER_MODULES = {
+    "rillet",
+    "rillet._facade",
+    "rillet._facade.llm",
+    "rillet._facade.provider",
+    "rillet._facade.runnable",
+    "rillet._providers",
+    "rillet._providers.base",
+    "rillet._providers.openai",
+    "rillet._providers.openai.api",
+    "rillet._providers.openai.calls",
+    "rillet._providers.openai.models",
+    "rillet._providers.openai.wire",
+    "rillet._providers.settings",
+    "rillet._rate_limit",
+    "rillet._values",
+    "rillet._values.errors",
+    "rillet._values.inputs",
+    "rillet._values.options",
+    "rillet._values.outputs",
+    "rillet._values.secret",
+    "rillet._wire",
+    "rillet._wire.limits",
+    "rillet._wire.sse",
+}
+
+
+def _fresh(code: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_import_rillet_loads_only_what_a_program_needs_to_start() -> None:
+    """``import rillet`` loads the modules above and nothing outside rillet that ``import httpx,
+    msgspec`` does not load already (no jiter, heapq, anyio, asyncio, contextvars...)."""
+    code = (
+        "import sys, httpx, msgspec\n"
+        "before = set(sys.modules)\n"
+        "import rillet\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    loaded = set(ast.literal_eval(_fresh(code)[0]))
+    assert loaded == EAGER_MODULES
+
+
 def test_import_rillet_leaves_the_optional_parts_for_their_first_use() -> None:
-    """``import rillet`` loads what a program needs to start; composition, prompts, fakes, tools,
-    the other providers and jiter load when first used (the import-time benchmark line)."""
+    """Composition, prompts, fakes, tools, the chat stack, events and the other providers load
+    when first used; using one loads its module and reports ``rillet`` as its home."""
     lazy = sorted({rillet._LAZY[name] for name in rillet._LAZY})
-    modules = [f"rillet{module}" for module in lazy] + ["jiter", "heapq"]
+    modules = [f"rillet{module}" for module in lazy]
+    modules += [
+        "rillet._facade.chat_provider",
+        "rillet._providers.chat_base",
+        "rillet._providers.openai.chat",
+        "rillet._providers.openai.read",
+        "rillet._wire.reader",
+        "rillet._async_compat",
+        "rillet._sync_compat",
+        "jiter",
+        "heapq",
+    ]
+    assert not EAGER_MODULES & set(modules)
     code = (
         "import sys, rillet\n"
         f"print([m for m in {modules!r} if m in sys.modules])\n"
         "rillet.RunnableLambda, rillet.FakeListLLM\n"
         "print(rillet.RunnableLambda.__module__, 'rillet._facade.composition' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == ["[]", "rillet True"]
+    assert _fresh(code) == ["[]", "rillet True"]
+
+
+def test_every_public_name_imports_from_a_fresh_interpreter_and_is_listed() -> None:
+    code = (
+        "import rillet\n"
+        "print(sorted(set(rillet.__all__) - set(dir(rillet))))\n"
+        "namespace = {}\n"
+        "exec('from rillet import *', namespace)\n"
+        "print(sorted(set(rillet.__all__) - set(namespace)))\n"
+    )
+    assert _fresh(code) == ["[]", "[]"]
+
+
+def test_the_home_a_name_reports_does_not_depend_on_what_was_used_first() -> None:
+    """Lazy names whose module another import loaded (``ChatOpenAI`` loads the messages) are
+    adopted: a message class reports the same ``__module__`` (``rillet`` where it can) whether
+    it was reached through ``rillet`` or only came back from a chat model."""
+    homes = "{n: getattr(v, '__module__', '') for n, v in found.items()}"
+    via_rillet = _fresh(
+        f"import rillet\nfound = {{n: getattr(rillet, n) for n in rillet.__all__}}\nprint({homes})"
+    )
+    side_loaded = _fresh(
+        "import sys, rillet\n"
+        "rillet.ChatOpenAI\n"
+        "found = {n: vars(sys.modules['rillet' + m]).get(n) for n, m in rillet._LAZY.items()\n"
+        "         if 'rillet' + m in sys.modules}\n"
+        f"print({homes})"
+    )
+    everything, chat_only = ast.literal_eval(via_rillet[0]), ast.literal_eval(side_loaded[0])
+    assert chat_only["ResponseMetadata"] == "rillet"  # messages: loaded by ChatOpenAI, not by name
+    assert {name: everything[name] for name in chat_only} == chat_only

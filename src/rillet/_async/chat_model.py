@@ -41,6 +41,7 @@ from .. import _tracing
 from .._abort import Resources
 from .._aggregate import combine
 from .._async_compat import gather_limited, iterate_blocking, run_blocking
+from .._values.chat_outputs import ChatGeneration, ChatResult
 from .._values.config import RunnableConfig, ensure_config
 from .._values.errors import ConfigError, InvalidInputError, RilletError
 from .._values.events import BaseEvent, ChatModelInput, RunScope, Version
@@ -60,7 +61,7 @@ from .._values.options import (
     Stop as CallStop,
     check_stop,
 )
-from .._values.outputs import ChatGeneration, ChatResult, LLMOutput, TokenUsage
+from .._values.outputs import LLMOutput, TokenUsage
 from .runnable import AsyncRunnable, RunContext, collect, rule_of
 from .stream import AsyncBatchStream, AsyncStream, closing_iter, one_each
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
+from .._values.chat_outputs import ChatResult
 from .._values.config import RunnableConfig
 from .._values.inputs import LanguageModelInput
 from .._values.messages import AIMessage, AIMessageChunk, AnyMessage, MessageLike
@@ -29,7 +30,6 @@ from .._values.options import (
     Stop as CallStop,
     check_stop,
 )
-from .._values.outputs import ChatResult
 from .._values.structured import StructuredOutput
 from .._values.tools import StructuredMethod, ToolChoice, ToolFormat, ToolLike
 from .deferred import loop_free

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, overload
 
-from .._values.config import RunnableConfig
 from .._values.inputs import LanguageModelInput
 from .._values.options import (
     NO_OPTIONS,
@@ -19,7 +18,6 @@ from .._values.options import (
     check_stop,
 )
 from .._values.outputs import GenerationChunk, LLMResult
-from .deferred import loop_free
 from .runnable import Runnable
 
 if TYPE_CHECKING:
@@ -29,6 +27,7 @@ if TYPE_CHECKING:
     from .._async.stream import AsyncStream
     from .._sync.llm import SyncBaseLLM, SyncUserLLM
     from .._sync.stream import Stream
+    from .._values.config import RunnableConfig
 
 __all__ = ["LLM", "BaseLLM", "BoundLLM"]
 
@@ -107,6 +106,8 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
         **kwargs: Unpack[NoCallOptions],
     ) -> AsyncStream[str]:
         """The completion of one prompt as ``str`` chunks (async); see ``stream``."""
+        from .deferred import loop_free  # the async world loads on first use
+
         return loop_free(lambda: self._async_twin().astream(input, config, stop=stop, **kwargs))
 
     @overload

@@ -1,8 +1,7 @@
 """The facades of models served over HTTP: ``HTTPClients`` (one httpx client per twin, per event
-loop for async), ``APIModel`` (an LLM speaking one provider ``HTTPApi``, whose twins are the
-shared HTTP runnables of ``_async/provider.py``) and ``APIChatModel`` (a chat model speaking one
-``ChatHTTPApi``, twins in ``_async/chat_provider.py``). Each provider's ``models.py`` subclasses
-them.
+loop for async) and ``APIModel`` (an LLM speaking one provider ``HTTPApi``, whose twins are the
+shared HTTP runnables of ``_async/provider.py``). Each provider's ``models.py`` subclasses them;
+the chat models' ``APIChatModel`` is in ``chat_provider.py`` (loaded with the first chat model).
 """
 
 from __future__ import annotations
@@ -15,26 +14,20 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from .._async_compat import close_with_loop, default_transport, loop_token, release_client
 from .._providers.base import HTTPApi, Settings
-from .._providers.chat_base import ChatHTTPApi
 from .._rate_limit import RateLimiter
 from .._values.errors import ConfigError
 from .._values.options import CallOptions
-from .._values.tools import TOOL_FORMATS, ToolFormat
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
-from .chat_model import BaseChatModel
 from .llm import BaseLLM
 
 if TYPE_CHECKING:
-    from .._async.chat_provider import AsyncHTTPChatModel
     from .._async.llm import AsyncBaseLLM  # noqa: F401  # named in a base class, as a string
     from .._async.provider import AsyncHTTPLLM
-    from .._sync.chat_provider import SyncHTTPChatModel
     from .._sync.llm import SyncBaseLLM  # noqa: F401  # named in a base class, as a string
     from .._sync.provider import SyncHTTPLLM
 
-__all__ = ["APIChatModel", "APIModel", "HTTPClients", "HTTPModel"]
+__all__ = ["APIModel", "HTTPClients", "HTTPModel"]
 
 
 S = TypeVar("S", bound=Settings)
@@ -132,6 +125,8 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
 
     def _new_async_client(self) -> httpx.AsyncClient:
         # On asyncio: httpx over aiohttp's transport (DESIGN.md decision 8); under trio: httpx's.
+        from .._async_compat import default_transport  # the async world loads on first use
+
         transport = default_transport(self._timeout)
         return httpx.AsyncClient(timeout=self._timeout, transport=transport)
 
@@ -140,6 +135,8 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
         # session would otherwise report itself unclosed at exit).
         for _, client, _ in getattr(self, "_async", {}).values():
             if client is not None:
+                from .._async_compat import release_client  # loaded with the client
+
                 release_client(client)
 
     def _sync_twin(self) -> SyncTwin:
@@ -157,6 +154,11 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
     def _async_twin(self) -> AsyncTwin:
         # An httpx.AsyncClient belongs to the event loop it first ran on: one per loop, closed
         # when that loop ends (two threads' asyncio.run, or asyncio.run twice, each get theirs).
+        from .._async_compat import (  # not at import: sync code needs none
+            close_with_loop,
+            loop_token,
+        )
+
         token = None if self._http_async_client is not None else loop_token()
         found = self._async.get(token)
         if found is not None:
@@ -179,6 +181,8 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
 
     def _owned_async_client(self) -> httpx.AsyncClient | None:
         """The client made for the running event loop (None: none yet, or yours)."""
+        from .._async_compat import loop_token
+
         token = None if self._http_async_client is not None else loop_token()
         found = self._async.get(token)
         return None if found is None else found[1]
@@ -189,6 +193,8 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
             client.close()
 
     async def aclose(self) -> None:
+        from .._async_compat import loop_token
+
         token = None if self._http_async_client is not None else loop_token()
         found = self._async.pop(token, None)
         if found is None:
@@ -303,79 +309,6 @@ class APIModel(HTTPModel, Generic[S, Frame, Payload]):
         from .._async.provider import AsyncHTTPLLM
 
         return AsyncHTTPLLM(
-            name=self.get_name(),
-            api=self._api,
-            client=client,
-            total_timeout=self._total_timeout,
-            limits=self._limits,
-            rate_limiter=self._rate_limiter,
-        )
-
-
-class APIChatModel(
-    HTTPClients["SyncHTTPChatModel[S, Frame, Payload]", "AsyncHTTPChatModel[S, Frame, Payload]"],
-    BaseChatModel,
-    Generic[S, Frame, Payload],
-):
-    """A chat model speaking one ``ChatHTTPApi``; its twins are the shared HTTP chat runnables
-    of ``_async/chat_provider.py``."""
-
-    def __init__(
-        self,
-        api: ChatHTTPApi[S, Frame, Payload],
-        *,
-        timeout: float | httpx.Timeout | None,
-        total_timeout: float | None,
-        limits: SizeLimits | None = None,
-        rate_limiter: RateLimiter | None = None,
-        http_client: httpx.Client | None,
-        http_async_client: httpx.AsyncClient | None,
-        name: str | None,
-    ) -> None:
-        super().__init__(name=name)
-        self._api = api
-        self._total_timeout = check_total_timeout(total_timeout)
-        self._limits = check_limits(limits)
-        self._rate_limiter = check_rate_limiter(rate_limiter)
-        self._init_clients(
-            timeout=timeout, http_client=http_client, http_async_client=http_async_client
-        )
-
-    @property
-    def settings(self) -> S:
-        """The resolved settings (immutable; the API key is a ``Secret``)."""
-        return self._api.settings
-
-    @property
-    def model(self) -> str:
-        return self._api.settings.model
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, base_url={self.settings.base_url!r})"
-
-    def _call_options(self) -> CallOptions:
-        return self._api.call_options
-
-    def _tool_format(self) -> ToolFormat | None:
-        """Tools go out in the shape of the API this model speaks (issue 13)."""
-        return TOOL_FORMATS.get(self._api.provider)
-
-    def _make_sync(self, client: httpx.Client) -> SyncHTTPChatModel[S, Frame, Payload]:
-        from .._sync.chat_provider import SyncHTTPChatModel
-
-        return SyncHTTPChatModel(
-            name=self.get_name(),
-            api=self._api,
-            client=client,
-            total_timeout=self._total_timeout,
-            limits=self._limits,
-            rate_limiter=self._rate_limiter,
-        )
-
-    def _make_async(self, client: httpx.AsyncClient) -> AsyncHTTPChatModel[S, Frame, Payload]:
-        from .._async.chat_provider import AsyncHTTPChatModel
-
-        return AsyncHTTPChatModel(
             name=self.get_name(),
             api=self._api,
             client=client,

@@ -12,20 +12,19 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, overload
 
-from .._aggregate import AddableDict
-from .._values.config import RunnableConfig
 from .._values.errors import RilletError
-from .._values.events import StreamEvent
-from .._values.options import SequenceNotStr
-from .deferred import loop_free
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar as DefaultTypeVar
 
+    from .._aggregate import AddableDict
     from .._async.runnable import AsyncRunnable
     from .._async.stream import AsyncStream
     from .._sync.runnable import SyncRunnable
     from .._sync.stream import Stream
+    from .._values.config import RunnableConfig
+    from .._values.events import StreamEvent
+    from .._values.options import SequenceNotStr
     from .composition import (
         GeneratorFunctionTakesAnIterator,
         RunnableBinding,
@@ -292,6 +291,8 @@ class Runnable(Generic[Input, Output]):
         exclude_tags: SequenceNotStr[str] | None = None,
     ) -> AsyncStream[StreamEvent]:
         """Typed events from every step, in order, as the run happens (LangChain's v1/v2)."""
+        from .deferred import loop_free  # the async world loads on first use
+
         return loop_free(
             lambda: self._async_twin().astream_events(
                 input,
@@ -356,6 +357,8 @@ class Runnable(Generic[Input, Output]):
         The ``AsyncStream`` closes its HTTP responses when exhausted, closed (``async with`` or
         ``aclose()``), cancelled or dropped; chunks add up to what ``ainvoke`` returns.
         """
+        from .deferred import loop_free  # the async world loads on first use
+
         return loop_free(lambda: self._async_twin().astream(input, config))
 
     @overload

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from .._values.inputs import ChatInput
 from .._values.options import NO_OPTIONS, CallOptions
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult
-from .._wire.reader import StreamReader
+
+if TYPE_CHECKING:
+    from .._wire.reader import StreamReader
 
 __all__ = ["HTTPApi", "Settings", "Stop", "call_ls_params"]
 

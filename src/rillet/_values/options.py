@@ -7,8 +7,6 @@ name or a value of the wrong type is an ``InvalidOptionError`` (a ``TypeError``)
 model takes. ``extra_body`` is the typed escape hatch for request parameters rillet does not know.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal, Protocol, SupportsIndex, TypedDict, TypeVar, overload
 

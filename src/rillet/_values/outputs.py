@@ -2,7 +2,8 @@
 
 The shapes follow LangChain's (``generation_info`` with ``finish_reason`` and ``logprobs``;
 ``llm_output`` with ``token_usage`` and ``model_name``) so the JSON encoding of a result looks the
-same, but every field is typed. Values are frozen structs.
+same, but every field is typed. Values are frozen structs. A chat model's ``ChatResult`` is in
+``chat_outputs.py`` (it holds messages, which load with the first chat model).
 """
 
 from __future__ import annotations
@@ -13,11 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from .messages import AIMessage
-
 __all__ = [
-    "ChatGeneration",
-    "ChatResult",
     "Generation",
     "GenerationBuilder",
     "GenerationChunk",
@@ -94,27 +91,6 @@ class LLMOutput(msgspec.Struct, frozen=True):
     token_usage: TokenUsage | None = None
     model_name: str | None = None
     system_fingerprint: str | None = None
-
-
-class ChatGeneration(msgspec.Struct, frozen=True):
-    """One finished reply of a chat model; ``text`` is its text (LangChain's ChatGeneration)."""
-
-    message: AIMessage
-    generation_info: GenerationInfo | None = None
-    text: str = ""
-    type: Literal["ChatGeneration"] = "ChatGeneration"
-
-    def __post_init__(self) -> None:
-        if not self.text:
-            msgspec.structs.force_setattr(self, "text", self.message.text)
-
-
-class ChatResult(msgspec.Struct, frozen=True):
-    """``generations[i][0]``: the reply to message list ``i``; ``llm_output`` sums their usage."""
-
-    generations: list[list[ChatGeneration]]
-    llm_output: LLMOutput | None = None
-    type: Literal["ChatResult"] = "ChatResult"
 
 
 class RunInfo(msgspec.Struct, frozen=True):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from ..._async.stream import AsyncStream
     from ..._sync.stream import Stream
+    from ..._values.chat_outputs import ChatResult
     from ..._values.config import RunnableConfig
     from ..._values.inputs import LanguageModelInput
     from ..._values.messages import AIMessage, AIMessageChunk, MessageLike
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
         SequenceNotStr,
         Stop,
     )
-    from ..._values.outputs import ChatResult, LLMResult
+    from ..._values.outputs import LLMResult
     from ..._values.tools import ToolChoice, ToolLike
 
 __all__ = ["AnthropicCalls", "BoundAnthropic", "BoundChatAnthropic", "ChatAnthropicCalls"]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import httpx
 import msgspec
 
-from ..._facade.provider import APIChatModel, APIModel
+from ..._facade.chat_provider import APIChatModel
+from ..._facade.provider import APIModel
 from ..._rate_limit import RateLimiter
 from ..._values.errors import ConfigError
 from ..._values.secret import Secret

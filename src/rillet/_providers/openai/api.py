@@ -7,7 +7,7 @@ by ``_async/provider.py`` (streams are read by ``read.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
@@ -29,12 +29,6 @@ from ..settings import (
     resolve_key,
     stop_list,
 )
-from .read import (
-    ChatStreamReader,
-    CompletionsStreamReader,
-    chat_result,
-    completions_result,
-)
 from .wire import (
     ChatChoice,
     CompletionChoice,
@@ -42,6 +36,9 @@ from .wire import (
     chat_completion_decoder,
     completion_decoder,
 )
+
+if TYPE_CHECKING:
+    from .read import ChatStreamReader, CompletionsStreamReader
 
 __all__ = ["ChatApi", "CompletionsApi", "OpenAISettings", "openai_headers", "resolve_settings"]
 
@@ -238,12 +235,16 @@ class CompletionsApi(_OpenAIApi[CompletionChoice]):
         return self._encode(body, stop, overrides, stream=False)
 
     def reader(self, builder: GenerationBuilder) -> CompletionsStreamReader:
+        from .read import CompletionsStreamReader  # the stream machinery loads on first use
+
         return CompletionsStreamReader(builder, url=self.url)
 
     def decode(self, content: bytes) -> OpenAIPayload[CompletionChoice]:
         return completion_decoder().decode(content)
 
     def result(self, payload: OpenAIPayload[CompletionChoice], prompts: int) -> LLMResult:
+        from .read import completions_result
+
         return completions_result(payload, prompts, self.settings.n)
 
 
@@ -263,10 +264,14 @@ class ChatApi(_OpenAIApi[ChatChoice]):
         return self._encode(body, stop, overrides, stream=stream)
 
     def reader(self, builder: GenerationBuilder) -> ChatStreamReader:
+        from .read import ChatStreamReader  # the stream machinery loads on first use
+
         return ChatStreamReader(builder, url=self.url)
 
     def decode(self, content: bytes) -> OpenAIPayload[ChatChoice]:
         return chat_completion_decoder().decode(content)
 
     def result(self, payload: OpenAIPayload[ChatChoice], prompts: int) -> LLMResult:
+        from .read import chat_result
+
         return chat_result(payload)

@@ -1,5 +1,6 @@
-"""The call signatures of ``OpenAI``, ``OpenAIChat`` and ``ChatOpenAI``, typed with their call-time options
-(``_values/options.py``), and the bound classes their ``bind`` (and ``bind_tools``) return.
+"""The call signatures of ``OpenAI`` and ``OpenAIChat``, typed with their call-time options
+(``_values/options.py``), and the bound classes their ``bind`` returns (``ChatOpenAI``'s are in
+``chat_calls.py``, loaded with it).
 
 A mixin ``<Model>Calls`` holds the signatures for type checkers only (an ``if TYPE_CHECKING:``
 block): the methods that run are ``BaseLLM``'s / ``BaseChatModel``'s, which check the same options
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..._facade.chat_model import BaseChatModel, BoundChatModel
 from ..._facade.llm import BaseLLM, BoundLLM
 
 if TYPE_CHECKING:
@@ -26,155 +26,20 @@ if TYPE_CHECKING:
     from ..._sync.stream import Stream
     from ..._values.config import RunnableConfig
     from ..._values.inputs import LanguageModelInput
-    from ..._values.messages import AIMessage, AIMessageChunk, MessageLike
     from ..._values.options import (
-        ChatOpenAICallOptions,
         OpenAICallOptions,
         OpenAIChatCallOptions,
         SequenceNotStr,
         Stop,
     )
-    from ..._values.outputs import ChatResult, LLMResult
-    from ..._values.tools import ToolChoice, ToolLike
+    from ..._values.outputs import LLMResult
 
 __all__ = [
-    "BoundChatOpenAI",
     "BoundOpenAI",
     "BoundOpenAIChat",
-    "ChatOpenAICalls",
     "OpenAICalls",
     "OpenAIChatCalls",
 ]
-
-
-class ChatOpenAICalls(BaseChatModel):
-    """The call signatures of ``ChatOpenAI`` and ``BoundChatOpenAI`` (type checkers only)."""
-
-    if TYPE_CHECKING:
-
-        def invoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> AIMessage: ...
-        async def ainvoke(
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> AIMessage: ...
-        def stream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> Stream[AIMessageChunk]: ...
-        def astream(  # type: ignore[override]  # streams chunks, invokes to a message (as LangChain)
-            self,
-            input: LanguageModelInput,
-            config: RunnableConfig | None = None,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> AsyncStream[AIMessageChunk]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage]: ...
-        @overload
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage | Exception]: ...
-        def batch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage] | list[AIMessage | Exception]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: Literal[False] = False,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage]: ...
-        @overload
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage | Exception]: ...
-        async def abatch(
-            self,
-            inputs: SequenceNotStr[LanguageModelInput],
-            config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-            *,
-            return_exceptions: bool = False,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> list[AIMessage] | list[AIMessage | Exception]: ...
-        def generate(
-            self,
-            messages: Sequence[Sequence[MessageLike]],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> ChatResult: ...
-        async def agenerate(
-            self,
-            messages: Sequence[Sequence[MessageLike]],
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> ChatResult: ...
-        def bind(
-            self,
-            *,
-            stop: Stop = None,
-            **kwargs: Unpack[ChatOpenAICallOptions],
-        ) -> BoundChatOpenAI: ...
-        def bind_tools(
-            self,
-            tools: Sequence[ToolLike],
-            *,
-            tool_choice: ToolChoice = None,
-            parallel_tool_calls: bool | None = None,
-            strict: bool | None = None,
-        ) -> BoundChatOpenAI: ...
-
-
-class BoundChatOpenAI(ChatOpenAICalls, BoundChatModel):
-    """A ``ChatOpenAI`` with call arguments fixed by ``bind``/``bind_tools``; it takes the same
-    call-time options (``ChatOpenAICallOptions``) and shares the model's connections."""
 
 
 class OpenAICalls(BaseLLM):
