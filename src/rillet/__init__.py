@@ -14,7 +14,6 @@ once in ``__all__``; every public class and function reports ``rillet`` as its `
 import builtins as _builtins
 import importlib as _importlib
 import inspect as _inspect
-import re as _re
 import sys as _sys
 from typing import TYPE_CHECKING
 
@@ -201,7 +200,9 @@ if TYPE_CHECKING:  # imported on first use (see _LAZY): type checkers see them h
 
 _BUILTINS = frozenset(vars(_builtins))
 _RESOLVABLE: dict[type, bool] = {}  # per class: its own annotations resolve here (final)
-_NAME = _re.compile(r"[A-Za-z_]\w*")
+# ASCII that cannot be part of a name, as a space: the words of an annotation are then its names
+# (str.translate and split: no regular expression to compile at import).
+_NOT_NAME = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 
 # Imported on first use, so that `import rillet` loads only what a program needs to start: the
 # other providers (each pulls in its wire structs), composition and prompts, fakes, tools.
@@ -336,8 +337,8 @@ def _own_annotations_resolvable(cls: type) -> bool:
     namespace = globals()
     for annotation in _inspect.get_annotations(cls).values():
         if isinstance(annotation, str):
-            for name in _NAME.findall(annotation):
-                if name not in namespace and name not in _BUILTINS:
+            for name in annotation.translate(_NOT_NAME).split():
+                if name not in namespace and name not in _BUILTINS and not name[0].isdigit():
                     if name not in _LAZY:
                         return False  # private: it never becomes public here
                     _load(name)
