@@ -65,35 +65,63 @@ def warm_imports(targets: dict[str, str]) -> None:
         _time_once(code)
 
 
+START = "(interpreter start)"
+
+
 def import_round(
-    targets: dict[str, str], best_of: int, rotate: int = 0
-) -> dict[str, dict[str, float]]:
+    targets: dict[str, str],
+    best_of: int,
+    rotate: int = 0,
+    pairs: list[tuple[str, str]] | None = None,
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, list[float]]]]:
     """One round: every target (and the bare interpreter) timed ``best_of`` times, interleaved
-    and in an order rotated by ``rotate``; the best of each, in ms, net of the interpreter's own
-    start measured in the same round: ``value`` wall time, ``cpu_value`` the child's CPU time
-    (judged, as the per-chunk lines are: under load wall time counts other processes' turns)."""
-    codes = list({"(interpreter start)": "pass", **targets}.items())
-    shift = rotate % len(codes)
-    codes = codes[shift:] + codes[:shift]
-    walls: dict[str, list[float]] = {name: [] for name, _ in codes}
-    cpus: dict[str, list[float]] = {name: [] for name, _ in codes}
-    for _ in range(best_of):
-        for name, code in codes:
-            wall, cpu = _time_once(code)
-            walls[name].append(wall)
-            cpus[name].append(cpu)
-    base_wall = min(walls["(interpreter start)"])
-    base_cpu = min(cpus["(interpreter start)"])
+    in steps. Rows: the best of each, in ms, net of the interpreter's own start measured in the
+    same round: ``value`` wall time, ``cpu_value`` the child's CPU time (judged, as the per-chunk
+    lines are: under load wall time counts other processes' turns).
+
+    In every step the two targets of each pair in ``pairs`` run back to back (which one first
+    alternates), the others once; the units rotate step by step and round by round. Second
+    result: per pair ``"top / bottom"``, each step's ratio of the two net times, both net of the
+    interpreter start of the same step (``cpu`` and ``wall``)."""
+    names = [START, *targets]
+    codes = {START: "pass", **targets}
+    pairs = [pair for pair in pairs or [] if set(pair) <= set(names)]
+    paired = {name for pair in pairs for name in pair}
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    ratios = {f"{top} / {bottom}": {"cpu": [], "wall": []} for top, bottom in pairs}
+    for step in range(best_of):
+        units: list[tuple[str, ...]] = list(pairs)
+        units += [(name,) for name in names if name not in paired]
+        if (rotate + step) % 2:
+            units = [unit[::-1] for unit in units]
+        shift = (rotate + step) % len(units)
+        timed: dict[str, tuple[float, float]] = {}
+        for unit in units[shift:] + units[:shift]:
+            for name in unit:
+                timed[name] = _time_once(codes[name])
+                walls[name].append(timed[name][0])
+                cpus[name].append(timed[name][1])
+        for top, bottom in pairs:
+            for index, field in ((0, "wall"), (1, "cpu")):
+                start = timed[START][index]
+                net_bottom = timed[bottom][index] - start
+                if net_bottom > 0:
+                    ratios[f"{top} / {bottom}"][field].append(
+                        (timed[top][index] - start) / net_bottom
+                    )
+    base_wall = min(walls[START])
+    base_cpu = min(cpus[START])
     rows = {
         name: {
             "value": (min(walls[name]) - base_wall) * 1000,
             "cpu_value": (min(cpus[name]) - base_cpu) * 1000,
         }
-        for name in walls
-        if name != "(interpreter start)"
+        for name in names
+        if name != START
     }
-    rows["(interpreter start)"] = {"value": base_wall * 1000, "cpu_value": base_cpu * 1000}
-    return rows
+    rows[START] = {"value": base_wall * 1000, "cpu_value": base_cpu * 1000}
+    return rows, ratios
 
 
 def import_breakdown(module: str, top: int = 12) -> dict[str, object]:

@@ -33,12 +33,40 @@ def round_values(suite: dict[str, Any], key: str, field: str = "value") -> list[
     ]
 
 
+PAIRED_FIELDS = {"cpu_value": "cpu", "value": "wall"}
+
+
+def paired_ratio(round_: dict[str, Any], top: str, bottom: str, field: str) -> float | None:
+    """The round's ``top / bottom`` from runs measured side by side: the median over the round's
+    steps of the ratio of each step's two adjacent runs (``run.py``'s lockstep rounds); None when
+    the round did not pair them. A pair measured the other way round gives the median of the
+    inverted step ratios."""
+    pairs = round_.get("pairs") or {}
+    name = PAIRED_FIELDS.get(field)
+    if name is None:
+        return None
+    if f"{top} / {bottom}" in pairs:
+        steps = pairs[f"{top} / {bottom}"][name]
+        return statistics.median(steps) if steps else None
+    if f"{bottom} / {top}" in pairs:
+        steps = pairs[f"{bottom} / {top}"][name]
+        return statistics.median([1 / x for x in steps if x]) if steps else None
+    return None
+
+
 def round_ratios(
     suite: dict[str, Any], top: str, bottom: str | None, field: str = "value"
 ) -> list[float]:
-    """``top / bottom`` inside each round where both were measured (``top`` alone if no bottom)."""
+    """``top / bottom`` inside each round where both were measured (``top`` alone if no bottom):
+    from the round's side-by-side runs when it paired them (``paired_ratio``), else the ratio of
+    the two rows' figures."""
     ratios = []
     for r in suite["rounds"]:
+        if bottom is not None:
+            paired = paired_ratio(r, top, bottom, field)
+            if paired is not None:
+                ratios.append(paired)
+                continue
         a = r["rows"].get(top, {}).get(field)
         if bottom is None:
             if a is not None:
@@ -116,10 +144,15 @@ def judge(criterion: Criterion, suite: dict[str, Any]) -> dict[str, Any]:
     if passed and criterion.spread and summary:
         worst = summary["max"] if criterion.op == "<=" else summary["min"]
         passed = _passes(criterion.op, worst, criterion.threshold)
+    paired = criterion.bottom is not None and any(
+        paired_ratio(r, criterion.top, criterion.bottom, FIELDS[metric]) is not None
+        for r in suite["rounds"]
+    )
     return {
         "criterion": criterion.name,
         "issue": criterion.issue,
         "suite": criterion.suite,
+        "paired": paired,
         "formula": f"{criterion.top} / {criterion.bottom}" if criterion.bottom else criterion.top,
         "op": criterion.op,
         "threshold": criterion.threshold,
@@ -255,7 +288,7 @@ def _acceptance_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]
             f"#{a['issue']}",
             f"{a['op']} {a['threshold']:g}" + (" every round" if a["spread_judged"] else ""),
             _spread_text(a["value"]),
-            a["metric"],
+            a["metric"] + (", paired" if a.get("paired") else ""),
             str(a["rounds"]),
             _verdict(a["pass"]),
             _spread_text(a["wall_value"]) if a.get("wall_value") else "",
@@ -395,15 +428,20 @@ def format_report(results: dict[str, Any]) -> str:
 
 EXPLAINER = """\
 The last full `make bench` run (`python benchmarks/run.py`); every run writes its JSON, every
-round of it, to `benchmarks/results/latest.json`. Every approach streams the same bytes from the
+round of it, to `benchmarks/results/latest.json` and keeps a copy as
+`benchmarks/results/run-<start time>.json`. Every approach streams the same bytes from the
 same local server process and its full text is checked.
 
-How to read it: the machine is shared with other work and its speed drifts, so the approaches of
-a suite are measured in interleaved rounds: every round runs each approach once, in a fresh
-process, in an order rotated by one each round; a worker does one warm-up and a few timed runs,
-and the best of them is the round's figure. Ratios are formed inside each round. Every cell is
-`median (min–max)` over the rounds; the acceptance lines judge the median of the per-round ratios
-(and, where marked, every round). Per-chunk and linearity lines are judged on the clients' own
+How to read it: the machine is shared with other work and its speed drifts (by up to 2x from
+one fraction of a second to the next), so the approaches of a suite are measured in interleaved
+rounds: every round starts each approach in a fresh process, in an order rotated by one each
+round. Then the round runs in lockstep steps: the two runs of every ratio an acceptance line
+judges are made side by side (which one goes first alternates), so each step gives that ratio
+from two adjacent runs; the round's ratio is the median of its steps' ratios ("paired" in the
+acceptance table). Where a line compares two paths of the same process (tracing off against the
+same call without the tracing seam), both run in one process, alternating. A row's µs/chunk in a
+round is the best of its steps' runs. Every cell is `median (min–max)` over the rounds; the
+acceptance lines judge the median of the per-round ratios (and, where marked, every round). Per-chunk and linearity lines are judged on the clients' own
 CPU time: on this shared 2-core machine a worker's wall time is often 2-3x its CPU time (other
 processes' turns on the CPU, not the client's work); the wall-time ratio is shown beside it.
 `CPU µs/chunk` is the client's own CPU time (median over rounds). The machine table shows each round's load, CPU steal, how busy the whole machine was,

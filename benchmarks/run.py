@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import platform
+import select
 import shutil
 import statistics
 import subprocess
@@ -42,7 +43,7 @@ from approaches import APPROACHES
 from imports import IMPORT_TARGETS, PEER_TARGETS, import_breakdown, import_round, warm_imports
 from probes import RoundProbe
 from report import acceptance, format_report, markdown_report, summarize
-from suites import SUITES, Suite
+from suites import CRITERIA, SUITES, Suite
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -114,6 +115,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def run_worker(server: Server, key: str, args: list[str], timeout: float) -> dict[str, Any]:
@@ -150,12 +153,173 @@ def _best(values: list[float]) -> float:
     return min(values)
 
 
-def measure_chunk(server: Server, suite: Suite, key: str, settings: Settings) -> dict[str, Any]:
-    n = min(APPROACHES[key].n or suite.n, suite.n)
-    args = ["--n", str(n), "--runs", str(suite.runs), "--warmup", str(settings.warmup)]
-    result = run_worker(server, key, args, settings.timeout)
-    times = result.get("times", {}).get(str(n))
-    cpu = result.get("cpu_times", {}).get(str(n))
+class ServedWorker:
+    """A fresh ``worker.py --serve`` process holding one or more approaches' clients; timed runs
+    on command, one at a time, so runs of different processes can alternate."""
+
+    def __init__(self, server: Server, keys: tuple[str, ...], timeout: float) -> None:
+        self.keys = keys
+        self.timeout = timeout
+        self.error: str | None = None
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  # closed by close()
+        command = [sys.executable, str(WORKER), "--serve", "--approach", ",".join(keys)]
+        self.process = subprocess.Popen(
+            [*command, "--base-url", server.base_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            bufsize=1,
+        )
+        ready = self._read()
+        if "error" in ready:
+            self.error = ready["error"]
+
+    def _read(self) -> dict[str, Any]:
+        stdout = self.process.stdout
+        assert stdout is not None
+        while True:
+            if not select.select([stdout], [], [], self.timeout)[0]:
+                self.process.kill()
+                return {"error": f"timed out after {self.timeout:.0f} s"}
+            line = stdout.readline()
+            if not line:
+                self.process.wait()
+                self.stderr.seek(0)
+                tail = " ".join(self.stderr.read().strip().splitlines()[-1:])[:300]
+                return {"error": f"worker exited with {self.process.returncode}: {tail}"}
+            if line.startswith(RESULT_PREFIX):
+                message: dict[str, Any] = json.loads(line.removeprefix(RESULT_PREFIX))
+                return message
+
+    def run(self, key: str, n: int) -> dict[str, Any]:
+        """One timed run: ``{"wall", "cpu", "nivcsw"}`` in seconds, or ``{"error"}``."""
+        if self.error is not None:
+            return {"error": self.error}
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"key": key, "n": n}) + "\n")
+        self.process.stdin.flush()
+        result = self._read()
+        if "error" in result and self.process.poll() is not None:
+            self.error = result["error"]
+        return result
+
+    def freeze(self) -> None:
+        """After the warm-up: ``gc.freeze()`` in the worker (see worker.py)."""
+        if self.error is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps({"freeze": True}) + "\n")
+            self.process.stdin.flush()
+            result = self._read()
+            if "error" in result:
+                self.error = result["error"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            try:
+                self.process.stdin.write("\n")
+                self.process.stdin.close()
+                self._read()  # "done", after the clients closed
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+
+def schedule(
+    keys: list[str], pairs: list[tuple[str, str]], round_index: int, step: int
+) -> list[tuple[str, ...]]:
+    """The runs of one step of a round, in order: each pair of a ratio as two runs side by side
+    (which goes first alternates step by step and round by round), then every key in no pair
+    once; the units rotate by one each step and each round."""
+    units: list[tuple[str, ...]] = [pair for pair in pairs if set(pair) <= set(keys)]
+    paired = {key for pair in units for key in pair}
+    units += [(key,) for key in keys if key not in paired]
+    flip = (round_index + step) % 2 == 1
+    units = [unit[::-1] if flip and len(unit) == 2 else unit for unit in units]
+    return rotated(units, round_index + step)
+
+
+def chunk_round(
+    server: Server,
+    suite: Suite,
+    order: list[str],
+    pairs: list[tuple[str, str]],
+    round_index: int,
+    settings: Settings,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[float]]]]:
+    """One round of a chunk suite in lockstep: a fresh process per approach (or per group of
+    ``suite.together``), all set up first; then ``suite.runs`` steps, each running every pair of a
+    ratio side by side (``schedule``). Returns the rows (a key's figure: the best of its first run
+    in each step, so every key has ``runs`` of them) and, per pair ``"top / bottom"``, the ratio
+    of each step's two adjacent runs (per chunk; CPU and wall)."""
+    groups = [tuple(k for k in group if k in order) for group in suite.together]
+    groups = [group for group in groups if group]
+    workers: dict[str, ServedWorker] = {}
+    ns = {key: min(APPROACHES[key].n or suite.n, suite.n) for key in order}
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key in order}
+    firsts: dict[str, list[dict[str, Any]]] = {key: [] for key in order}
+    ratios: dict[str, dict[str, list[float]]] = {
+        f"{top} / {bottom}": {"cpu": [], "wall": []}
+        for top, bottom in pairs
+        if top in order and bottom in order
+    }
+
+    def timed(key: str) -> dict[str, Any]:
+        before = server.cpu_seconds()
+        result = workers[key].run(key, ns[key])
+        after = server.cpu_seconds()
+        if before is not None and after is not None:
+            result["server_cpu_s"] = after - before
+        runs[key].append(result)
+        return result
+
+    try:
+        for key in order:  # fresh processes, started in the round's order
+            if key in workers:
+                continue
+            group = next((g for g in groups if key in g), (key,))
+            worker = ServedWorker(server, group, settings.timeout)
+            for member in group:
+                workers[member] = worker
+        for key in order:
+            for _ in range(settings.warmup):
+                workers[key].run(key, ns[key])
+        for worker in {id(w): w for w in workers.values()}.values():
+            worker.freeze()
+        for step in range(suite.runs):
+            seen: set[str] = set()
+            for unit in schedule(order, pairs, round_index, step):
+                results = [timed(key) for key in unit]
+                for key, result in zip(unit, results, strict=True):
+                    if key not in seen:
+                        seen.add(key)
+                        firsts[key].append(result)
+                if len(unit) == 2 and all("cpu" in result for result in results):
+                    by_key = dict(zip(unit, results, strict=True))
+                    for top, bottom in (unit, unit[::-1]):
+                        if f"{top} / {bottom}" in ratios:  # per chunk: each at its own N
+                            scale = ns[bottom] / ns[top]
+                            for field, name in (("cpu", "cpu"), ("wall", "wall")):
+                                ratios[f"{top} / {bottom}"][name].append(
+                                    by_key[top][field] / by_key[bottom][field] * scale
+                                )
+    finally:
+        for worker in {id(w): w for w in workers.values()}.values():
+            worker.close()
+    rows = {key: chunk_row(ns[key], firsts[key], runs[key]) for key in order}
+    return rows, ratios
+
+
+def chunk_row(n: int, firsts: list[dict[str, Any]], every: list[dict[str, Any]]) -> dict[str, Any]:
+    """A key's figures in a round: best and median of its first run per step (µs/chunk)."""
+    times = [r["wall"] for r in firsts if "wall" in r]
+    cpu = [r["cpu"] for r in firsts if "cpu" in r]
+    errors = [r["error"] for r in every if "error" in r]
     return {
         "n": n,
         "value": _best(times) / n * 1e6 if times else None,  # µs/chunk, best run
@@ -164,10 +328,11 @@ def measure_chunk(server: Server, suite: Suite, key: str, settings: Settings) ->
         "cpu_value": _best(cpu) / n * 1e6 if cpu else None,  # what CPU-time criteria judge
         "times_s": times,
         "cpu_times_s": cpu,
-        "nivcsw": (result.get("nivcsw") or {}).get(str(n)),
-        "server_cpu_s": result.get("server_cpu_s"),
-        "worker_wall_s": result.get("wall_s"),
-        "error": result.get("error"),
+        "runs_in_pairs": len(every),
+        "nivcsw": [r["nivcsw"] for r in firsts if "nivcsw" in r],
+        "server_cpu_s": sum(r.get("server_cpu_s") or 0.0 for r in every),
+        "worker_wall_s": sum(r.get("wall") or 0.0 for r in every),
+        "error": errors[0] if errors else None,
     }
 
 
@@ -181,18 +346,29 @@ def measure_linearity(server: Server, suite: Suite, key: str, settings: Settings
     us_small = _best(times[str(small)]) / small * 1e6 if times.get(str(small)) else None
     us_large = _best(times[str(large)]) / large * 1e6 if times.get(str(large)) else None
     cpu = result.get("cpu_times", {})
-    cpu_small = _best(cpu[str(small)]) / small * 1e6 if cpu.get(str(small)) else None
-    cpu_large = _best(cpu[str(large)]) / large * 1e6 if cpu.get(str(large)) else None
     return {
-        "cpu_value": cpu_large / cpu_small if cpu_small and cpu_large else None,  # CPU growth
+        # growth: the median over the worker's runs of (µs/chunk at large N) / (at small N), the
+        # two sizes of each pair run one after the other in the same process
+        "cpu_value": growth(cpu.get(str(small)), cpu.get(str(large)), small, large),
         "n_small": small,
         "n_large": large,
         "us_small": us_small,
         "us_large": us_large,
-        "value": us_large / us_small if us_small and us_large else None,  # growth
+        "value": growth(times.get(str(small)), times.get(str(large)), small, large),
         "worker_wall_s": result.get("wall_s"),
         "error": result.get("error"),
     }
+
+
+def growth(
+    small_s: list[float] | None, large_s: list[float] | None, small: int, large: int
+) -> float | None:
+    """Median over run pairs of the per-chunk time at ``large`` over that at ``small``."""
+    if not small_s or not large_s:
+        return None
+    return statistics.median(
+        (b / large) / (a / small) for a, b in zip(small_s, large_s, strict=False) if a > 0
+    )
 
 
 def measure_concurrent(
@@ -220,7 +396,6 @@ def measure_concurrent(
 
 
 MEASURE = {
-    "chunk": measure_chunk,
     "linearity": measure_linearity,
     "concurrent": measure_concurrent,
 }
@@ -240,6 +415,20 @@ def _shown(mode: str, row: dict[str, Any]) -> str:
     return f"{value:.0f} ms" if cpu is None else f"{cpu:.0f} ms CPU ({value:.0f} wall)"
 
 
+def suite_pairs(suite: str, keys: list[str]) -> list[tuple[str, str]]:
+    """The ratios the suite's acceptance lines judge, as ``(top, bottom)``, each once."""
+    found: list[tuple[str, str]] = []
+    for criterion in CRITERIA:
+        pair = (criterion.top, criterion.bottom or "")
+        if criterion.suite == suite and set(pair) <= set(keys) and pair not in found:
+            found.append(pair)
+    return found
+
+
+def import_pairs(suite: str) -> list[tuple[str, str]]:
+    return [(c.top, c.bottom) for c in CRITERIA if c.suite == suite and c.bottom is not None]
+
+
 def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[str, Any]:
     if suite.mode == "imports":
         keys: list[str] = []
@@ -251,18 +440,26 @@ def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[s
     targets = IMPORT_TARGETS | (PEER_TARGETS if suite.name == "imports-peers" else {})
     if suite.mode == "imports":
         warm_imports(targets)
+    pairs = suite_pairs(suite.name, keys)
     for r in range(rounds_wanted):
         order = rotated(keys, r)
         probe = RoundProbe.start()
         rows: dict[str, dict[str, Any]] = {}
+        paired: dict[str, dict[str, list[float]]] = {}
         if suite.mode == "imports":
-            rows = dict(import_round(targets, suite.runs, r))
+            rows, paired = import_round(targets, suite.runs, r, import_pairs(suite.name))
+        elif suite.mode == "chunk":
+            assert server is not None
+            rows, paired = chunk_round(server, suite, order, pairs, r, settings)
         else:
             assert server is not None
             for key in order:
                 rows[key] = MEASURE[suite.mode](server, suite, key, settings)
         machine_state = probe.finish()
-        rounds.append({"round": r + 1, "order": order, "machine": machine_state, "rows": rows})
+        rounds.append(
+            {"round": r + 1, "order": order, "machine": machine_state, "rows": rows}
+            | ({"pairs": paired} if paired else {})
+        )
         figures = ", ".join(f"{k} {_shown(suite.mode, row)}" for k, row in rows.items())
         load = machine_state["load_1min"]
         progress(
@@ -281,6 +478,8 @@ def run_suite(server: Server | None, suite: Suite, settings: Settings) -> dict[s
             "warmup": settings.warmup,
             "streams": suite.streams,
             "reference": suite.reference,
+            "pairs": [f"{top} / {bottom}" for top, bottom in pairs],
+            "together": [list(group) for group in suite.together],
         },
         "note": suite.note,
         "rounds": rounds,
@@ -416,6 +615,7 @@ def main() -> None:
         | {20}  # the concurrent warm-up
     )
     started = time.perf_counter()
+    date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rillet-bench-") as snapshot:
         digest = snapshot_rillet(Path(snapshot))
@@ -428,7 +628,7 @@ def main() -> None:
             server.stop()
 
     results: dict[str, Any] = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": date,
         "quick": settings.quick,
         "machine": machine(),
         "versions": versions(),
@@ -444,9 +644,14 @@ def main() -> None:
     print(format_report(results))
     if results["rillet_source_changed_during_run"]:
         progress("note: src/rillet changed during the run; the figures are those of the snapshot")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    progress(f"wrote {args.out}")
+    text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    # every run's JSON is kept under its start time too, so runs in a row can be compared
+    stamp = results["date"].replace(":", "").replace("-", "").replace("+0000", "Z")
+    kept = HERE / "results" / f"run-{stamp}.json"
+    for path in (args.out, kept):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        progress(f"wrote {path}")
     failed = [a["criterion"] for a in results["acceptance"] if a["pass"] is False]
     complete = not (settings.quick or only or args.suites or args.skip or args.n)
     if complete:

@@ -1,11 +1,23 @@
 """Measure one approach in this (fresh) process and print the result as one JSON line.
 
-``chunk`` mode: warm-up runs, then timed runs of one stream of N tokens, for each N given.
+``chunk`` mode: warm-up runs, then timed runs of one stream of N tokens, for each N given (with
+several N, as the linearity suites give, the sizes alternate run by run, so the i-th runs of
+each size are measured next to each other).
 ``concurrent`` mode: ``--streams`` concurrent streams of N tokens (``asyncio.gather``), then the
 peak RSS of the process (``ru_maxrss``). Every run's text is checked against the expected text
 (outside the timing); a mismatch is an error, so nothing wins by skipping work.
 
 The result is the last stdout line, prefixed with ``RESULT_PREFIX``.
+
+``serve`` mode (``--serve``, chunk runs driven by ``run.py``, one at a time): the process sets up
+every approach of ``--approach`` (a comma-separated list; one event loop for the async ones),
+answers ``{"ready": true}``, then one JSON command per stdin line — ``{"key": K, "n": N}`` does
+one timed run of approach K and answers ``{"wall": s, "cpu": s, "nivcsw": k}`` (or ``{"error":
+...}``); ``{"freeze": true}`` (after the warm-up runs) moves every live object into the
+collector's permanent generation (``gc.freeze``); an empty line or EOF closes the clients and
+ends it. So ``run.py`` can alternate the
+timed runs of several approaches, each in a fresh process of its own or (``Suite.together``)
+several in one process, and form every ratio from runs measured next to each other.
 """
 
 from __future__ import annotations
@@ -103,7 +115,9 @@ def chunk_sync(approach: Approach, base_url: str, ns: list[int], warmup: int, ru
         for n in ns:
             for _ in range(warmup):
                 _timed_sync(runner, n)
-            out[str(n)] = [_timed_sync(runner, n) for _ in range(runs)]
+        for i in range(runs):  # several sizes (linearity): alternated, run i of each side by side
+            for n in ns if i % 2 == 0 else ns[::-1]:
+                out.setdefault(str(n), []).append(_timed_sync(runner, n))
     finally:
         runner.close()
     return _split(out)
@@ -118,7 +132,9 @@ async def chunk_async(
         for n in ns:
             for _ in range(warmup):
                 await _timed_async(runner, n)
-            out[str(n)] = [await _timed_async(runner, n) for _ in range(runs)]
+        for i in range(runs):  # several sizes (linearity): alternated, run i of each side by side
+            for n in ns if i % 2 == 0 else ns[::-1]:
+                out.setdefault(str(n), []).append(await _timed_async(runner, n))
     finally:
         await runner.close()
     return _split(out)
@@ -153,9 +169,69 @@ async def concurrent(approach: Approach, base_url: str, n: int, streams: int, ru
     }
 
 
+def serve(keys: list[str], base_url: str) -> None:
+    """The ``--serve`` loop (see the module docstring). Protocol lines go to the original stdout;
+    anything an approach prints goes to stderr."""
+    import os
+
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+
+    def say(message: dict[str, Any]) -> None:
+        protocol.write(RESULT_PREFIX + json.dumps(message) + "\n")
+
+    loop = asyncio.new_event_loop()
+    runners: dict[str, AsyncRunner | SyncRunner] = {}
+    try:
+        for key in keys:
+            approach = APPROACHES[key]
+            runners[key] = (
+                loop.run_until_complete(approach.setup(base_url))
+                if approach.is_async
+                else approach.setup(base_url)
+            )
+        say({"ready": True})
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            command = json.loads(line)
+            if command.get("freeze"):
+                # After the warm-up: what setup and the first runs loaded (modules, classes,
+                # clients, connections) stays; freeze it, so the collection before every timed
+                # run walks only what runs allocate (else ~45k objects: 10-50 ms per run, more
+                # than a whole ainvoke). Every served worker does it, at the same point.
+                gc.collect()
+                gc.freeze()
+                say({"frozen": gc.get_freeze_count()})
+                continue
+            runner = runners[command["key"]]
+            try:
+                if isinstance(runner, AsyncRunner):
+                    timing = loop.run_until_complete(_timed_async(runner, command["n"]))
+                else:
+                    timing = _timed_sync(runner, command["n"])
+                say({"wall": timing[0], "cpu": timing[1], "nivcsw": timing[2]})
+            except Exception as exc:
+                traceback.print_exc()
+                say({"error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"})
+    except Exception as exc:
+        traceback.print_exc()
+        say({"error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"})
+    finally:
+        for runner in runners.values():
+            if isinstance(runner, AsyncRunner):
+                loop.run_until_complete(runner.close())
+            else:
+                runner.close()
+        loop.close()
+        rillet = sys.modules.get("rillet")
+        say({"done": True, "rillet_file": getattr(rillet, "__file__", None)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--approach", required=True, choices=sorted(APPROACHES))
+    parser.add_argument("--serve", action="store_true", help="timed runs on command (run.py)")
+    parser.add_argument("--approach", required=True, help="a key (--serve: comma-separated keys)")
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--mode", choices=["chunk", "concurrent"], default="chunk")
     parser.add_argument("--n", default="20000", help="tokens per stream (chunk mode: a list)")
@@ -164,6 +240,12 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=100)
     args = parser.parse_args()
 
+    unknown = [key for key in args.approach.split(",") if key not in APPROACHES]
+    if unknown:
+        parser.error(f"unknown approach(es): {', '.join(unknown)}")
+    if args.serve:
+        serve(args.approach.split(","), args.base_url)
+        return
     approach = APPROACHES[args.approach]
     ns = [int(n) for n in args.n.split(",")]
     start = time.perf_counter()
