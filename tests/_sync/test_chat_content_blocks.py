@@ -190,6 +190,80 @@ def test_openai_logprobs_are_a_typed_error_not_dropped(
         openai.invoke("x")
 
 
+def _openrouter_chunk(delta: str, finish: str = "null") -> bytes:
+    return (
+        b'data: {"id":"gen-1","model":"anthropic/claude-sonnet-4.5","choices":[{"index":0,'
+        b'"delta":' + delta.encode() + b',"finish_reason":' + finish.encode() + b"}]}\n\n"
+    )
+
+
+def test_openrouter_reasoning_details_are_never_counted_twice_and_never_dropped(
+    server: FakeServer, openai: ChatOpenAI
+) -> None:
+    # OpenRouter sends its reasoning twice: as `reasoning` (text) and as `reasoning_details`
+    # (typed items, some with a signature or encrypted data that `reasoning` lacks).
+    body = (
+        _openrouter_chunk(
+            '{"role":"assistant","content":"","reasoning":"Think","reasoning_details":'
+            '[{"type":"reasoning.text","text":"Think","index":0,"format":"anthropic-claude-v1"}]}'
+        )
+        + _openrouter_chunk(
+            '{"content":"","reasoning":" more.","reasoning_details":[{"type":"reasoning.text",'
+            '"text":" more.","signature":"SIG1","index":0,"format":"anthropic-claude-v1"}]}'
+        )
+        + _openrouter_chunk(
+            '{"content":"","reasoning_details":[{"type":"reasoning.summary",'
+            '"summary":" Summed up.","index":1}]}'
+        )
+        + _openrouter_chunk(
+            '{"content":"","reasoning":null,"reasoning_details":[{"type":"reasoning.encrypted",'
+            '"data":"ENC1","index":2,"format":"openai-responses-v1"}]}'
+        )
+        + _openrouter_chunk('{"content":"","reasoning":null,"reasoning_details":[]}')
+        + _openrouter_chunk('{"content":"Hi!"}', '"stop"')
+        + b"data: [DONE]\n\n"
+    )
+    server.queue(Reply(body=body))
+    chunks = [chunk for chunk in openai.stream("x")]
+    full = _sum(chunks)
+    assert full.reasoning == "Think more. Summed up."  # the summary had no `reasoning` beside it
+    assert full.text == "Hi!"
+    assert full.content == [
+        ReasoningBlock("Think more. Summed up.", signature="SIG1"),
+        RedactedThinkingBlock("ENC1"),
+        TextBlock("Hi!"),
+    ]
+    assert [chunk.content for chunk in chunks[:4]] == [
+        [ReasoningBlock("Think")],
+        [ReasoningBlock(" more.", signature="SIG1")],
+        [ReasoningBlock(" Summed up.")],
+        [RedactedThinkingBlock("ENC1")],
+    ]
+
+    whole = (
+        b'{"id":"gen-1","model":"m","choices":[{"index":0,"finish_reason":"stop","message":'
+        b'{"role":"assistant","content":"Hi!","reasoning":"Think more.","reasoning_details":['
+        b'{"type":"reasoning.text","text":"Think more.","signature":"SIG1","index":0},'
+        b'{"type":"reasoning.encrypted","data":"ENC1","index":1}]}}]}'
+    )
+    server.queue(Reply(body=whole, content_type="application/json"))
+    message = openai.invoke("x")
+    assert message.content == [
+        ReasoningBlock("Think more.", signature="SIG1"),
+        RedactedThinkingBlock("ENC1"),
+        TextBlock("Hi!"),
+    ]
+
+    unknown = _openrouter_chunk(
+        '{"content":"","reasoning_details":[{"type":"reasoning.sparkle","x":1}]}'
+    )
+    server.queue(Reply(body=_openrouter_chunk('{"content":"Hi"}') + unknown))
+    with pytest.raises(UnsupportedOutputError, match=r"reasoning\.sparkle") as caught:
+        for _ in openai.stream("x"):
+            pass
+    assert caught.value.partial_text == "Hi"
+
+
 def test_anthropic_redacted_thinking_and_citations_stream_and_round_trip(
     server: FakeServer, anthropic: ChatAnthropic
 ) -> None:

@@ -137,7 +137,8 @@ class ReasoningBlock(
 ):
     """Reasoning ("thinking") a model streamed before its answer; never part of ``.text``.
 
-    ``signature`` is the provider's opaque signature (Anthropic), to send back unchanged.
+    ``signature`` is the provider's opaque signature (Anthropic; OpenRouter's
+    ``reasoning_details``), to send back unchanged.
     """
 
     reasoning: str
@@ -145,8 +146,9 @@ class ReasoningBlock(
 
 
 class RedactedThinkingBlock(msgspec.Struct, frozen=True, tag="redacted_thinking", tag_field="type"):
-    """Reasoning the provider encrypted (Anthropic's ``redacted_thinking``): no text to show, only
-    ``data`` to send back unchanged in the next turn. Never part of ``.text`` or ``.reasoning``."""
+    """Reasoning the provider encrypted (Anthropic's ``redacted_thinking``, OpenRouter's
+    ``reasoning.encrypted``): no text to show, only ``data`` to send back unchanged in the next
+    turn (to Anthropic). Never part of ``.text`` or ``.reasoning``."""
 
     data: str
 

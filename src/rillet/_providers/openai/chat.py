@@ -12,6 +12,11 @@ Reading a chunk (https://platform.openai.com/docs/api-reference/chat-streaming):
 | ``delta.reasoning_content`` (DeepSeek, older vLLM,     | ``content=[ReasoningBlock]``, never     |
 | llama.cpp) / ``delta.reasoning`` (OpenRouter, vLLM,    | text                                    |
 | Ollama ``/v1``)                                        |                                         |
+| OpenRouter's ``delta.reasoning_details[]``: the text   | its text is ``reasoning``'s (read only  |
+| (``reasoning.text``/``.summary``), a ``signature``,    | when ``reasoning`` is absent); a        |
+| encrypted reasoning (``reasoning.encrypted``)          | signature: ``ReasoningBlock.signature``;|
+|                                                        | encrypted: ``RedactedThinkingBlock``;   |
+|                                                        | other types: ``UnsupportedOutputError`` |
 | ``delta.refusal``                                      | ``content=[RefusalBlock]``, never text  |
 | ``delta.annotations[]`` (search models)                | ``content=[TextBlock("", citations)]``  |
 | ``delta.tool_calls[]``                                 | ``tool_call_chunks`` by ``index``       |
@@ -49,6 +54,7 @@ from ..._values.messages import (
     InputTokenDetails,
     OutputTokenDetails,
     ReasoningBlock,
+    RedactedThinkingBlock,
     RefusalBlock,
     ResponseMetadata,
     SystemMessage,
@@ -96,10 +102,24 @@ class ToolCallDelta(msgspec.Struct, frozen=True, gc=False):
     function: FunctionDelta | None = None
 
 
+class ReasoningDetail(msgspec.Struct, frozen=True, gc=False):
+    """One item of OpenRouter's ``reasoning_details``
+    (https://openrouter.ai/docs/use-cases/reasoning-tokens): ``reasoning.text`` (``text``, and a
+    ``signature`` for models that sign their reasoning), ``reasoning.summary`` (``summary``) or
+    ``reasoning.encrypted`` (``data``). Its ``id``, ``format`` and ``index`` are not read."""
+
+    type: str = ""
+    text: str | None = None
+    summary: str | None = None
+    signature: str | None = None
+    data: str | None = None
+
+
 class ChatDelta(msgspec.Struct, frozen=True, gc=False):
     content: str | None = None
     reasoning_content: str | None = None
     reasoning: str | None = None
+    reasoning_details: list[ReasoningDetail] | None = None
     tool_calls: list[ToolCallDelta] | None = None
     refusal: str | None = None
     annotations: list[dict[str, object]] | None = None
@@ -124,6 +144,7 @@ class ChatMessageOut(msgspec.Struct, frozen=True, gc=False):
     content: str | None = None
     reasoning_content: str | None = None
     reasoning: str | None = None
+    reasoning_details: list[ReasoningDetail] | None = None
     tool_calls: list[ToolCallOut] | None = None
     refusal: str | None = None
     annotations: list[dict[str, object]] | None = None
@@ -252,6 +273,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 and choice.index == 0
                 and delta.reasoning_content is None
                 and delta.reasoning is None
+                and delta.reasoning_details is None
                 and delta.refusal is None
                 and delta.annotations is None
                 and delta.audio is None
@@ -304,6 +326,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             usage = self._usage.delta(usage_metadata(reported))
         text = ""
         reasoning: str | None = None
+        details = _NO_DETAILS
         refusal: str | None = None
         citations: list[Citation] = []
         tool_chunks: list[ToolCallChunk] = []
@@ -330,6 +353,9 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 )
             text = delta.content or ""
             reasoning = delta.reasoning_content or delta.reasoning
+            if delta.reasoning_details:
+                details = _details(delta.reasoning_details, reasoning)
+                reasoning = details.reasoning
             refusal = delta.refusal or None
             citations = _citations(delta.annotations)
             for call in delta.tool_calls or ():
@@ -347,6 +373,8 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
         if not (
             text
             or reasoning
+            or details.signature
+            or details.encrypted
             or refusal
             or citations
             or tool_chunks
@@ -355,7 +383,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
         ):
             return None
         return AIMessageChunk(
-            content=_blocks(text, reasoning, refusal, citations),
+            content=_blocks(text, reasoning, refusal, citations, details),
             tool_call_chunks=tool_chunks,
             usage_metadata=usage,
             response_metadata=metadata if metadata is not None else ResponseMetadata(),
@@ -377,7 +405,44 @@ def _unsupported(delta: ChatDelta | ChatMessageOut, logprobs: object) -> str | N
         return "a legacy `function_call` (use tools instead of functions)"
     if logprobs is not None:
         return "`logprobs`"
+    for detail in delta.reasoning_details or ():
+        if detail.type not in _DETAIL_TYPES:
+            return f"a {detail.type!r} item of `reasoning_details`"
     return None
+
+
+_DETAIL_TYPES: Final = frozenset({"reasoning.text", "reasoning.summary", "reasoning.encrypted"})
+
+
+class _Details(msgspec.Struct, frozen=True, gc=False):
+    """What a ``reasoning_details`` list adds to a delta or message."""
+
+    reasoning: str | None = None
+    signature: str | None = None
+    encrypted: tuple[str, ...] = ()
+
+
+_NO_DETAILS: Final = _Details()
+
+
+def _details(details: list[ReasoningDetail], reasoning: str | None) -> _Details:
+    """OpenRouter's structured reasoning beside its plain ``reasoning``: the text items repeat
+    that text (read only when ``reasoning`` is absent, never counted twice); a signature is kept
+    (the last one, as Anthropic's ``signature_delta`` replaces); each encrypted item is a
+    ``RedactedThinkingBlock``'s data. Types rillet does not know were refused by
+    ``_unsupported``."""
+    texts: list[str] = []
+    signature: str | None = None
+    encrypted: list[str] = []
+    for detail in details:
+        if detail.type == "reasoning.encrypted":
+            if detail.data:
+                encrypted.append(detail.data)
+            continue
+        texts.append((detail.text if detail.type == "reasoning.text" else detail.summary) or "")
+        if detail.signature:
+            signature = detail.signature
+    return _Details(reasoning or "".join(texts) or None, signature, tuple(encrypted))
 
 
 def _citations(annotations: list[dict[str, object]] | None) -> list[Citation]:
@@ -397,14 +462,19 @@ def _citations(annotations: list[dict[str, object]] | None) -> list[Citation]:
 
 
 def _blocks(
-    text: str, reasoning: str | None, refusal: str | None, citations: list[Citation]
+    text: str,
+    reasoning: str | None,
+    refusal: str | None,
+    citations: list[Citation],
+    details: _Details = _NO_DETAILS,
 ) -> str | list[ContentBlock]:
     """A delta's (or a message's) content: a plain str unless it has more than text."""
-    if not (reasoning or refusal or citations):
+    if not (reasoning or refusal or citations or details.signature or details.encrypted):
         return text
     blocks: list[ContentBlock] = []
-    if reasoning:
-        blocks.append(ReasoningBlock(reasoning))
+    if reasoning or details.signature:
+        blocks.append(ReasoningBlock(reasoning or "", details.signature))
+    blocks.extend(RedactedThinkingBlock(data) for data in details.encrypted)
     if refusal:
         blocks.append(RefusalBlock(refusal))
     if text or citations:
@@ -430,6 +500,10 @@ def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
             )
     text = (out.content or "") if out is not None else ""
     reasoning = (out.reasoning_content or out.reasoning) if out is not None else None
+    details = _NO_DETAILS
+    if out is not None and out.reasoning_details:
+        details = _details(out.reasoning_details, reasoning)
+        reasoning = details.reasoning
     refusal = out.refusal if out is not None else None
     citations = _citations(out.annotations) if out is not None else []
     calls = [
@@ -437,9 +511,9 @@ def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
         for index, call in enumerate((out.tool_calls or ()) if out is not None else ())
     ]
     reported = payload.reported_usage
-    content = _blocks(text, reasoning, refusal, citations)
+    content = _blocks(text, reasoning, refusal, citations, details)
     if (
-        reasoning
+        (reasoning or details.signature or details.encrypted)
         and isinstance(content, list)
         and not any(isinstance(b, TextBlock) for b in content)
     ):
