@@ -7,6 +7,7 @@ error, not a silent drop."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from rillet import (
     ChatOllama,
     ChatOpenAI,
     Citation,
+    ImageBlock,
     ReasoningBlock,
     RedactedThinkingBlock,
     RefusalBlock,
@@ -437,6 +439,66 @@ def test_anthropic_server_tool_use_is_a_typed_error_never_a_tool_call(
     server.queue(Reply(body=whole, content_type="application/json"))
     with pytest.raises(UnsupportedOutputError, match="server_tool_use"):
         anthropic.invoke("x")
+
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").decode()
+JPEG = base64.b64encode(b"\xff\xd8\xff\xe0\x00\x10JFIF").decode()
+
+
+def test_ollama_output_images_are_image_blocks(server: FakeServer) -> None:
+    # Ollama's /api/chat message has `images` (base64, no media type) both ways; a model that
+    # outputs images sends them there.
+    head = b'{"model":"m","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant",'
+    lines = (
+        head + b'"content":"Here:"},"done":false}\n'
+        b"" + head + b'"content":"","images":["' + PNG.encode() + b'"]},"done":false}\n'
+        b"" + head + b'"content":" and","images":["' + JPEG.encode() + b'"]},"done":false}\n'
+        b"" + head + b'"content":""},"done":true,"done_reason":"stop",'
+        b'"prompt_eval_count":3,"eval_count":4}\n'
+    )
+    expected: list[object] = [
+        TextBlock("Here:"),
+        ImageBlock(base64=PNG, mime_type="image/png"),
+        TextBlock(" and"),
+        ImageBlock(base64=JPEG, mime_type="image/jpeg"),
+    ]
+    model = ChatOllama(model="m", base_url=server.root_url)
+    try:
+        server.queue(Reply(body=lines))
+        chunks = [chunk for chunk in model.stream("draw")]
+        assert [chunk.content for chunk in chunks[:4]] == [
+            "Here:",
+            [ImageBlock(base64=PNG, mime_type="image/png")],
+            [TextBlock(" and"), ImageBlock(base64=JPEG, mime_type="image/jpeg")],
+            "",
+        ]
+        full = _sum(chunks)
+        assert full.content == expected
+        assert full.text == "Here: and"
+
+        whole = (
+            b'{"model":"m","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant",'
+            b'"content":"Here:","images":["' + PNG.encode() + b'"]},"done":true,'
+            b'"done_reason":"stop","prompt_eval_count":3,"eval_count":4}'
+        )
+        server.queue(Reply(body=whole, content_type="application/json"))
+        message = model.invoke("draw")
+        assert message.content == [
+            TextBlock("Here:"),
+            ImageBlock(base64=PNG, mime_type="image/png"),
+        ]
+
+        bitmap = base64.b64encode(b"BM\x00\x00\x00\x00").decode().encode()
+        server.queue(
+            Reply(body=head + b'"content":"Hi","images":["' + bitmap + b'"]},"done":false}\n')
+        )
+        with pytest.raises(UnsupportedOutputError, match="PNG, JPEG, GIF or WebP") as caught:
+            for _ in model.stream("draw"):
+                pass
+        assert caught.value.partial_text == ""  # the image came on the line of the first text
+        assert "message.images" in caught.value.what
+    finally:
+        model.close()
 
 
 def test_ollama_logprobs_are_a_typed_error_not_dropped(server: FakeServer) -> None:

@@ -5,7 +5,7 @@
     AIMessageChunk                                one streamed delta    frozen value, adds with ``+``
 
 Content is a ``str`` or a list of typed blocks: ``TextBlock`` (with the ``Citation``s of its
-text, when the provider cites sources), ``ImageBlock`` (input), and, from a model,
+text, when the provider cites sources), ``ImageBlock`` (input; output of Ollama), and, from a model,
 ``ReasoningBlock``, ``RedactedThinkingBlock`` (Anthropic's encrypted reasoning) and
 ``RefusalBlock`` (OpenAI's refusal message). ``.text`` is always a ``str`` and is the text blocks
 only (never reasoning or a refusal); ``.reasoning`` is the reasoning text. Every message takes its content positionally
@@ -115,7 +115,8 @@ class TextBlock(msgspec.Struct, frozen=True, omit_defaults=True, tag="text", tag
 
 
 class ImageBlock(msgspec.Struct, frozen=True, omit_defaults=True, tag="image", tag_field="type"):
-    """An input image: a ``url`` (http(s) or data URL), or ``base64`` data with its ``mime_type``."""
+    """An image: a ``url`` (http(s) or data URL), or ``base64`` data with its ``mime_type``. An
+    input, or output of a model that makes images (Ollama's ``message.images``)."""
 
     url: str | None = None
     base64: str | None = None

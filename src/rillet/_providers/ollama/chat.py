@@ -8,13 +8,16 @@ The stream is NDJSON (Ollama's docs/api.md, "Generate a chat completion"): one o
 ``"done": true`` ends it and carries ``done_reason`` and the eval counts (the usage; absent when
 zero). ``message.thinking`` is reasoning, never text. Tool calls arrive whole, their
 ``arguments`` a JSON object: each becomes one ``ToolCallChunk`` whose ``args`` is that object's
-JSON text, ``index`` its ``function.index`` (or its position in the reply). An ``{"error": ...}``
-line raises ``StreamProviderError``; ``logprobs`` (asked for by the caller) an
-``UnsupportedOutputError``, never dropped.
+JSON text, ``index`` its ``function.index`` (or its position in the reply). Images the model
+outputs (``message.images``, base64 without a media type) are ``ImageBlock``s whose
+``mime_type`` is read from the image's first bytes (PNG, JPEG, GIF, WebP; another format is an
+``UnsupportedOutputError``). An ``{"error": ...}`` line raises ``StreamProviderError``;
+``logprobs`` (asked for by the caller) an ``UnsupportedOutputError``, never dropped.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -80,6 +83,7 @@ class LineMessage(msgspec.Struct, frozen=True, gc=False):
     content: str = ""
     thinking: str | None = None
     tool_calls: list[OllamaToolCall] | None = None
+    images: list[str] | None = None  # base64, no media type
 
 
 class ChatLine(msgspec.Struct, frozen=True, gc=False):
@@ -135,6 +139,7 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
             and not line.done
             and message.thinking is None
             and message.tool_calls is None
+            and message.images is None
             and line.error is None
             and line.logprobs is None
         ):
@@ -171,6 +176,7 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
         message = line.message
         text = message.content if message is not None else ""
         thinking = message.thinking if message is not None else None
+        images = _images(message, f"the stream from {self.url}", builder.text(0))
         calls: list[ToolCallChunk] = []
         for call in (message.tool_calls or ()) if message is not None else ():
             function = call.function
@@ -186,10 +192,10 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
             )
         if text:
             self._texts.append(text)
-        if not (text or thinking or calls or usage is not None or metadata is not None):
+        if not (text or thinking or images or calls or usage is not None or metadata is not None):
             return None
         return AIMessageChunk(
-            content=_content(text, thinking),
+            content=_content(text, thinking, images),
             tool_call_chunks=calls,
             usage_metadata=usage,
             response_metadata=metadata if metadata is not None else ResponseMetadata(),
@@ -199,12 +205,61 @@ class ChatReader(NDJSONStreamReader[AIMessageChunk]):
         return not self._started
 
 
-def _content(text: str, thinking: str | None) -> str | list[ContentBlock]:
-    if not thinking:
+def _content(
+    text: str, thinking: str | None, images: list[ImageBlock] | None = None
+) -> str | list[ContentBlock]:
+    if not thinking and not images:
         return text
-    if not text:
-        return [ReasoningBlock(reasoning=thinking)]
-    return [ReasoningBlock(reasoning=thinking), TextBlock(text=text)]
+    blocks: list[ContentBlock] = []
+    if thinking:
+        blocks.append(ReasoningBlock(reasoning=thinking))
+    if text:
+        blocks.append(TextBlock(text=text))
+    blocks.extend(images or ())
+    return blocks
+
+
+# The signatures (first bytes) of the image formats a chat message can hold, as the fixed base64
+# prefix each gives at the start of the data.
+_IMAGE_SIGNATURES: Final = (
+    (base64.b64encode(b"\x89PNG\r\n\x1a\n")[:10].decode(), "image/png"),
+    (base64.b64encode(b"\xff\xd8\xff")[:4].decode(), "image/jpeg"),
+    (base64.b64encode(b"GIF87a")[:8].decode(), "image/gif"),
+    (base64.b64encode(b"GIF89a")[:8].decode(), "image/gif"),
+)
+_RIFF: Final = base64.b64encode(b"RIFF")[:5].decode()
+
+
+def _mime_type(data: str) -> str | None:
+    """The media type of a base64 image, from its signature; None for another format."""
+    for prefix, mime_type in _IMAGE_SIGNATURES:
+        if data.startswith(prefix):
+            return mime_type
+    if data.startswith(_RIFF):  # WebP: "RIFF", 4 bytes of size, "WEBP"
+        try:
+            head = base64.b64decode(data[:16], validate=True)
+        except ValueError:
+            return None
+        if head[8:12] == b"WEBP":
+            return "image/webp"
+    return None
+
+
+def _images(message: LineMessage | None, where: str, partial_text: str) -> list[ImageBlock]:
+    """The images of a reply as ``ImageBlock``s (an image of unknown format is an error)."""
+    blocks: list[ImageBlock] = []
+    for data in (message.images or ()) if message is not None else ():
+        mime_type = _mime_type(data)
+        if mime_type is None:
+            what = "an image in `message.images` of a format rillet does not recognize"
+            raise UnsupportedOutputError(
+                f"{where} carries {what} (not PNG, JPEG, GIF or WebP base64 data), so "
+                "rillet cannot give it a media type; ask the model for PNG or JPEG output",
+                what=what,
+                partial_text=partial_text,
+            )
+        blocks.append(ImageBlock(base64=data, mime_type=mime_type))
+    return blocks
 
 
 def _logprobs_error(where: str, partial_text: str) -> UnsupportedOutputError:
@@ -222,9 +277,10 @@ def line_message(line: ChatLine) -> AIMessage | AIMessageChunk:
     if line.logprobs is not None:
         raise _logprobs_error("the Ollama chat response", "")
     message = line.message or LineMessage()
+    images = _images(message, "the Ollama chat response", message.content)
     return whole_reply(
         AIMessageChunk(
-            content=_content(message.content, message.thinking),
+            content=_content(message.content, message.thinking, images),
             tool_call_chunks=[
                 ToolCallChunk(
                     call.function.name,
