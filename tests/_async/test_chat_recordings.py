@@ -132,3 +132,40 @@ async def test_recorded_chat_stream(
         message.response_metadata,
     )
     assert summed.tool_calls == message.tool_calls
+
+
+TAGGED = [(name, split) for name, split in CASES if recording(name).tagged is not None]
+
+
+@pytest.mark.parametrize(("name", "split"), TAGGED)
+async def test_recorded_think_tags_split_off_with_extract_reasoning(
+    server: FakeServer, models: list[BaseChatModel], name: str, split: str
+) -> None:
+    # DeepSeek-R1 through Together writes its reasoning into `content` between <think> tags.
+    # By default that is text (test_recorded_chat_stream: SOURCES.md's text, no reasoning);
+    # extract_reasoning=True splits it off, into the reasoning and text jq extracted.
+    rec = recording(name)
+    assert rec.tagged is not None
+    reply = reply_for(rec, split)
+    server.queue(reply, reply)
+    model = ChatOpenAI(
+        base_url=server.base_url, api_key="sk-test-key", streaming=True, extract_reasoning=True
+    )
+    models.append(model)
+    chunks = [chunk async for chunk in model.astream(PROMPT)]
+    full = total(chunks)
+    assert (full.reasoning, full.text) == (rec.tagged["reasoning"], rec.tagged["text"])
+    assert full.response_metadata.finish_reason == rec.finish_reason
+    usage = full.usage_metadata
+    assert usage is not None
+    assert (usage.input_tokens, usage.output_tokens) == rec.usage
+    # Never half a tag in a chunk, never reasoning in .text.
+    assert not any("<think" in c.text or "</think" in c.text for c in chunks)
+    assert all(isinstance(c.content, str) for c in chunks if c.text)
+    message = await model.ainvoke(PROMPT)
+    summed = full.to_message()
+    assert (summed.content, summed.usage_metadata, summed.response_metadata) == (
+        message.content,
+        message.usage_metadata,
+        message.response_metadata,
+    )

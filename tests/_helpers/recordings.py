@@ -26,6 +26,9 @@ class Recording:
     """The message of the error the stream carries, if any."""
     reasoning: str | None
     """The reasoning text SOURCES.md gives (extracted with jq), None where it gives none."""
+    tagged: dict[str, str] | None
+    """Together's DeepSeek-R1: the reasoning and text with the ``<think>`` tags split off
+    (``{"reasoning", "text"}``, extracted with jq), None for the other recordings."""
     facts: dict[str, Any]
     """Every other decoded fact of SOURCES.md (tool calls, blocks...)."""
 
@@ -47,6 +50,7 @@ def recording(name: str) -> Recording:
     facts = json.loads(blocks[1]) if len(blocks) > 1 else {}
     final = facts.get("final", {})  # Ollama: the done line
     errors = facts.get("errors") or [{}]
+    tagged = re.search(r"With the tags split off.*?```json\n(.*?)\n```", section, flags=re.DOTALL)
     return Recording(
         name=name,
         body=(FIXTURES / name).read_bytes(),
@@ -57,6 +61,7 @@ def recording(name: str) -> Recording:
         usage=_usage(facts),
         error=errors[0].get("message"),
         reasoning=json.loads(blocks[2]) if len(blocks) > 2 else None,
+        tagged=json.loads(tagged[1]) if tagged is not None else None,
         facts=facts,
     )
 

@@ -8,6 +8,7 @@ error, not a silent drop."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -264,6 +265,64 @@ def test_openrouter_reasoning_details_are_never_counted_twice_and_never_dropped(
         for _ in openai.stream("x"):
             pass
     assert caught.value.partial_text == "Hi"
+
+
+def test_think_tags_in_content_are_text_unless_extract_reasoning(
+    server: FakeServer,
+) -> None:
+    def chunk(content: str, finish: str = "null") -> bytes:
+        return (
+            b'data: {"id":"c1","model":"deepseek-r1","choices":[{"index":0,"delta":{"content":'
+            + json.dumps(content).encode()
+            + b'},"finish_reason":'
+            + finish.encode()
+            + b"}]}\n\n"
+        )
+
+    pieces = ["<thi", "nk>\nHmm, 2+2", ".\n</th", "ink>\n\n4", "."]
+    body = b"".join(chunk(p) for p in pieces) + chunk("", '"stop"') + b"data: [DONE]\n\n"
+    whole = (
+        b'{"id":"c1","model":"deepseek-r1","choices":[{"index":0,"finish_reason":"stop",'
+        b'"message":{"role":"assistant","content":"<think>\\nHmm, 2+2.\\n</think>\\n\\n4."}}]}'
+    )
+    plain = ChatOpenAI(base_url=server.base_url, api_key="sk-test-key")
+    split = ChatOpenAI(base_url=server.base_url, api_key="sk-test-key", extract_reasoning=True)
+    try:
+        server.queue(Reply(body=body))
+        full = _sum([c for c in plain.stream("x")])
+        assert (full.text, full.reasoning) == ("<think>\nHmm, 2+2.\n</think>\n\n4.", "")
+
+        server.queue(Reply(body=body))
+        chunks = [c for c in split.stream("x")]
+        assert [c.content for c in chunks if c.content] == [
+            [ReasoningBlock("\nHmm, 2+2")],
+            [ReasoningBlock(".\n")],
+            "\n\n4",
+            ".",
+        ]
+        full = _sum(chunks)
+        assert (full.reasoning, full.text) == ("\nHmm, 2+2.\n", "\n\n4.")
+        assert full.response_metadata.finish_reason == "stop"
+
+        server.queue(Reply(body=whole, content_type="application/json"))
+        message = split.invoke("x")
+        assert message.content == [ReasoningBlock("\nHmm, 2+2.\n"), TextBlock("\n\n4.")]
+        server.queue(Reply(body=whole, content_type="application/json"))
+        assert (plain.invoke("x")).content == "<think>\nHmm, 2+2.\n</think>\n\n4."
+
+        # Cut before the close tag: what was held back comes out, as reasoning, at the finish.
+        cut = chunk("<think>Hmm</thi") + chunk("", '"length"') + b"data: [DONE]\n\n"
+        server.queue(Reply(body=cut))
+        full = _sum([c for c in split.stream("x")])
+        assert (full.reasoning, full.text) == ("Hmm</thi", "")
+        # A reply that does not start with the tag is text, whatever it says later.
+        later = chunk("Use <think>") + chunk(" tags", '"stop"') + b"data: [DONE]\n\n"
+        server.queue(Reply(body=later))
+        full = _sum([c for c in split.stream("x")])
+        assert (full.reasoning, full.text) == ("", "Use <think> tags")
+    finally:
+        plain.close()
+        split.close()
 
 
 def test_anthropic_redacted_thinking_and_citations_stream_and_round_trip(

@@ -44,6 +44,9 @@ def constructors() -> None:
     )
     assert_type(ChatOllama(model="qwen3", reasoning=True, num_predict=64), ChatOllama)
     assert_type(ChatOllama(model="qwen3", reasoning="high"), ChatOllama)
+    assert_type(ChatOpenAI(model="deepseek-r1", extract_reasoning=True), ChatOpenAI)
+    ChatOpenAI(extract_reasoning=("<reasoning>", "</reasoning>"))  # ok
+    ChatOpenAI(extract_reasoning="<think>")  # wrong: True, or the (open, close) pair of tags
     ChatOpenAI(n=2)  # wrong: one reply per call
     ChatAnthropic()  # wrong: model is required
     ChatAnthropic(model="c", thinking=True)  # wrong: the request's object

@@ -30,8 +30,10 @@ Reading a chunk (https://platform.openai.com/docs/api-reference/chat-streaming):
 | ``choice.logprobs`` (asked for by the caller)          | dropped)                                |
 
 Only choice 0 is read (a chat model streams one message). Models that write ``<think>`` tags
-inside ``content`` (DeepSeek-R1 through Together) keep them in the text: the wire does not say it
-is reasoning. A whole response reads the same fields of ``message``.
+inside ``content`` (DeepSeek-R1 through Together) keep them in the text, as LangChain does: the
+wire does not say it is reasoning. With ``reasoning_tags`` (``ChatOpenAI(extract_reasoning=
+True)``) the ``TaggedReasoningReader`` splits them off into ``ReasoningBlock``s
+(``reasoning_tags.TagSplitter``). A whole response reads the same fields of ``message``.
 """
 
 from __future__ import annotations
@@ -65,10 +67,11 @@ from ..._values.messages import (
 )
 from ..._values.options import CallOptions, ChatOpenAICallOptions
 from ..._values.outputs import GenerationBuilder
-from ..._wire.reader import SSEStreamReader
+from ..._wire.reader import SSEStreamReader, StreamReader
 from ..._wire.sse import ServerSentEvent
 from ..base import Stop
 from ..chat_base import ChatHTTPApi, UsageDeltas, whole_reply
+from ..reasoning_tags import TagSplitter
 from ..settings import encode_body, stop_list
 from .api import OpenAISettings, openai_headers
 from .wire import ErrorBody
@@ -77,6 +80,7 @@ __all__ = [
     "ChatCompletionsApi",
     "ChatCompletionsReader",
     "ChatPayload",
+    "TaggedReasoningReader",
     "chat_payload_decoder",
     "completion_message",
     "openai_messages",
@@ -397,6 +401,84 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
         return self._finish_reason is not None
 
 
+class TaggedReasoningReader(ChatCompletionsReader):
+    """A ``ChatCompletionsReader`` for models that write their reasoning into ``content``
+    between tags (``<think>...</think>``): the tagged reasoning comes out as ``ReasoningBlock``s,
+    the rest as text (``TagSplitter``); the partial text of an error is the answer only."""
+
+    __slots__ = ("_splitter",)
+
+    # Every frame goes through `feed` below, never through a faster loop of the base reader.
+    feed_all = StreamReader.feed_all
+
+    def __init__(self, *, url: str, tags: tuple[str, str]) -> None:
+        super().__init__(url=url)
+        self._splitter = TagSplitter(tags)
+
+    def feed(self, frame: ServerSentEvent) -> AIMessageChunk | None:
+        texts = self._texts
+        before = len(texts)
+        chunk = super().feed(frame)
+        ending = self.done or self._finish_reason is not None
+        if self._splitter.passing or (chunk is None and not ending):
+            return chunk
+        del texts[before:]  # the raw text; the answer part goes back below
+        blocks: list[ContentBlock] = []
+        if chunk is not None:
+            got = chunk.content
+            for block in [TextBlock(got)] if isinstance(got, str) else got:
+                if type(block) is TextBlock:
+                    self._split(block.text, block.citations, blocks)
+                else:
+                    blocks.append(block)
+        if ending:
+            reasoning, answer = self._splitter.flush()
+            self._add(reasoning, answer, [], blocks)
+        plain = all(type(b) is TextBlock and not b.citations for b in blocks)
+        text = "".join(b.text for b in blocks if type(b) is TextBlock) if plain else ""
+        content: str | list[ContentBlock] = text if plain else blocks
+        if chunk is None:
+            return AIMessageChunk(content) if content else None
+        if (
+            not content
+            and not chunk.tool_call_chunks
+            and chunk.usage_metadata is None
+            and chunk.response_metadata == _NO_METADATA
+        ):
+            return None  # a piece of a tag, held back
+        return AIMessageChunk(
+            content=content,
+            tool_call_chunks=chunk.tool_call_chunks,
+            usage_metadata=chunk.usage_metadata,
+            response_metadata=chunk.response_metadata,
+        )
+
+    def _split(self, text: str, citations: list[Citation], out: list[ContentBlock]) -> None:
+        reasoning, answer = self._splitter.feed(text)
+        self._add(reasoning, answer, citations, out)
+
+    def _add(
+        self, reasoning: str, answer: str, citations: list[Citation], out: list[ContentBlock]
+    ) -> None:
+        if reasoning:
+            out.append(ReasoningBlock(reasoning))
+        if answer or citations:
+            if answer:
+                self._texts.append(answer)
+            out.append(TextBlock(answer, citations))
+
+
+_NO_METADATA: Final = ResponseMetadata()
+
+
+def split_tagged(text: str, tags: tuple[str, str]) -> tuple[str, str]:
+    """The tagged reasoning and the answer of a whole reply's text."""
+    splitter = TagSplitter(tags)
+    reasoning, answer = splitter.feed(text)
+    rest_reasoning, rest_answer = splitter.flush()
+    return reasoning + rest_reasoning, answer + rest_answer
+
+
 def _unsupported(delta: ChatDelta | ChatMessageOut, logprobs: object) -> str | None:
     """The wire field of ``delta`` (or its choice) that rillet cannot represent, if any."""
     if delta.audio is not None:
@@ -486,8 +568,11 @@ def _with_finish(first: ResponseMetadata, finish: ResponseMetadata) -> ResponseM
     return msgspec.structs.replace(first, finish_reason=finish.finish_reason)
 
 
-def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
-    """The message of a whole (non-streamed) response: choice 0's."""
+def completion_message(
+    payload: ChatPayload, reasoning_tags: tuple[str, str] | None = None
+) -> AIMessage | AIMessageChunk:
+    """The message of a whole (non-streamed) response: choice 0's; with ``reasoning_tags``, the
+    reasoning between them at the start of the text is split off (``split_tagged``)."""
     choice = next((c for c in payload.choices if c.index == 0), None)
     out = choice.message if choice is not None else None
     if out is not None and choice is not None:
@@ -504,6 +589,9 @@ def completion_message(payload: ChatPayload) -> AIMessage | AIMessageChunk:
     if out is not None and out.reasoning_details:
         details = _details(out.reasoning_details, reasoning)
         reasoning = details.reasoning
+    if reasoning_tags is not None:
+        tagged, text = split_tagged(text, reasoning_tags)
+        reasoning = (reasoning or "") + tagged or None
     refusal = out.refusal if out is not None else None
     citations = _citations(out.annotations) if out is not None else []
     calls = [
@@ -616,6 +704,13 @@ class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayloa
     what = "a chat completion"
     provider = PROVIDER
 
+    def __init__(
+        self, settings: OpenAISettings, *, reasoning_tags: tuple[str, str] | None = None
+    ) -> None:
+        super().__init__(settings)
+        self.reasoning_tags = reasoning_tags
+        """The tags a model writes its reasoning between, inside its text, to split off."""
+
     def headers(self, *, stream: bool) -> dict[str, str]:
         return openai_headers(self.settings, stream=stream)
 
@@ -646,10 +741,12 @@ class ChatCompletionsApi(ChatHTTPApi[OpenAISettings, ServerSentEvent, ChatPayloa
         return encode_body(body, optional, extra_body=settings.extra_body, overrides=overrides)
 
     def reader(self) -> ChatCompletionsReader:
+        if self.reasoning_tags is not None:
+            return TaggedReasoningReader(url=self.url, tags=self.reasoning_tags)
         return ChatCompletionsReader(url=self.url)
 
     def decode(self, content: bytes) -> ChatPayload:
         return chat_payload_decoder().decode(content)
 
     def message(self, payload: ChatPayload) -> AIMessage | AIMessageChunk:
-        return completion_message(payload)
+        return completion_message(payload, self.reasoning_tags)

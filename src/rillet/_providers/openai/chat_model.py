@@ -16,6 +16,7 @@ from ..._rate_limit import RateLimiter
 from ..._values.secret import Secret
 from ..._wire.limits import SizeLimits
 from ..._wire.sse import ServerSentEvent
+from ..reasoning_tags import reasoning_tags
 from .api import OpenAISettings, resolve_settings
 from .chat import ChatCompletionsApi, ChatPayload
 from .chat_calls import BoundChatOpenAI, ChatOpenAICalls
@@ -38,6 +39,10 @@ class ChatOpenAI(ChatOpenAICalls, APIChatModel[OpenAISettings, ServerSentEvent, 
     ``$OPENAI_BASE_URL``), but one reply per call (no ``n``). ``max_tokens`` is sent as
     ``max_tokens``; for OpenAI's reasoning models pass ``extra_body={"max_completion_tokens":
     ...}``. ``streaming=True`` makes ``invoke``/``generate`` stream internally.
+    ``extract_reasoning=True`` splits the reasoning some models write into their text between
+    ``<think>`` and ``</think>`` (DeepSeek-R1 through Together) off into ``ReasoningBlock``s (a
+    pair of other tags: ``extract_reasoning=("<reasoning>", "</reasoning>")``); off by default,
+    as in LangChain: the text is then kept whole.
     """
 
     def __init__(
@@ -63,6 +68,7 @@ class ChatOpenAI(ChatOpenAICalls, APIChatModel[OpenAISettings, ServerSentEvent, 
         default_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
         streaming: bool = False,
+        extract_reasoning: bool | tuple[str, str] = False,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         name: str | None = None,
@@ -90,7 +96,7 @@ class ChatOpenAI(ChatOpenAICalls, APIChatModel[OpenAISettings, ServerSentEvent, 
             batch_size=1,
         )
         super().__init__(
-            ChatCompletionsApi(settings),
+            ChatCompletionsApi(settings, reasoning_tags=reasoning_tags(extract_reasoning)),
             timeout=timeout,
             total_timeout=total_timeout,
             limits=limits,
