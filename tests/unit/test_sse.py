@@ -8,6 +8,7 @@ import msgspec
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from rillet._wire.limits import FrameTooLarge
 from rillet._wire.sse import ServerSentEvent, SSEDecoder
 
 BOM = b"\xef\xbb\xbf"
@@ -590,3 +591,117 @@ def test_bulk_read_keeps_the_sticky_id_and_pending_fields() -> None:
     events = decoder.feed(b"data: 1\n\ndata: 2\n\n")
     assert events == [ev(b"1", "x", "7"), ev(b"2", id="7")]
     assert decoder.feed(b"data: 3\n\ndata: 4\n\n") == [ev(b"3", id="7"), ev(b"4", id="7")]
+
+
+# --- `feed_plain`: the plain-read path the stream readers take first ----------------------
+
+
+def run_plain(chunks: list[bytes], max_bytes: int = 1 << 20) -> tuple[object, ...]:
+    """As a reader feeds a decoder: `feed_plain` first, `feed` when it declines. Returns the
+    events (plain ones rebuilt as `feed` would have made them), the comment count, the discarded
+    flag, and the `FrameTooLarge` raised (its size, limit and head) or None."""
+    decoder = SSEDecoder(max_bytes)
+    events: list[ServerSentEvent] = []
+    raised = None
+    try:
+        for chunk in chunks:
+            datas = decoder.feed_plain(chunk)
+            if datas is None:
+                events += decoder.feed(chunk)
+            else:
+                events += [ServerSentEvent(data, "message", decoder.last_id) for data in datas]
+        events += decoder.flush()
+    except FrameTooLarge as exc:
+        raised = (exc.size, exc.limit, exc.head)
+    return events, decoder.comments, decoder.discarded_pending, raised
+
+
+def run_general(chunks: list[bytes], max_bytes: int = 1 << 20) -> tuple[object, ...]:
+    """The same, through `feed` only."""
+    decoder = SSEDecoder(max_bytes)
+    events: list[ServerSentEvent] = []
+    raised = None
+    try:
+        for chunk in chunks:
+            events += decoder.feed(chunk)
+        events += decoder.flush()
+    except FrameTooLarge as exc:
+        raised = (exc.size, exc.limit, exc.head)
+    return events, decoder.comments, decoder.discarded_pending, raised
+
+
+def test_feed_plain_takes_whole_plain_events_and_keeps_the_partial_one() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed_plain(b"data: 0\n\n") is None  # the start of the stream (BOM check)
+    assert decoder.feed(b"data: 0\n\n") == [ev(b"0")]
+    assert decoder.feed_plain(b"data: 1\n\ndata: {}\n\ndata: {par") == [b"1", b"{}"]
+    assert decoder.feed_plain(b"tial}\n\ndata: 3\n\nda") == [b"{partial}", b"3"]
+    assert decoder.feed_plain(b"ta: [DONE]\n\n") == [b"[DONE]"]
+    assert decoder.flush() == []
+    assert not decoder.discarded_pending
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        b"data: 1\n\nevent: x\ndata: 2\n\n",  # another field
+        b"data: 1\n\n: keep-alive\n\ndata: 2\n\n",  # a comment
+        b"data: 1\ndata: 2\n\n",  # two data lines
+        b"data: 1\r\n\r\n",  # CR
+        b"data: 1\n\ndata: 2\n",  # a whole line after the last event
+        b"data:1\n\n",  # no space
+        b"data: 1",  # no event completed
+        b"id: 4\ndata: 1\n\n",
+    ],
+)
+def test_feed_plain_declines_any_other_read_and_consumes_nothing(read: bytes) -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"data: 0\n\n")
+    assert decoder.feed_plain(read) is None
+    assert run_general([b"data: 0\n\n", read]) == run_plain([b"data: 0\n\n", read])
+
+
+def test_feed_plain_declines_while_a_field_is_pending() -> None:
+    for pending in (b"event: e\n", b"retry: 5\n", b"data: a\n", b"data: a\r"):
+        decoder = SSEDecoder()
+        decoder.feed(b"data: 0\n\n" + pending)
+        assert decoder.feed_plain(b"data: 1\n\n") is None
+
+
+def test_feed_plain_has_the_same_size_limit() -> None:
+    big = b"data: " + b"x" * 100
+    for chunks in ([b"data: 0\n\n", b"data: 1\n\n" + big], [b"data: 0\n\n", big, b"x\n\n"]):
+        assert run_plain(chunks, max_bytes=64) == run_general(chunks, max_bytes=64)
+        assert run_plain(chunks, max_bytes=64)[3] is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(reads=st.lists(bulk_reads, min_size=1, max_size=5), data=st.data())
+def test_property_feed_plain_then_feed_is_feed(reads: list[bytes], data: st.DataObject) -> None:
+    """The reader's path (`feed_plain`, else `feed`) gives what `feed` alone gives: the same
+    events, comments, discarded flag and size-limit error, for the reads as they come, split
+    anywhere, one byte at a time, and with a small size limit."""
+    stream = b"".join(reads)
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
+    limit = data.draw(st.sampled_from([1 << 20, 16, 40]))
+    for chunks in ([b"", *reads], reads, split_at(stream, cuts), bytewise(stream)):
+        assert run_plain(chunks, limit) == run_general(chunks, limit)
+
+
+plain_blocks = st.builds(
+    lambda payload: b"data: " + payload + b"\n\n",
+    st.binary(max_size=6).filter(lambda b: b"\n" not in b and b"\r" not in b),
+)
+mostly_plain = st.lists(
+    st.one_of(*[plain_blocks] * 6, bulk_blocks, st.sampled_from(FRAGMENTS)), min_size=1, max_size=40
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(stream=mostly_plain, data=st.data())
+def test_property_feed_plain_on_mostly_plain_streams(stream: bytes, data: st.DataObject) -> None:
+    """Streams of plain events with the odd other line, cut into reads anywhere."""
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=8))
+    chunks = [b"data: 0\n\n", *split_at(stream, cuts)]
+    limit = data.draw(st.sampled_from([1 << 20, 24]))
+    assert run_plain(chunks, limit) == run_general(chunks, limit)

@@ -235,7 +235,7 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self._with_args(stop, overrides)
             return AsyncStream(partial(traced._stream_outputs, prompt, conf))
-        return AsyncBatchStream(partial(self._stream_text, prompt, conf, stop, overrides))
+        return AsyncBatchStream(partial(self._stream_texts, prompt, stop, overrides))
 
     @overload
     async def abatch(
@@ -277,14 +277,11 @@ class AsyncBaseLLM(AsyncRunnable[LanguageModelInput, str]):
 
     # -- streaming -----------------------------------------------------------------------------
 
-    async def _stream_text(
-        self,
-        prompt: Prompt,
-        config: RunnableConfig,
-        stop: Stop,
-        overrides: Mapping[str, object],
-        resources: Resources,
+    async def _stream_texts(
+        self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object], resources: Resources
     ) -> AsyncGenerator[list[str], None]:
+        """The text of one run (what ``astream`` hands out), a non-empty list per network read.
+        Providers whose reader can yield the text itself override it (no chunk per token)."""
         async with closing_iter(
             self._stream_chunks_of(prompt, stop, overrides, GenerationBuilder(), resources)
         ) as batches:

@@ -87,6 +87,11 @@ class HTTPApi(abc.ABC, Generic[S, Frame, Payload]):
     def reader(self, builder: GenerationBuilder) -> StreamReader[Frame, GenerationChunk]:
         """A fresh reader for one streamed response."""
 
+    def text_reader(self, builder: GenerationBuilder) -> StreamReader[Frame, str] | None:
+        """A fresh reader that yields candidate 0's text itself (what ``astream`` hands out),
+        or None: then ``astream`` takes the text of ``reader``'s chunks."""
+        return None
+
     @abc.abstractmethod
     def decode(self, content: bytes) -> Payload:
         """A whole response body (raises ``msgspec.DecodeError``)."""

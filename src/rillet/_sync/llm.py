@@ -233,7 +233,7 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
         if _tracing.active():  # the run's events make the spans: stream as a runnable does
             traced = self._with_args(stop, overrides)
             return Stream(partial(traced._stream_outputs, prompt, conf))
-        return BatchStream(partial(self._stream_text, prompt, conf, stop, overrides))
+        return BatchStream(partial(self._stream_texts, prompt, stop, overrides))
 
     @overload
     def batch(
@@ -275,14 +275,11 @@ class SyncBaseLLM(SyncRunnable[LanguageModelInput, str]):
 
     # -- streaming -----------------------------------------------------------------------------
 
-    def _stream_text(
-        self,
-        prompt: Prompt,
-        config: RunnableConfig,
-        stop: Stop,
-        overrides: Mapping[str, object],
-        resources: Resources,
+    def _stream_texts(
+        self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object], resources: Resources
     ) -> Generator[list[str], None]:
+        """The text of one run (what ``stream`` hands out), a non-empty list per network read.
+        Providers whose reader can yield the text itself override it (no chunk per token)."""
         with closing_iter(
             self._stream_chunks_of(prompt, stop, overrides, GenerationBuilder(), resources)
         ) as batches:

@@ -20,6 +20,7 @@ from .._providers.base import HTTPApi, Settings, call_ls_params
 from .._rate_limit import RateLimiter
 from .._values.outputs import GenerationBuilder, GenerationChunk, LLMResult, combine_results
 from .._wire.limits import DEFAULT_LIMITS, SizeLimits
+from .._wire.reader import StreamReader
 from .http import read_json
 from .llm import Prompt, Stop, SyncBaseLLM
 from .read_loop import stream_batches
@@ -29,6 +30,7 @@ __all__ = ["SyncHTTPLLM"]
 S = TypeVar("S", bound=Settings)
 Frame = TypeVar("Frame")
 Payload = TypeVar("Payload")
+Chunk = TypeVar("Chunk")
 
 
 class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
@@ -113,12 +115,31 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
         builder: GenerationBuilder,
         resources: Resources,
     ) -> Generator[list[GenerationChunk], None]:
+        return self._stream_read(prompt, stop, overrides, self.api.reader(builder), resources)
+
+    def _stream_texts(
+        self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object], resources: Resources
+    ) -> Generator[list[str], None]:
+        reader = self.api.text_reader(GenerationBuilder())
+        if reader is None:
+            return super()._stream_texts(prompt, stop, overrides, resources)
+        return self._stream_read(prompt, stop, overrides, reader, resources)
+
+    def _stream_read(
+        self,
+        prompt: Prompt,
+        stop: Stop,
+        overrides: Mapping[str, object],
+        reader: StreamReader[Frame, Chunk],
+        resources: Resources,
+    ) -> Generator[list[Chunk], None]:
+        """One streamed request for ``prompt``, read by ``reader``."""
         api = self.api
         request = self._post(api.body(prompt, stop, overrides, stream=True), stream=True)
         return stream_batches(
             self.client,
             request,
-            api.reader(builder),
+            reader,
             max_retries=self.max_retries,
             resources=resources,
             total_timeout=self.total_timeout,

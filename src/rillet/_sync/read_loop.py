@@ -142,21 +142,19 @@ def stream_batches(
                 raise reader.not_a_stream(_read_head(body), content_type)
             with until_deadline(body, deadline, abort) as reads:
                 for raw in reads:
-                    batch = frames.feed(raw)
-                    if head is not None:
-                        if head_size < RAW_LIMIT:
-                            head.append(raw)
-                            head_size += len(raw)
-                        if batch:
+                    if head is not None and head_size < RAW_LIMIT:
+                        head.append(raw)
+                        head_size += len(raw)
+                    chunks: list[Chunk] = []
+                    try:
+                        framed = reader.feed_read(raw, chunks)  # frames, then feed_all
+                    except Exception:
+                        if chunks:  # the chunks before the failing frame stay yielded
+                            yield chunks
+                        raise
+                    if framed:
+                        if head is not None:
                             first, head = b"".join(head)[:RAW_LIMIT], None
-                    if batch:
-                        chunks: list[Chunk] = []
-                        try:
-                            reader.feed_all(batch, chunks)
-                        except Exception:
-                            if chunks:  # the chunks before the failing frame stay yielded
-                                yield chunks
-                            raise
                         if chunks:
                             yield chunks
                         if reader.done:

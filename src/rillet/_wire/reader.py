@@ -130,6 +130,16 @@ class StreamReader(abc.ABC, Generic[Frame, Chunk]):
             if self.done:
                 return
 
+    def feed_read(self, raw: bytes, out: list[Chunk]) -> bool:
+        """Decode the frames of one network read (``raw``) and ``feed_all`` them into ``out``;
+        whether the read completed a frame. Frame decoders with a faster path for a common
+        shape of read override it (``SSEStreamReader``)."""
+        frames = self.frames.feed(raw)
+        if frames:
+            self.feed_all(frames, out)
+            return True
+        return False
+
     def accepts(self, content_type: str | None) -> bool:
         """Whether a response of this content type may be read as the stream. Only what is
         certainly a whole document (JSON, HTML, XML) is refused; a missing or vague type
@@ -312,6 +322,22 @@ class SSEStreamReader(StreamReader[ServerSentEvent, Chunk]):
     def __init__(self, builder: GenerationBuilder, *, url: str) -> None:
         self._sse = SSEDecoder()
         super().__init__(builder, url=url, frames=self._sse)
+
+    def feed_read(self, raw: bytes, out: list[Chunk]) -> bool:
+        # The common read of an OpenAI-style stream holds only plain `data:` events: their data
+        # go to `feed_datas` without an event object each; any other read goes through `feed`.
+        datas = self._sse.feed_plain(raw)
+        if datas is None:
+            return super().feed_read(raw, out)
+        self.feed_datas(datas, out)
+        return True
+
+    def feed_datas(self, datas: list[bytes], out: list[Chunk]) -> None:
+        """``feed_all`` for the events of one read that are all plain ``data:`` events (type
+        "message", the decoder's last id, no retry), given as their data. Readers that read
+        nothing but the data override it with a loop over the bytes."""
+        last_id = self._sse.last_id
+        self.feed_all([ServerSentEvent(data, "message", last_id) for data in datas], out)
 
     def _eof_note(self) -> str:
         return " (a partial event was discarded)" if self._sse.discarded_pending else ""

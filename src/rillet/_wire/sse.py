@@ -117,19 +117,13 @@ class SSEDecoder:
             self._cr = buf[-1] == 0x0D
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         elif buf[:6] == b"data: " and not (self._data or self._event or self._retry is not None):
-            # Fast path for a read of several whole events, each one `data: ...` line and a
-            # blank line (a client that lags the server a little reads them in bulk): split the
-            # complete part at the event boundaries at once. It is that shape exactly when no
-            # piece between the boundaries holds an LF (checked on their join: a copy and one
-            # memchr, several times faster than counting LFs); any other shape goes line by line
-            # below, and so does the rest of the read.
-            end = buf.rfind(b"\n\n")  # >= 6 when found: buf opens with "data: "
-            if end > 0:
-                datas = buf[6:end].split(b"\n\ndata: ")
-                if b"\n" not in b"".join(datas):
-                    last_id = self._id
-                    out = [ServerSentEvent(data, "message", last_id) for data in datas]
-                    buf = buf[end + 2 :]
+            # A read of several whole plain events (see `_plain`); any other shape goes line by
+            # line below, and so does the rest of the read.
+            plain = _plain(buf)
+            if plain is not None:
+                last_id = self._id
+                out = [ServerSentEvent(data, "message", last_id) for data in plain[0]]
+                buf = buf[plain[1] :]
         lines = buf.split(b"\n")
         rest = lines.pop()  # after the last LF: the unterminated line (b"" if buf ended in LF)
         if rest:
@@ -184,6 +178,44 @@ class SSEDecoder:
             self._pending = 0
         return out
 
+    def feed_plain(self, chunk: bytes) -> list[bytes] | None:
+        """``feed`` for the common read of an OpenAI-style stream, without event objects.
+
+        When every event ``chunk`` completes is plain — one ``data: `` line and a blank line, no
+        other field, nothing pending but part of a line — and what follows the last of them is
+        part of a line, return their data: the events ``feed`` would return, each of type
+        "message", id ``last_id`` and no retry. Otherwise return None having consumed nothing:
+        then ``feed`` the chunk. (A read that completes no event returns None.)
+        """
+        if self._data or self._cr or self._at_start or self._event or self._retry is not None:
+            return None
+        pieces = self._buf
+        buf = b"".join([*pieces, chunk]) if pieces else chunk
+        if buf[:6] != b"data: " or b"\r" in buf:
+            return None
+        plain = _plain(buf)
+        if plain is None:
+            return None
+        datas, end = plain
+        rest = buf[end:]
+        if b"\n" in rest:  # a complete line after the last event: `feed` reads it
+            return None
+        if rest:  # as `feed` keeps the unterminated line and its size bound
+            self._buf = [rest]
+            self._pending = len(chunk)
+            if self._pending > self.max_bytes:
+                self._too_large()
+        else:
+            if pieces:
+                self._buf = []
+            self._pending = 0
+        return datas
+
+    @property
+    def last_id(self) -> str:
+        """The last event ID (``ServerSentEvent.id`` of the events dispatched now)."""
+        return self._id
+
     def _too_large(self) -> None:
         head = self._data[0] if self._data else self._buf[0] if self._buf else b""
         raise FrameTooLarge(self._pending, self.max_bytes, head)
@@ -202,3 +234,21 @@ class SSEDecoder:
         self._event = ""
         self._retry = None
         return []
+
+
+def _plain(buf: bytes) -> tuple[list[bytes], int] | None:
+    """The data of the whole events in ``buf`` (which opens with ``data: `` and holds no CR) and
+    where they end, when each of them is one ``data: ...`` line and a blank line (a client that
+    lags the server a little reads many in one go); else None.
+
+    The complete part is split at the event boundaries at once; it has that shape exactly when
+    no piece between the boundaries holds an LF (checked on their join: a copy and one memchr,
+    several times faster than counting LFs).
+    """
+    end = buf.rfind(b"\n\n")  # >= 6 when found: buf opens with "data: "
+    if end < 0:
+        return None
+    datas = buf[6:end].split(b"\n\ndata: ")
+    if b"\n" in b"".join(datas):
+        return None
+    return datas, end + 2

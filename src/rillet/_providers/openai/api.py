@@ -38,7 +38,12 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from .read import ChatStreamReader, CompletionsStreamReader
+    from .read import (
+        ChatStreamReader,
+        ChatTextReader,
+        CompletionsStreamReader,
+        CompletionsTextReader,
+    )
 
 __all__ = ["ChatApi", "CompletionsApi", "OpenAISettings", "openai_headers", "resolve_settings"]
 
@@ -239,6 +244,11 @@ class CompletionsApi(_OpenAIApi[CompletionChoice]):
 
         return CompletionsStreamReader(builder, url=self.url)
 
+    def text_reader(self, builder: GenerationBuilder) -> CompletionsTextReader:
+        from .read import CompletionsTextReader  # the stream machinery loads on first use
+
+        return CompletionsTextReader(builder, url=self.url)
+
     def decode(self, content: bytes) -> OpenAIPayload[CompletionChoice]:
         return completion_decoder().decode(content)
 
@@ -267,6 +277,11 @@ class ChatApi(_OpenAIApi[ChatChoice]):
         from .read import ChatStreamReader  # the stream machinery loads on first use
 
         return ChatStreamReader(builder, url=self.url)
+
+    def text_reader(self, builder: GenerationBuilder) -> ChatTextReader:
+        from .read import ChatTextReader  # the stream machinery loads on first use
+
+        return ChatTextReader(builder, url=self.url)
 
     def decode(self, content: bytes) -> OpenAIPayload[ChatChoice]:
         return chat_completion_decoder().decode(content)

@@ -21,7 +21,8 @@ Pure: no I/O. Every server quirk is absorbed in one of two places: the envelope 
 from __future__ import annotations
 
 import abc
-from typing import ClassVar, Final, Generic, TypeVar
+from operator import attrgetter
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import msgspec
 
@@ -35,26 +36,34 @@ from ..._values.outputs import (
     LLMResult,
     Logprobs,
 )
-from ..._wire.reader import SSEStreamReader
+from ..._wire.reader import RAW_LIMIT, SSEStreamReader
 from ..._wire.sse import ServerSentEvent
 from .wire import (
     ChatChoice,
     CompletionChoice,
     OpenAIPayload,
+    PlainChatChoice,
+    PlainCompletionChoice,
+    PlainPayload,
     ToolCallSeen,
     chat_chunk_decoder,
     completion_chunk_decoder,
+    plain_chat_chunk_decoder,
+    plain_completion_chunk_decoder,
 )
 
 __all__ = [
     "ChatStreamReader",
+    "ChatTextReader",
     "CompletionsStreamReader",
+    "CompletionsTextReader",
     "OpenAIStreamReader",
     "chat_result",
     "completions_result",
 ]
 
 Choice = TypeVar("Choice")
+Out = TypeVar("Out")
 
 _DONE: Final = b"[DONE]"
 
@@ -96,16 +105,27 @@ def _info(parts: _Parts) -> GenerationInfo | None:
     return GenerationInfo(parts.finish_reason, parts.logprobs)
 
 
-class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
-    """The stream of ``/completions`` or ``/chat/completions``; subclasses name the choice."""
+class OpenAIStreamReader(SSEStreamReader[Out], Generic[Choice, Out]):
+    """The stream of ``/completions`` or ``/chat/completions``; subclasses name the choice
+    (``_Completions``, ``_Chat``) and what is yielded: ``GenerationChunk``s or, for ``astream``,
+    candidate 0's text itself (``_Chunks``, ``_Texts``)."""
 
     terminal = "data: [DONE]"
     what: ClassVar[str]
+    _text_of: ClassVar[attrgetter[str]]
+    """The text of a plain choice (``PlainPayload``'s)."""
 
-    __slots__ = ()
+    __slots__ = ("_misses",)
+
+    def __init__(self, builder: GenerationBuilder, *, url: str) -> None:
+        super().__init__(builder, url=url)
+        self._misses = 0  # chunks the plain decoder refused: past _MISSES, it is not tried
 
     @abc.abstractmethod
     def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[Choice]]: ...
+
+    @abc.abstractmethod
+    def _plain_decoder(self) -> msgspec.json.Decoder[PlainPayload[Any]]: ...
 
     @abc.abstractmethod
     def _parts(self, choice: Choice) -> _Parts: ...
@@ -113,57 +133,75 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
     @abc.abstractmethod
     def _plain_text(self, choice: Choice) -> str | None:
         """The text of a choice that is only a token of candidate 0 (no finish reason, no
-        logprobs): the common case, which takes the fast path in ``feed``."""
+        logprobs, no tool call), or None."""
 
-    def feed(self, frame: ServerSentEvent) -> GenerationChunk | None:
-        data = frame.data
+    @abc.abstractmethod
+    def _emit(self, chunk: GenerationChunk, out: list[Out]) -> None:
+        """Append what is yielded for ``chunk`` (candidate 0's, with text) to ``out``."""
+
+    @abc.abstractmethod
+    def _emit_texts(self, texts: list[str], out: list[Out]) -> None:
+        """Append what is yielded for these plain texts of candidate 0 to ``out``."""
+
+    def feed(self, frame: ServerSentEvent) -> Out | None:
+        out: list[Out] = []
+        self._feed_data(frame.data, out)
+        return out[0] if out else None
+
+    def feed_all(self, frames: list[ServerSentEvent], out: list[Out]) -> None:
+        self.feed_datas([frame.data for frame in frames], out)  # only the data is read
+
+    def feed_datas(self, datas: list[bytes], out: list[Out]) -> None:
+        # The hot path: a chunk the plain decoder accepts is one token of candidate 0 and
+        # nothing else (see `PlainPayload`); the texts of a run of them are recorded and emitted
+        # together. Any other chunk goes through `_feed_data`, after the run before it.
+        builder = self.builder
+        plain = self._plain_decoder().decode if self._misses < _MISSES else None
+        text_of = self._text_of
+        named = builder.model_name is not None
+        texts: list[str] = []
+        for data in datas:
+            if plain is not None:
+                try:
+                    payload = plain(data)
+                except (ValueError, RecursionError):  # not a plain token: `_feed_data` says what
+                    self._misses += 1
+                    if self._misses >= _MISSES:
+                        plain = None
+                else:
+                    if named or not payload.model:  # else the first model: `_apply` records it
+                        text = text_of(payload.choices[0])
+                        if text:
+                            texts.append(text)
+                        continue
+            if texts:
+                self._record(texts, out)
+                texts = []
+            self._feed_data(data, out)
+            if self.done:
+                return
+            named = builder.model_name is not None
+        if texts:
+            self._record(texts, out)
+
+    def _record(self, texts: list[str], out: list[Out]) -> None:
+        self.builder.text_parts(0).extend(texts)
+        self._emit_texts(texts, out)
+
+    def _feed_data(self, data: bytes, out: list[Out]) -> None:
+        """Apply one event's data, whatever it holds."""
         if data == _DONE:  # exact match, as the official SDKs compare it; nothing after it is read
             self.done = True
-            return None
+            return
         try:
             payload = self._decoder().decode(data)
         except msgspec.DecodeError as exc:
             raise self.decode_error(self.what, data, exc) from exc
-        return self._apply(payload, data)
-
-    def feed_all(self, frames: list[ServerSentEvent], out: list[GenerationChunk]) -> None:
-        # `feed` for every frame of a read, with the common frame (one plain token of candidate
-        # 0, nothing else to record) handled inline; any other frame goes through `_apply`.
-        builder = self.builder
-        decode = self._decoder().decode
-        plain = self._plain_text
-        texts: list[str] | None = None  # candidate 0's texts in the builder, once it has one
-        named = builder.model_name is not None  # the first frame with a model was applied
-        for frame in frames:
-            data = frame.data
-            if data == _DONE:
-                self.done = True
-                return
-            try:
-                payload = decode(data)
-            except msgspec.DecodeError as exc:
-                raise self.decode_error(self.what, data, exc) from exc
-            except (UnicodeDecodeError, RecursionError) as exc:  # bad UTF-8, JSON too deep
-                raise self.undecodable(frame, exc) from None
-            choices = payload.choices
-            if (
-                len(choices) == 1
-                and payload.usage is None
-                and payload.x_groq is None
-                and payload.error is None
-                and named
-            ):
-                text = plain(choices[0])
-                if text:
-                    if texts is None:
-                        texts = builder.text_parts(0)
-                    texts.append(text)
-                    out.append(GenerationChunk(text))
-                    continue
-            chunk = self._apply(payload, data)
-            named = builder.model_name is not None
-            if chunk is not None:
-                out.append(chunk)
+        except (UnicodeDecodeError, RecursionError) as exc:  # bad UTF-8, JSON too deep
+            raise self.decode_error("event", data[:RAW_LIMIT], exc) from None
+        chunk = self._apply(payload, data)
+        if chunk is not None:
+            self._emit(chunk, out)
 
     def _apply(self, payload: OpenAIPayload[Choice], data: bytes) -> GenerationChunk | None:
         """Record one decoded frame (``data`` its bytes) in the builder; its chunk, or None."""
@@ -201,12 +239,22 @@ class OpenAIStreamReader(SSEStreamReader[GenerationChunk], Generic[Choice]):
         return self.builder.finished
 
 
-class CompletionsStreamReader(OpenAIStreamReader[CompletionChoice]):
+_MISSES: Final = 16
+"""Chunks a stream may send that the plain decoder refuses (normally its first, finish, usage
+and [DONE] chunks) before it is no longer tried: a stream of other chunks (``n > 1``, logprobs,
+usage in every chunk) then costs one decode per chunk, not two."""
+
+
+class _Completions(OpenAIStreamReader[CompletionChoice, Out]):
     what = "completion event"
+    _text_of = attrgetter("text")
     __slots__ = ()
 
     def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[CompletionChoice]]:
         return completion_chunk_decoder()
+
+    def _plain_decoder(self) -> msgspec.json.Decoder[PlainPayload[PlainCompletionChoice]]:
+        return plain_completion_chunk_decoder()
 
     def _parts(self, choice: CompletionChoice) -> _Parts:
         return _completion_parts(choice)
@@ -217,12 +265,16 @@ class CompletionsStreamReader(OpenAIStreamReader[CompletionChoice]):
         return choice.text
 
 
-class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
+class _Chat(OpenAIStreamReader[ChatChoice, Out]):
     what = "chat completion chunk"
+    _text_of = attrgetter("delta.content")
     __slots__ = ()
 
     def _decoder(self) -> msgspec.json.Decoder[OpenAIPayload[ChatChoice]]:
         return chat_chunk_decoder()
+
+    def _plain_decoder(self) -> msgspec.json.Decoder[PlainPayload[PlainChatChoice]]:
+        return plain_chat_chunk_decoder()
 
     def _parts(self, choice: ChatChoice) -> _Parts:
         delta = choice.delta
@@ -232,9 +284,57 @@ class ChatStreamReader(OpenAIStreamReader[ChatChoice]):
 
     def _plain_text(self, choice: ChatChoice) -> str | None:
         delta = choice.delta
-        if choice.index or choice.finish_reason is not None or delta is None:
+        if choice.index or choice.finish_reason is not None or delta is None or delta.tool_calls:
             return None
         return delta.content
+
+
+class _Chunks:
+    """Yields ``GenerationChunk``s (events, generating by streaming, custom callers)."""
+
+    __slots__ = ()
+
+    def _emit(self, chunk: GenerationChunk, out: list[GenerationChunk]) -> None:
+        out.append(chunk)
+
+    def _emit_texts(self, texts: list[str], out: list[GenerationChunk]) -> None:
+        out.extend(map(GenerationChunk, texts))
+
+
+class _Texts:
+    """Yields candidate 0's text itself (``astream``: no chunk struct per token)."""
+
+    __slots__ = ()
+
+    def _emit(self, chunk: GenerationChunk, out: list[str]) -> None:
+        out.append(chunk.text)
+
+    def _emit_texts(self, texts: list[str], out: list[str]) -> None:
+        out.extend(texts)
+
+
+class CompletionsStreamReader(_Chunks, _Completions[GenerationChunk]):
+    """A ``/completions`` stream, as ``GenerationChunk``s."""
+
+    __slots__ = ()
+
+
+class CompletionsTextReader(_Texts, _Completions[str]):
+    """A ``/completions`` stream, as candidate 0's text."""
+
+    __slots__ = ()
+
+
+class ChatStreamReader(_Chunks, _Chat[GenerationChunk]):
+    """A ``/chat/completions`` stream read by a string LLM, as ``GenerationChunk``s."""
+
+    __slots__ = ()
+
+
+class ChatTextReader(_Texts, _Chat[str]):
+    """A ``/chat/completions`` stream read by a string LLM, as candidate 0's text."""
+
+    __slots__ = ()
 
 
 def _output(payload: OpenAIPayload[Choice]) -> LLMOutput:

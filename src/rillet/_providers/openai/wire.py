@@ -20,7 +20,7 @@ not at ``import rillet``).
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Final, Generic, TypeVar
+from typing import Annotated, Final, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -34,12 +34,17 @@ __all__ = [
     "ErrorBody",
     "ErrorEnvelope",
     "OpenAIPayload",
+    "PlainChatChoice",
+    "PlainCompletionChoice",
+    "PlainPayload",
     "XGroq",
     "chat_chunk_decoder",
     "chat_completion_decoder",
     "completion_chunk_decoder",
     "completion_decoder",
     "error_envelope_decoder",
+    "plain_chat_chunk_decoder",
+    "plain_completion_chunk_decoder",
 ]
 
 Choice = TypeVar("Choice")
@@ -126,6 +131,53 @@ class OpenAIPayload(msgspec.Struct, Generic[Choice], frozen=True, gc=False):
         return self.x_groq.usage if self.x_groq is not None else None
 
 
+# -- the common chunk, decoded in one step -------------------------------------------------------
+# Nearly every chunk of a stream is one token of candidate 0 and nothing else. `PlainPayload` is
+# `OpenAIPayload` narrowed to exactly that: the same fields with the same types where they may
+# vary, `None` where such a chunk has nothing (a finish reason, logprobs, usage, an error), one
+# choice, of index 0. A chunk it decodes, `OpenAIPayload` decodes to the same values; a chunk it
+# refuses (a `ValidationError`, or any other decode error) is decoded as an `OpenAIPayload`,
+# which says what it is. So the reader tells the common chunk from the others in msgspec, not in
+# Python, and skips the fields that only matter elsewhere.
+
+
+class PlainCompletionChoice(msgspec.Struct, frozen=True, gc=False):
+    """A ``CompletionChoice`` that is one token of candidate 0 (``text`` may be empty)."""
+
+    text: str
+    index: Literal[0] = 0
+    logprobs: None = None
+    finish_reason: None = None
+
+
+class PlainChatDelta(msgspec.Struct, frozen=True, gc=False):
+    """A ``ChatDelta`` of text only."""
+
+    content: str
+    tool_calls: None = None
+
+
+class PlainChatChoice(msgspec.Struct, frozen=True, gc=False):
+    """A ``ChatChoice`` of a chunk that is one token of candidate 0 (``content`` may be empty)."""
+
+    delta: PlainChatDelta
+    index: Literal[0] = 0
+    message: None = None
+    finish_reason: None = None
+
+
+class PlainPayload(msgspec.Struct, Generic[Choice], frozen=True, gc=False):
+    """An ``OpenAIPayload`` that is one token of candidate 0 and nothing else."""
+
+    choices: tuple[Choice]
+    id: str = ""
+    model: str = ""
+    usage: None = None
+    system_fingerprint: str | None = None
+    error: None = None
+    x_groq: None = None
+
+
 class ErrorEnvelope(msgspec.Struct, frozen=True):
     """``{"error": {...}}``, or vLLM's older top-level ``{"object": "error", "message": ...}``."""
 
@@ -149,6 +201,18 @@ def chat_chunk_decoder() -> msgspec.json.Decoder[OpenAIPayload[ChatChoice]]:
 
 
 chat_completion_decoder: Final = chat_chunk_decoder
+
+
+@cache
+def plain_completion_chunk_decoder() -> msgspec.json.Decoder[PlainPayload[PlainCompletionChoice]]:
+    """The decoder of a ``/completions`` stream event that is one plain token (see above)."""
+    return msgspec.json.Decoder(PlainPayload[PlainCompletionChoice])
+
+
+@cache
+def plain_chat_chunk_decoder() -> msgspec.json.Decoder[PlainPayload[PlainChatChoice]]:
+    """The decoder of a ``/chat/completions`` stream event that is one plain token."""
+    return msgspec.json.Decoder(PlainPayload[PlainChatChoice])
 
 
 @cache
