@@ -22,6 +22,7 @@ from .._wire.reader import StreamReader
 from .http import read_json
 from .llm import AsyncBaseLLM, Prompt, Stop
 from .read_loop import stream_batches
+from .stream import closing_iter
 
 __all__ = ["AsyncHTTPLLM"]
 
@@ -115,13 +116,20 @@ class AsyncHTTPLLM(AsyncBaseLLM, Generic[S, Frame, Payload]):
     ) -> AsyncGenerator[list[GenerationChunk], None]:
         return self._stream_read(prompt, stop, overrides, self.api.reader(builder), resources)
 
-    def _stream_texts(
+    async def _stream_texts(
         self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object], resources: Resources
     ) -> AsyncGenerator[list[str], None]:
+        # A generator of this model, not the read loop's itself: a stream holds its model (and
+        # with it the guard that closes the model's own client), however temporary the model.
         reader = self.api.text_reader(GenerationBuilder())
-        if reader is None:
-            return super()._stream_texts(prompt, stop, overrides, resources)
-        return self._stream_read(prompt, stop, overrides, reader, resources)
+        batches = (
+            super()._stream_texts(prompt, stop, overrides, resources)
+            if reader is None
+            else self._stream_read(prompt, stop, overrides, reader, resources)
+        )
+        async with closing_iter(batches) as each:
+            async for batch in each:
+                yield batch
 
     def _stream_read(
         self,

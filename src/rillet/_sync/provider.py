@@ -24,6 +24,7 @@ from .._wire.reader import StreamReader
 from .http import read_json
 from .llm import Prompt, Stop, SyncBaseLLM
 from .read_loop import stream_batches
+from .stream import closing_iter
 
 __all__ = ["SyncHTTPLLM"]
 
@@ -120,10 +121,17 @@ class SyncHTTPLLM(SyncBaseLLM, Generic[S, Frame, Payload]):
     def _stream_texts(
         self, prompt: Prompt, stop: Stop, overrides: Mapping[str, object], resources: Resources
     ) -> Generator[list[str], None]:
+        # A generator of this model, not the read loop's itself: a stream holds its model (and
+        # with it the guard that closes the model's own client), however temporary the model.
         reader = self.api.text_reader(GenerationBuilder())
-        if reader is None:
-            return super()._stream_texts(prompt, stop, overrides, resources)
-        return self._stream_read(prompt, stop, overrides, reader, resources)
+        batches = (
+            super()._stream_texts(prompt, stop, overrides, resources)
+            if reader is None
+            else self._stream_read(prompt, stop, overrides, reader, resources)
+        )
+        with closing_iter(batches) as each:
+            for batch in each:
+                yield batch
 
     def _stream_read(
         self,

@@ -156,18 +156,18 @@ class OpenAIStreamReader(SSEStreamReader[Out], Generic[Choice, Out]):
         # nothing else (see `PlainPayload`); the texts of a run of them are recorded and emitted
         # together. Any other chunk goes through `_feed_data`, after the run before it.
         builder = self.builder
-        plain = self._plain_decoder().decode if self._misses < _MISSES else None
+        decode_plain = self._plain_decoder().decode if self._misses < _MISSES else None
         text_of = self._text_of
         named = builder.model_name is not None
         texts: list[str] = []
         for data in datas:
-            if plain is not None:
+            if decode_plain is not None:
                 try:
-                    payload = plain(data)
+                    payload = decode_plain(data)
                 except (ValueError, RecursionError):  # not a plain token: `_feed_data` says what
                     self._misses += 1
                     if self._misses >= _MISSES:
-                        plain = None
+                        decode_plain = None
                 else:
                     if named or not payload.model:  # else the first model: `_apply` records it
                         text = text_of(payload.choices[0])

@@ -11,7 +11,9 @@ declared here, once (as recorded from each server; tests/fixtures/SOURCES.md lis
 - ``usage`` may be absent, ``null`` in every chunk (vLLM, Together), on the finish chunk
   (Together), in a ``choices: []`` chunk (OpenAI, Novita), or under ``x_groq.usage`` (Groq):
   ``reported_usage`` is the one place that reads it;
-- ``error`` is an error object inside a 200 stream (OpenRouter, vLLM, llama.cpp).
+- ``error`` is an error object inside a 200 stream (OpenRouter, vLLM, llama.cpp);
+- ``id`` is not read (a string LLM's result has no place for it): not decoding it spares a
+  string per streamed chunk.
 
 Decoders are built once, on first use (a typed decoder costs about a millisecond to build:
 not at ``import rillet``).
@@ -116,7 +118,6 @@ class OpenAIPayload(msgspec.Struct, Generic[Choice], frozen=True, gc=False):
     """A completions or chat payload: one streamed chunk, or a whole non-streamed response."""
 
     choices: list[Choice] = []
-    id: str = ""
     model: str = ""
     usage: TokenUsage | None = None
     system_fingerprint: str | None = None
@@ -170,7 +171,6 @@ class PlainPayload(msgspec.Struct, Generic[Choice], frozen=True, gc=False):
     """An ``OpenAIPayload`` that is one token of candidate 0 and nothing else."""
 
     choices: tuple[Choice]
-    id: str = ""
     model: str = ""
     usage: None = None
     system_fingerprint: str | None = None
