@@ -12,6 +12,8 @@ SRC_REPLACEMENTS: dict[str, str] = {
     "AsyncClient": "Client",
     "AsyncStream": "Stream",
     "AsyncBatchStream": "BatchStream",
+    # httpx's byte streams (a response's ``stream``)
+    "AsyncByteStream": "SyncByteStream",
     # httpx's a-prefixed methods
     "aclose": "close",
     "aiter_bytes": "iter_bytes",

@@ -9,7 +9,7 @@ sleeping. Redirects are never followed, whatever the client's setting: a redirec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 import httpx
@@ -33,7 +33,7 @@ from .._rate_limit import RateLimiter
 from .._retry import retry_delay, should_retry_status
 from .._wire.limits import DEFAULT_LIMITS, RAW_PREFIX, BodyReader, DeadlinePassed, SizeLimits
 
-__all__ = ["read_json", "send"]
+__all__ = ["body_reads", "read_json", "send"]
 
 T = TypeVar("T")
 
@@ -127,6 +127,18 @@ async def _error_body(
     if cut:  # a prefix is no JSON: keep it as text
         return content.decode("utf-8", "replace"), limits.max_error_body_bytes
     return error_body(content), None
+
+
+def body_reads(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body of a streamed ``response`` as the transport reads it. Without a
+    ``content-encoding`` the bytes are the body itself, so they come straight from the
+    transport's stream: ``aiter_bytes`` would add two generator levels and a decoder call per
+    read for nothing (the stream is still the client's, closed by ``response.aclose()``).
+    With one (gzip...), ``aiter_bytes`` decodes them."""
+    stream = response.stream
+    if "content-encoding" in response.headers or not isinstance(stream, httpx.AsyncByteStream):
+        return response.aiter_bytes()
+    return stream.__aiter__()
 
 
 async def _read_bounded(

@@ -55,7 +55,7 @@ from .._wire.limits import (
     SizeLimits,
 )
 from .._wire.reader import RAW_LIMIT, StreamReader
-from .http import send
+from .http import body_reads, send
 from .stream import closing_iter, each_chunk
 
 __all__ = ["stream_batches", "stream_response"]
@@ -134,7 +134,7 @@ async def stream_batches(
     raw = b""
     finished = False  # the body was read to its end
     try:
-        async with closing_iter(response.aiter_bytes()) as body:
+        async with closing_iter(body_reads(response)) as body:
             content_type = response.headers.get("content-type")
             if not reader.accepts(content_type):
                 raise reader.not_a_stream(await _read_head(body), content_type)

@@ -11,7 +11,7 @@ sleeping. Redirects are never followed, whatever the client's setting: a redirec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import httpx
@@ -35,7 +35,7 @@ from .._retry import retry_delay, should_retry_status
 from .._sync_compat import connection_aborter, sleep, until_deadline, within_deadline
 from .._wire.limits import DEFAULT_LIMITS, RAW_PREFIX, BodyReader, DeadlinePassed, SizeLimits
 
-__all__ = ["read_json", "send"]
+__all__ = ["body_reads", "read_json", "send"]
 
 T = TypeVar("T")
 
@@ -129,6 +129,18 @@ def _error_body(
     if cut:  # a prefix is no JSON: keep it as text
         return content.decode("utf-8", "replace"), limits.max_error_body_bytes
     return error_body(content), None
+
+
+def body_reads(response: httpx.Response) -> Iterator[bytes]:
+    """The body of a streamed ``response`` as the transport reads it. Without a
+    ``content-encoding`` the bytes are the body itself, so they come straight from the
+    transport's stream: ``iter_bytes`` would add two generator levels and a decoder call per
+    read for nothing (the stream is still the client's, closed by ``response.close()``).
+    With one (gzip...), ``iter_bytes`` decodes them."""
+    stream = response.stream
+    if "content-encoding" in response.headers or not isinstance(stream, httpx.SyncByteStream):
+        return response.iter_bytes()
+    return stream.__iter__()
 
 
 def _read_bounded(

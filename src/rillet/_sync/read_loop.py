@@ -57,7 +57,7 @@ from .._wire.limits import (
     SizeLimits,
 )
 from .._wire.reader import RAW_LIMIT, StreamReader
-from .http import send
+from .http import body_reads, send
 from .stream import closing_iter, each_chunk
 
 __all__ = ["stream_batches", "stream_response"]
@@ -136,7 +136,7 @@ def stream_batches(
     raw = b""
     finished = False  # the body was read to its end
     try:
-        with closing_iter(response.iter_bytes()) as body:
+        with closing_iter(body_reads(response)) as body:
             content_type = response.headers.get("content-type")
             if not reader.accepts(content_type):
                 raise reader.not_a_stream(_read_head(body), content_type)

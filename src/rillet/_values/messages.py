@@ -194,7 +194,10 @@ class _Readable:
     @property
     def text(self) -> str:
         """The text content: the str, or the text blocks joined (reasoning and images left out)."""
-        return _text_of(self.content)
+        content = self.content
+        if content.__class__ is str:  # the common case, without a call (read once per chunk)
+            return content
+        return _text_of(content)
 
     @property
     def reasoning(self) -> str:

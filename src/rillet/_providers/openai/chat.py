@@ -258,48 +258,67 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
         self._usage = UsageDeltas()
 
     def feed(self, frame: ServerSentEvent) -> AIMessageChunk | None:
-        data = frame.data
-        if data == _DONE:
-            self.done = True
-            return None
-        try:
-            payload = self._decode(data)
-        except msgspec.DecodeError as exc:
-            raise self.decode_error("chat completion chunk", data, exc) from exc
-        choices = payload.choices
-        if self._started and len(choices) == 1 and payload.usage is None and payload.x_groq is None:
-            # The hot path: one token of text, nothing else.
-            choice = choices[0]
-            delta = choice.delta
-            if (
-                delta is not None
-                and choice.finish_reason is None
-                and choice.index == 0
-                and delta.reasoning_content is None
-                and delta.reasoning is None
-                and delta.reasoning_details is None
-                and delta.refusal is None
-                and delta.annotations is None
-                and delta.audio is None
-                and delta.function_call is None
-                and choice.logprobs is None
-                and payload.error is None
-            ):
-                calls = delta.tool_calls
-                if calls is None:
-                    text = delta.content
-                    if not text:
-                        return None
-                    self._texts.append(text)
-                    return AIMessageChunk(text)
-                if len(calls) == 1 and not delta.content:
-                    # The other hot path: one argument fragment of a tool call (issue 13).
-                    call = calls[0]
-                    function = call.function
-                    if call.id is None and function is not None and function.name is None:
-                        fragment = ToolCallChunk(None, function.arguments, None, call.index)
-                        return AIMessageChunk("", [fragment])
-        return self._slow(payload, data)
+        out: list[AIMessageChunk] = []
+        # This class's loop, not `self.feed_all`: a subclass's feed_all may call `feed`.
+        ChatCompletionsReader.feed_all(self, [frame], out)
+        return out[0] if out else None
+
+    def feed_all(self, frames: list[ServerSentEvent], out: list[AIMessageChunk]) -> None:
+        """``feed`` for each event of one read, in order; stops after ``[DONE]``. The common
+        frames (one token of text, or one argument fragment of a tool call) are read inline,
+        without a call per frame but the decoder's; every other frame goes through ``_slow``,
+        whose chunk for a common frame is the same (``tests/unit/test_chat_reader_batches.py``)."""
+        decode = self._decode
+        texts = self._texts
+        for frame in frames:
+            data = frame.data
+            if data == _DONE:
+                self.done = True
+                return
+            try:
+                payload = decode(data)
+            except msgspec.DecodeError as exc:
+                raise self.decode_error("chat completion chunk", data, exc) from exc
+            except (UnicodeDecodeError, RecursionError) as exc:  # bad UTF-8, JSON too deep
+                raise self.undecodable(frame, exc) from None
+            choices = payload.choices
+            if len(choices) == 1 and self._started:
+                choice = choices[0]
+                delta = choice.delta
+                if (
+                    delta is not None
+                    and choice.finish_reason is None
+                    and choice.index == 0
+                    and payload.usage is None
+                    and payload.x_groq is None
+                    and payload.error is None
+                    and delta.reasoning_content is None
+                    and delta.reasoning is None
+                    and delta.reasoning_details is None
+                    and delta.refusal is None
+                    and delta.annotations is None
+                    and delta.audio is None
+                    and delta.function_call is None
+                    and choice.logprobs is None
+                ):
+                    calls = delta.tool_calls
+                    if calls is None:
+                        text = delta.content
+                        if text:
+                            texts.append(text)
+                            out.append(AIMessageChunk(text))
+                        continue
+                    if len(calls) == 1 and not delta.content:
+                        # One argument fragment of a tool call (issue 13).
+                        call = calls[0]
+                        function = call.function
+                        if call.id is None and function is not None and function.name is None:
+                            fragment = ToolCallChunk(None, function.arguments, None, call.index)
+                            out.append(AIMessageChunk("", [fragment]))
+                            continue
+            chunk = self._slow(payload, data)
+            if chunk is not None:
+                out.append(chunk)
 
     def _slow(self, payload: ChatPayload, data: bytes) -> AIMessageChunk | None:
         if payload.error is not None:
