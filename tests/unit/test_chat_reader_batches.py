@@ -164,17 +164,21 @@ def reference(body: bytes) -> Outcome:
     return chunks, reader.builder.text(0), reader.done, error
 
 
-def by_reads(body: bytes, cuts: list[int]) -> Outcome:
-    """``feed_all`` once per read, the body cut at ``cuts``."""
+def by_reads(body: bytes, cuts: list[int], *, as_read_loop: bool = False) -> Outcome:
+    """``feed_all`` once per read, the body cut at ``cuts`` (or, ``as_read_loop``, each read
+    through ``feed_read`` as the read loop does: plain reads go to ``feed_datas``)."""
     reader = ChatCompletionsReader(url="http://test")
     chunks: list[AIMessageChunk] = []
     error: str | None = None
     edges = [0, *cuts, len(body)]
     try:
         for start, end in itertools.pairwise(edges):
-            frames = reader.frames.feed(body[start:end])
-            if frames:
-                reader.feed_all(frames, chunks)  # the chunks before a failing frame stay
+            if as_read_loop:
+                reader.feed_read(body[start:end], chunks)
+            else:
+                frames = reader.frames.feed(body[start:end])
+                if frames:
+                    reader.feed_all(frames, chunks)  # the chunks before a failing frame stay
             if reader.done:
                 break
     except RilletError as exc:
@@ -219,6 +223,7 @@ def test_reads_of_any_size_give_the_chunks_of_the_general_path(name: str, body: 
     }
     for split, cuts in splits.items():
         assert by_reads(body, cuts) == expected, split
+        assert by_reads(body, cuts, as_read_loop=True) == expected, split
     assert by_frames(body) == expected
 
 

@@ -67,7 +67,7 @@ from ..._values.messages import (
 )
 from ..._values.options import CallOptions, ChatOpenAICallOptions
 from ..._values.outputs import GenerationBuilder
-from ..._wire.reader import SSEStreamReader, StreamReader
+from ..._wire.reader import RAW_LIMIT, SSEStreamReader, StreamReader
 from ..._wire.sse import ServerSentEvent
 from ..base import Stop
 from ..chat_base import ChatHTTPApi, UsageDeltas, whole_reply
@@ -259,19 +259,22 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
 
     def feed(self, frame: ServerSentEvent) -> AIMessageChunk | None:
         out: list[AIMessageChunk] = []
-        # This class's loop, not `self.feed_all`: a subclass's feed_all may call `feed`.
-        ChatCompletionsReader.feed_all(self, [frame], out)
+        # This class's loop, not `self.feed_datas`: a subclass's may call `feed`.
+        ChatCompletionsReader.feed_datas(self, [frame.data], out)
         return out[0] if out else None
 
     def feed_all(self, frames: list[ServerSentEvent], out: list[AIMessageChunk]) -> None:
-        """``feed`` for each event of one read, in order; stops after ``[DONE]``. The common
-        frames (one token of text, or one argument fragment of a tool call) are read inline,
-        without a call per frame but the decoder's; every other frame goes through ``_slow``,
-        whose chunk for a common frame is the same (``tests/unit/test_chat_reader_batches.py``)."""
+        ChatCompletionsReader.feed_datas(self, [frame.data for frame in frames], out)
+
+    def feed_datas(self, datas: list[bytes], out: list[AIMessageChunk]) -> None:
+        """``feed`` for each event of one read, given as its data (the only field this reader
+        reads), in order; stops after ``[DONE]``. The common frames (one token of text, or one
+        argument fragment of a tool call) are read inline, without a call per frame but the
+        decoder's; every other frame goes through ``_slow``, whose chunk for a common frame is
+        the same (``tests/unit/test_chat_reader_batches.py``)."""
         decode = self._decode
         texts = self._texts
-        for frame in frames:
-            data = frame.data
+        for data in datas:
             if data == _DONE:
                 self.done = True
                 return
@@ -280,7 +283,7 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
             except msgspec.DecodeError as exc:
                 raise self.decode_error("chat completion chunk", data, exc) from exc
             except (UnicodeDecodeError, RecursionError) as exc:  # bad UTF-8, JSON too deep
-                raise self.undecodable(frame, exc) from None
+                raise self.decode_error("event", data[:RAW_LIMIT], exc) from None  # = undecodable
             choices = payload.choices
             if len(choices) == 1 and self._started:
                 choice = choices[0]
@@ -429,6 +432,7 @@ class TaggedReasoningReader(ChatCompletionsReader):
 
     # Every frame goes through `feed` below, never through a faster loop of the base reader.
     feed_all = StreamReader.feed_all
+    feed_datas = SSEStreamReader.feed_datas
 
     def __init__(self, *, url: str, tags: tuple[str, str]) -> None:
         super().__init__(url=url)
