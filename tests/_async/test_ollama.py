@@ -142,5 +142,5 @@ def test_settings() -> None:
         Ollama(model="")
     with pytest.raises(ConfigError, match="base_url"):
         Ollama(model="m", base_url="127.0.0.1:11434")
-    with pytest.raises(TypeError, match="unexpected keyword argument 'max_tokens'"):
+    with pytest.raises(TypeError, match="Ollama got an unknown argument 'max_tokens'"):
         Ollama(model="m", max_tokens=5)  # type: ignore[call-arg]  # Ollama says num_predict

@@ -209,7 +209,7 @@ async def test_tool_call_deltas_are_a_typed_error(server: FakeServer, make_chat:
 
 
 def test_unknown_constructor_argument_is_an_error() -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'best_of'"):
+    with pytest.raises(TypeError, match="OpenAIChat got an unknown argument 'best_of'"):
         OpenAIChat(best_of=2)  # type: ignore[call-arg]  # completions only
 
 

@@ -225,7 +225,7 @@ def test_settings(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
     monkeypatch.delenv("ANTHROPIC_BASE_URL")
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
         Anthropic(model="c")
-    with pytest.raises(TypeError, match="unexpected keyword argument 'n'"):
+    with pytest.raises(TypeError, match="Anthropic got an unknown argument 'n'"):
         Anthropic(model="c", n=2)  # type: ignore[call-arg]  # not an Anthropic parameter
 
 

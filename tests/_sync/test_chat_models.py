@@ -260,9 +260,9 @@ def test_errors_in_the_stream_keep_the_partial_text(server: FakeServer, make: Ma
 
 
 def test_unknown_arguments_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'n'"):
+    with pytest.raises(TypeError, match="unknown argument 'n': one reply per call"):
         ChatOpenAI(n=2)  # type: ignore[call-arg]  # one reply per call
-    with pytest.raises(TypeError, match="unexpected keyword argument 'num_predict'"):
+    with pytest.raises(TypeError, match="ChatAnthropic got an unknown argument 'num_predict'"):
         ChatAnthropic(model="c", num_predict=3)  # type: ignore[call-arg]  # Ollama's
     with pytest.raises(ConfigError, match="reasoning"):
         ChatOllama(model="q", reasoning=3)  # type: ignore[arg-type]  # not a level

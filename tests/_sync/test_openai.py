@@ -250,7 +250,7 @@ def test_connection_refused_is_a_connection_error() -> None:
 
 
 def test_unknown_constructor_argument_is_an_error() -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"):
+    with pytest.raises(TypeError, match="OpenAI got an unknown argument 'temprature'"):
         OpenAI(temprature=0)  # type: ignore[call-arg]  # the misspelling is the point
 
 

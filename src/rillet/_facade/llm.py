@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, overload
 
+from .._values.errors import NotAChatModelError
 from .._values.inputs import LanguageModelInput
 from .._values.options import (
     NO_OPTIONS,
@@ -35,6 +36,32 @@ __all__ = ["LLM", "BaseLLM", "BoundLLM"]
 AnyLLM = TypeVar("AnyLLM", bound="BaseLLM")
 Stop = list[str] | None
 
+CHAT_ONLY = frozenset({"bind_tools", "with_structured_output"})
+"""Chat models' methods a LangChain user may ask of a string LLM."""
+CHAT_MODEL_OF = {
+    "OpenAI": "ChatOpenAI",
+    "OpenAIChat": "ChatOpenAI",
+    "Anthropic": "ChatAnthropic",
+    "Ollama": "ChatOllama",
+}
+"""The chat model that speaks a string LLM's provider."""
+
+
+def not_a_chat_model(cls: type, method: str) -> str:
+    """Why a string LLM has no ``method``, and the chat model to use instead."""
+    chat = next(
+        (CHAT_MODEL_OF[c.__name__] for c in cls.__mro__ if c.__name__ in CHAT_MODEL_OF), None
+    )
+    instead = (
+        f"{chat}(...).{method}(...)"
+        if chat is not None
+        else f"a chat model (ChatOpenAI, ChatAnthropic, ChatOllama or a BaseChatModel)'s {method}"
+    )
+    return (
+        f"{cls.__name__} is a string LLM (text in, str out) and has no {method}: tool calls and "
+        f"structured output come from chat models (messages in, an AIMessage out); use {instead}"
+    )
+
 
 class BaseLLM(Runnable[LanguageModelInput, str]):
     """An LLM: a prompt (str, PromptValue or message list) in, text out, streamed as str chunks.
@@ -52,6 +79,15 @@ class BaseLLM(Runnable[LanguageModelInput, str]):
     def _call_options(self) -> CallOptions:
         """The call-time options this model takes (``bind`` checks them at once)."""
         return NO_OPTIONS
+
+    if not TYPE_CHECKING:  # type checkers report the missing method themselves
+
+        def __getattr__(self, name: str) -> object:
+            if name in CHAT_ONLY:
+                raise NotAChatModelError(not_a_chat_model(type(self), name))
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+            )
 
     # Each model re-declares these signatures with its own ``**kwargs: Unpack[...]`` (see
     # ``_provider_calls.py``); at run time every call checks its options against the model's.

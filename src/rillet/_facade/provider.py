@@ -67,6 +67,14 @@ class HTTPClients(Generic[SyncTwin, AsyncTwin]):
     in is yours to recreate after a fork.
     """
 
+    if not TYPE_CHECKING:  # type checkers read the model's own __init__
+
+        def __new__(cls, *args, **kwargs):
+            from .arguments import check_arguments  # on first use: import rillet stays lean
+
+            check_arguments(cls, args, kwargs)  # an argument the model does not take: say so
+            return super().__new__(cls)
+
     def _init_clients(
         self,
         *,

@@ -3,7 +3,10 @@
     RilletError
     ├── ConfigError (also ValueError)           bad arguments: the caller must change the call
     │   ├── ToolDefinitionError                 a tool that cannot be described to a model
-    │   └── InvalidOptionError (also TypeError) an unknown or ill-typed call-time option
+    │   ├── InvalidOptionError (also TypeError) an unknown or ill-typed call-time option
+    │   │                                       or constructor argument
+    │   └── NotAChatModelError (also AttributeError) a chat model's method (bind_tools,
+    │                                           with_structured_output) asked of a string LLM
     ├── APIError                                 something went wrong talking to a provider
     │   ├── APIConnectionError                   no usable response (DNS, refused, reset, TLS...)
     │   │   └── APITimeoutError                  connect/read/write/pool timeout
@@ -120,8 +123,15 @@ class ConfigError(RilletError, ValueError):
 
 
 class InvalidOptionError(ConfigError, TypeError):
-    """A call-time option (``llm.invoke(x, temperature=...)``, ``bind``, ``with_config``) this
-    runnable does not take, or a value of the wrong type; the message names what it takes."""
+    """A call-time option (``llm.invoke(x, temperature=...)``, ``bind``, ``with_config``) or a
+    constructor argument this runnable does not take, or a value of the wrong type; the message
+    names what it takes."""
+
+
+class NotAChatModelError(ConfigError, AttributeError):
+    """A chat model's method (``bind_tools``, ``with_structured_output``) was asked of a string
+    LLM (``OpenAIChat``, ``Anthropic``...), which has none: the message names the chat model to
+    use. An ``AttributeError``, so ``hasattr(llm, "bind_tools")`` stays False."""
 
 
 class StreamClosedError(RilletError, RuntimeError):

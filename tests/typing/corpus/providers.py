@@ -9,9 +9,11 @@ from rillet import (
     Anthropic,
     AsyncStream,
     BaseLLM,
+    ConfigError,
     FakeListLLM,
     FakeStreamingListLLM,
     LLMResult,
+    NotAChatModelError,
     Ollama,
     OpenAI,
     OpenAIChat,
@@ -41,6 +43,16 @@ def constructors() -> None:
     Anthropic(model="c", max_tokens="many")  # wrong
     Ollama(model="m", max_tokens=5)  # wrong: Ollama's is num_predict
     FakeListLLM(responses=["a"], sleep=1)  # wrong: streaming fake only
+    OpenAIChat(model_name="gpt-4o-mini")  # wrong: LangChain's name; rillet's is model
+    OpenAIChat(model_kwargs={"user": "u"})  # wrong: LangChain's name; rillet's is extra_body
+
+
+def string_llms_have_no_chat_methods(chat: OpenAIChat) -> None:
+    chat.bind_tools([])  # wrong: a chat model's method (ChatOpenAI); NotAChatModelError at run time
+    chat.with_structured_output(dict)  # wrong: a chat model's method
+    error: type[ConfigError] = NotAChatModelError
+    assert_type(NotAChatModelError("x"), NotAChatModelError)
+    del error
 
 
 def every_provider_is_an_llm(chat: OpenAIChat, claude: Anthropic, local: Ollama) -> None:
