@@ -17,7 +17,12 @@ from rillet.testing._server import FakeServer, Reply
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rillet.testing",
-        description="Serve a fake OpenAI-compatible API on 127.0.0.1 that answers with a song.",
+        description=(
+            "Serve fake OpenAI (completions and chat), Anthropic (Messages) and Ollama (generate "
+            "and chat) APIs on 127.0.0.1; every request is answered with a song. Prints the "
+            "OpenAI base URL (http://127.0.0.1:PORT/v1); Anthropic and Ollama clients take it "
+            "without /v1."
+        ),
     )
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free one)")
     parser.add_argument(
