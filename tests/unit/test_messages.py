@@ -97,6 +97,23 @@ def test_content_of_the_wrong_type_is_a_typed_error() -> None:
         ToolMessage("x", None)  # type: ignore[arg-type]  # the run-time check under test
 
 
+def test_langchain_dict_tool_calls_say_which_struct_to_use() -> None:
+    """LangChain's few-shot examples write ``AIMessage("", tool_calls=[{...}])``; here that is a
+    typed error naming the ``ToolCall`` to write, not an AttributeError when the message is sent."""
+    call = {"name": "add", "args": {"a": 1}, "id": "c1", "type": "tool_call"}
+    with pytest.raises(InvalidInputError) as caught:
+        AIMessage("", tool_calls=[call])  # type: ignore[list-item]  # the run-time check under test
+    assert str(caught.value) == (
+        f"AIMessage tool_calls must be ToolCall values, got the dict {call!r}: use "
+        "ToolCall(name='add', args={'a': 1}, id='c1') (the id is required: the ToolMessage "
+        "answering the call names it)"
+    )
+    with pytest.raises(InvalidInputError, match="must be InvalidToolCall values, got 'x'"):
+        AIMessage("", invalid_tool_calls=["x"])  # type: ignore[list-item]  # under test
+    message = AIMessage("", tool_calls=[ToolCall("add", {"a": 1}, "c1")])
+    assert msgspec.json.decode(msgspec.json.encode(message), type=AIMessage) == message
+
+
 # -- + on chunks -----------------------------------------------------------------------------
 
 

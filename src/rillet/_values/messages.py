@@ -572,6 +572,31 @@ class AIMessage(_Readable, msgspec.Struct, frozen=True, tag="ai", tag_field="typ
 
     def __post_init__(self) -> None:
         _check_content("AIMessage", self.content)
+        if self.tool_calls or self.invalid_tool_calls:
+            _check_calls(self.tool_calls, self.invalid_tool_calls)
+
+
+def _check_calls(tool_calls: Sequence[object], invalid_tool_calls: Sequence[object]) -> None:
+    for call in tool_calls:
+        if not isinstance(call, ToolCall):
+            _wrong_tool_call(call)
+    for bad in invalid_tool_calls:
+        if not isinstance(bad, InvalidToolCall):
+            raise InvalidInputError(
+                f"AIMessage invalid_tool_calls must be InvalidToolCall values, got {bad!r}"
+            )
+
+
+def _wrong_tool_call(call: object) -> None:
+    """LangChain's dict tool calls (``{"name", "args", "id"}``) are ``ToolCall`` structs here."""
+    if isinstance(call, Mapping):
+        fields = ", ".join(f"{k}={call[k]!r}" for k in ("name", "args", "id") if k in call)
+        raise InvalidInputError(
+            f"AIMessage tool_calls must be ToolCall values, got the dict {dict(call)!r}: use "
+            f"ToolCall({fields or 'name=..., args={...}, id=...'}) (the id is required: the "
+            "ToolMessage answering the call names it)"
+        )
+    raise InvalidInputError(f"AIMessage tool_calls must be ToolCall values, got {call!r}")
 
 
 _LAZY_FIELDS = frozenset(("content", "tool_call_chunks"))
