@@ -5,16 +5,26 @@ This module sits beside the ``rillet`` package, not in it: importing anything in
 first runs ``rillet/__init__.py`` (httpx, msgspec, the whole public API), which costs more than a
 second on a busy machine. ``rillet --help``, ``rillet --version`` and every usage error finish
 here without it; only a command that will make a request imports ``rillet._cli``, which runs it.
+
+Ctrl-C is handled here too, from the start (``console_main``), before argparse and rillet are
+imported: wherever it lands, the process ends at once with 130.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import Final, TextIO
+
+try:  # Ctrl-C while the command starts ends it as it would later (see `console_main`)
+    import signal
+    from typing import TYPE_CHECKING, Final, NoReturn, TextIO
+except KeyboardInterrupt:
+    os._exit(130)
+
+if TYPE_CHECKING:  # argparse is imported once Ctrl-C is handled (`console_main`)
+    import argparse
+    from collections.abc import Sequence
+    from types import FrameType
 
 __all__ = ["EXIT_CODES", "PROVIDERS", "build_parser", "console_main", "main", "read_prompt"]
 
@@ -48,31 +58,34 @@ EXIT_CODES: Final = f"""exit codes:
 """
 
 
-class _Version(argparse.Action):
-    """``--version``: the installed distribution's version (read only when asked for)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("rillet")
-        except PackageNotFoundError:
-            found = "unknown (not installed)"
-        print(f"rillet {found}")
-        parser.exit()
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rillet`` command."""
+    import argparse
+
+    class _Version(argparse.Action):
+        """``--version``: the installed distribution's version (read only when asked for)."""
+
+        def __init__(
+            self, option_strings: Sequence[str], dest: str, help: str | None = None
+        ) -> None:
+            super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+        def __call__(
+            self,
+            parser: argparse.ArgumentParser,
+            namespace: argparse.Namespace,
+            values: object,
+            option_string: str | None = None,
+        ) -> None:
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                found = version("rillet")
+            except PackageNotFoundError:
+                found = "unknown (not installed)"
+            print(f"rillet {found}")
+            parser.exit()
+
     parser = argparse.ArgumentParser(
         prog="rillet",
         description="Stream a chat model's reply to stdout, token by token. A prompt on stdin "
@@ -149,32 +162,49 @@ def read_prompt(words: Sequence[str], stdin: TextIO) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rillet`` and ``python -m rillet``; returns the exit code."""
+    """Run the command (``console_main`` without its Ctrl-C handling); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)  # --help, --version and usage errors exit here
     check(parser, args)
-    try:
-        prompt = read_prompt(args.prompt, sys.stdin)
-        if not prompt:
-            parser.print_usage(sys.stderr)
-            print("rillet: error: no prompt (give one as arguments or on stdin)", file=sys.stderr)
-            return USAGE
-        from rillet._cli import execute  # rillet itself, httpx under it: only now
-    except KeyboardInterrupt:
-        print(file=sys.stderr, flush=True)
-        return INTERRUPTED
+    prompt = read_prompt(args.prompt, sys.stdin)
+    if not prompt:
+        parser.print_usage(sys.stderr)
+        print("rillet: error: no prompt (give one as arguments or on stdin)", file=sys.stderr)
+        return USAGE
+    from rillet._cli import execute  # rillet itself, httpx under it: only now
+
     return execute(args, prompt)
 
 
+def interrupted(signum: int = signal.SIGINT, frame: FrameType | None = None) -> NoReturn:
+    """Ctrl-C: end the command now, whatever it is doing, with exit code 130.
+
+    Called as the SIGINT handler, so no ``KeyboardInterrupt`` is raised that code on its way
+    out could catch or lose (a ``__del__``, a finalizer, the interpreter's teardown). Ending the
+    process closes its sockets at once: the server sees the response closed. Nothing buffered
+    is flushed (every piece of the reply is flushed as it is written; a write blocked on a full
+    pipe is dropped), and the interpreter's teardown, hundreds of milliseconds on a busy
+    machine, is skipped. A newline on stderr puts the shell's prompt on a line of its own.
+    """
+    try:
+        os.write(2, b"\n")
+    except OSError:  # stderr closed: nothing to tidy
+        pass
+    os._exit(INTERRUPTED)
+
+
 def console_main() -> None:
-    """The ``rillet`` console script."""
-    code = main()
-    if code == INTERRUPTED:
-        # The response is closed and the output flushed; the interpreter's own teardown of every
-        # imported module takes hundreds of milliseconds on a busy machine, so skip it: Ctrl-C
-        # must end the command at once.
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
+    """The ``rillet`` console script (and ``python -m rillet``).
+
+    Ctrl-C anywhere (reading the prompt, importing rillet, connecting, waiting for the first
+    token, between tokens, writing to a full pipe, finishing) exits 130 at once. A command
+    started with SIGINT ignored (a background job of a non-interactive shell) keeps ignoring
+    it, as POSIX programs do.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupted)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # SIGINT had another handler than Python's default, and it raised
+        interrupted()
     raise SystemExit(code)

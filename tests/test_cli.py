@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import platform
 import pty
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Final
 
 import pytest
 
@@ -229,24 +233,142 @@ def test_no_prompt_is_a_usage_error() -> None:
     assert "no prompt" in done.stderr
 
 
+@contextlib.contextmanager
+def _command(
+    server: FakeServer, *, stdin: int = subprocess.DEVNULL, sigint: str = "default"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``rillet --base-url <server> hi`` started as a terminal's foreground command is: with
+    SIGINT at its default (``sigint="default"``), even when this test process runs with SIGINT
+    ignored — a background job of a non-interactive shell, as a CI runner may start it: the
+    child would inherit the ignore, and a SIGINT would do nothing. ``sigint="ignored"`` starts it
+    that way on purpose. Killed on the way out if still running (the tests' hard timeout)."""
+    # A Python handler is reset to the default by exec; SIG_IGN is inherited.
+    disposition = signal.default_int_handler if sigint == "default" else signal.SIG_IGN
+    before = signal.signal(signal.SIGINT, disposition)
+    try:
+        process = subprocess.Popen(
+            [RILLET, "--base-url", server.base_url, "hi"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_env(OPENAI_API_KEY="sk-test"),
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
 def test_ctrl_c_closes_the_response_and_exits_130(server: FakeServer) -> None:
     server.queue(Reply(delay=0.2))
-    process = subprocess.Popen(
-        [RILLET, "--base-url", server.base_url, "hi"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(OPENAI_API_KEY="sk-test"),
-    )
-    assert process.stdout is not None
-    first = process.stdout.read(len(SONG_TOKENS[0]))  # the first token has arrived
-    assert first == SONG_TOKENS[0].encode()
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    with _command(server) as process:
+        assert process.stdout is not None
+        first = process.stdout.read(len(SONG_TOKENS[0]))  # the first token has arrived
+        assert first == SONG_TOKENS[0].encode()
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
     assert b"Traceback" not in stderr
     assert server.wait_for_disconnect(timeout=10)  # the response was closed, not read to its end
     assert server.completed == 0
+
+
+# System call numbers, to see from /proc/<pid>/syscall what the command is blocked in.
+_SYSCALLS: Final[dict[str, dict[str, tuple[int, ...]]]] = {
+    "x86_64": {"read": (0,), "write": (1,), "poll": (7, 271)},  # poll, ppoll
+    "aarch64": {"read": (63,), "write": (64,), "poll": (73,)},  # ppoll
+}
+
+
+def _wait_until_blocked(process: subprocess.Popen[bytes], call: str, fd: int | None) -> None:
+    """Wait until ``process`` is blocked in the system call ``call`` (on ``fd``)."""
+    numbers = _SYSCALLS.get(platform.machine(), {}).get(call)
+    where = Path(f"/proc/{process.pid}/syscall")
+    if numbers is None or not where.exists():
+        pytest.skip("needs /proc/<pid>/syscall on Linux x86_64 or aarch64")
+    seen = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the command ended ({process.returncode}) before {call}"
+        seen = where.read_text()
+        fields = seen.split()
+        blocked = fields[0].isdigit() and int(fields[0]) in numbers
+        if blocked and (fd is None or int(fields[1], 16) == fd):
+            return
+        time.sleep(0.005)
+    pytest.fail(f"the command was not blocked in {call}({fd}) within 30 s: {seen!r}")
+
+
+def _wait_for(condition: str, server: FakeServer) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if (condition == "request" and server.requests) or (
+            condition == "closed" and server.in_flight == 0
+        ):
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.parametrize(
+    "phase",
+    [
+        "reading the prompt",
+        "waiting for the status line",
+        "waiting for the first token",
+        "writing the last token to a full pipe",
+    ],
+)
+def test_ctrl_c_anywhere_exits_130_at_once(server: FakeServer, phase: str) -> None:
+    """SIGINT while the command is blocked in each phase (seen in /proc): exit 130, no
+    traceback, the response closed (the server's request ends at once) and never completed."""
+    big = "x" * (256 * 1024)  # more than a pipe holds
+    replies = {
+        "reading the prompt": None,  # stdin stays open: no request yet
+        "waiting for the status line": Reply(stall_after=0),  # the server never answers
+        "waiting for the first token": Reply(delay=60),  # headers, then nothing for a minute
+        "writing the last token to a full pipe": Reply(tokens=(big,), stall_after=1),
+    }
+    reply = replies[phase]
+    if reply is not None:
+        server.queue(reply)
+    stdin = subprocess.PIPE if reply is None else subprocess.DEVNULL
+    with _command(server, stdin=stdin) as process:
+        if reply is None:
+            _wait_until_blocked(process, "read", 0)
+        elif phase == "writing the last token to a full pipe":
+            _wait_until_blocked(process, "write", 1)  # nobody reads its stdout
+        else:
+            assert _wait_for("request", server)
+            _wait_until_blocked(process, "poll", None)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stderr) == (130, b"\n")
+    assert len(stdout) < len(big)
+    if reply is None:
+        assert server.requests == []
+        return
+    assert len(server.requests) == 1
+    assert _wait_for("closed", server)  # the server would have held it open for good
+    assert server.completed == 0
+
+
+def test_ctrl_c_is_ignored_when_started_ignoring_it(server: FakeServer) -> None:
+    """A command started with SIGINT ignored (a background job of a non-interactive shell)
+    keeps ignoring it, as POSIX programs do: the reply is streamed to its end."""
+    server.queue(Reply(delay=0.02))
+    with _command(server, sigint="ignored") as process:
+        assert process.stdout is not None
+        first = process.stdout.read(len(SONG_TOKENS[0]))
+        assert first == SONG_TOKENS[0].encode()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, first + stdout, stderr) == (0, SONG.encode(), b"")
+    assert server.completed == 1
 
 
 def test_a_closed_stdout_ends_quietly(server: FakeServer) -> None:

@@ -29,7 +29,6 @@ from _rillet_cli import (
     BROKEN_PIPE,
     CONNECTION,
     ERROR,
-    INTERRUPTED,
     OK,
     RATE_LIMIT,
     REQUEST,
@@ -234,16 +233,11 @@ def _print_json(model: BaseChatModel, messages: list[AnyMessage], stdout: TextIO
 
 
 def execute(args: argparse.Namespace, prompt: str) -> int:
-    """Run the parsed command for ``prompt``; returns the exit code (Ctrl-C and a closed stdout
-    included)."""
+    """Run the parsed command for ``prompt``; returns the exit code (a closed stdout included;
+    Ctrl-C is ``_rillet_cli.console_main``'s: it ends the process at once)."""
     stdout, stderr = sys.stdout, sys.stderr
     try:
         return run(args, prompt, stdout, stderr)
-    except KeyboardInterrupt:
-        # The stream's `with` block has already closed the response on the way out.
-        _end_line(stdout)
-        print(file=stderr, flush=True)
-        return INTERRUPTED
     except BrokenPipeError:
         # The reader went away: stop writing (and keep Python's exit flush from failing again).
         devnull = os.open(os.devnull, os.O_WRONLY)
