@@ -25,6 +25,7 @@ from rillet import (
     APIStatusError,
     BaseEvent,
     ChainStartEvent,
+    ConfigError,
     EndData,
     FakeListChatModel,
     JsonOutputParser,
@@ -674,6 +675,57 @@ def test_with_config_run_name_renames_the_run_not_the_runnable() -> None:
     assert named.get_name() == "RunnableLambda"
     events = [e for e in named.stream_events(1)]
     assert {e.name for e in events} == {"ident"}
+
+
+def test_a_bound_config_from_a_function_makes_the_call_its_child() -> None:
+    llm = ScriptedLLM(["a", "b"])
+
+    class Handler:  # a LangChain-style callback handler
+        def on_llm_new_token(self, token: str) -> None:
+            raise AssertionError(token)
+
+    with pytest.raises(ConfigError, match="rillet has no callback handlers: use astream_events"):
+        llm.with_config(callbacks=[Handler()])  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(ConfigError, match="rillet has no callback handlers: use astream_events"):
+        llm.invoke("q", {"callbacks": [Handler()]})  # type: ignore[arg-type]  # same
+
+    def ask(question: str, config: RunnableConfig) -> str:
+        return llm.with_config(callbacks=config["callbacks"]).invoke(question)
+
+    def ask_sync(question: str, config: RunnableConfig) -> str:
+        return llm.with_config(callbacks=config["callbacks"]).invoke(question)
+
+    def bound(question: str, config: RunnableConfig) -> str:
+        return llm.with_config(config).invoke(question)
+
+    def bound_sync(question: str, config: RunnableConfig) -> str:
+        return llm.with_config(config).invoke(question)
+
+    # with_config(config) and with_config(callbacks=...) bind the function's run as the parent,
+    # as passing the config to the call does (the model's run is the function's child)
+    for func, afunc in ((ask_sync, ask), (bound_sync, bound)):
+        events = [e for e in both(func, afunc).stream_events("q")]
+        assert [(r[0], r[2]) for r in rows(events)] == [
+            ("on_chain_start", ()),
+            ("on_llm_start", (0,)),
+            ("on_llm_end", (0,)),
+            ("on_chain_stream", ()),
+            ("on_chain_end", ()),
+        ]
+        assert events[1].name == "ScriptedLLM"
+
+    def stream(values: Iterator[str], config: RunnableConfig) -> Iterator[str]:
+        for value in values:
+            for chunk in llm.with_config(config).stream(value):
+                yield chunk
+
+    def stream_sync(values: Iterator[str], config: RunnableConfig) -> Iterator[str]:
+        for value in values:
+            yield from llm.with_config(config).stream(value)
+
+    kinds = [r[0] for r in rows([e for e in both(stream_sync, stream).stream_events("q")])]
+    assert kinds[:2] == ["on_chain_start", "on_llm_start"]
+    assert kinds.count("on_llm_stream") == 2  # a streamed child streams
 
 
 def test_addable_dict_chunks_add_up_for_users() -> None:

@@ -468,6 +468,16 @@ class AsyncRunnableBinding(AsyncRunnable[Input, Output]):
     def _chunk_rule(self, input_rule: Rule) -> Rule:
         return self.bound._chunk_rule(input_rule)
 
+    # The entry points merge first, so a bound ``callbacks`` (the config a function received,
+    # ``with_config(config)``) makes the call that function's child, as a call's own does.
+
+    async def ainvoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        return await self.bound.ainvoke(input, merge_configs(self.config, ensure_config(config)))
+
+    def astream(self, input: Input, config: RunnableConfig | None = None) -> AsyncStream[Output]:
+        """Stream the output in chunks; the returned stream is also a context manager."""
+        return self.bound.astream(input, merge_configs(self.config, ensure_config(config)))
+
     async def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
         return await self.bound._arun(input, merge_configs(self.config, config), parents)
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .._async.stream import AsyncStream
     from .._sync.runnable import SyncRunnable
     from .._sync.stream import Stream
-    from .._values.config import RunnableConfig
+    from .._values.config import RunnableConfig, RunSink
     from .._values.events import StreamEvent
     from .._values.options import SequenceNotStr
     from .composition import (
@@ -194,13 +194,19 @@ class Runnable(Generic[Input, Output]):
         run_id: uuid.UUID | None = None,
         recursion_limit: int | None = None,
         configurable: Mapping[str, object] | None = None,
+        callbacks: RunSink | None = None,
     ) -> RunnableBinding[Input, Output]:
         """The same runnable with this config (tags, metadata, run_name...) on every call.
 
         ``run_name`` names its runs in events; ``get_name()`` stays the runnable's own name.
+        ``callbacks`` takes only the config a function received (rillet has no callback
+        handlers: LangChain's are a ``ConfigError`` at once).
         """
+        from .._values.config import ensure_config
         from .composition import RunnableBinding
 
+        if callbacks is not None:
+            ensure_config({"callbacks": callbacks})  # a LangChain handler: say what to use
         merged: dict[str, object] = dict(config or {})
         options: dict[str, object | None] = {
             "tags": tags,
@@ -210,6 +216,7 @@ class Runnable(Generic[Input, Output]):
             "run_id": run_id,
             "recursion_limit": recursion_limit,
             "configurable": configurable,
+            "callbacks": callbacks,
         }
         merged.update({key: value for key, value in options.items() if value is not None})
         return RunnableBinding(self, merged)  # type: ignore[arg-type]  # validated by ensure_config

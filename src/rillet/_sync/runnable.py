@@ -468,6 +468,16 @@ class SyncRunnableBinding(SyncRunnable[Input, Output]):
     def _chunk_rule(self, input_rule: Rule) -> Rule:
         return self.bound._chunk_rule(input_rule)
 
+    # The entry points merge first, so a bound ``callbacks`` (the config a function received,
+    # ``with_config(config)``) makes the call that function's child, as a call's own does.
+
+    def invoke(self, input: Input, config: RunnableConfig | None = None) -> Output:
+        return self.bound.invoke(input, merge_configs(self.config, ensure_config(config)))
+
+    def stream(self, input: Input, config: RunnableConfig | None = None) -> Stream[Output]:
+        """Stream the output in chunks; the returned stream is also a context manager."""
+        return self.bound.stream(input, merge_configs(self.config, ensure_config(config)))
+
     def _arun(self, input: Input, config: RunnableConfig, parents: tuple[str, ...]) -> Output:
         return self.bound._arun(input, merge_configs(self.config, config), parents)
 

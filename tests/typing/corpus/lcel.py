@@ -56,6 +56,7 @@ def lcel(llm: OpenAI, other: OpenAI) -> None:
     llm.with_fallbacks(other)  # wrong: a list of fallbacks
     llm.with_config(run_name="model", tags=["a"])
     llm.with_config(run_nam="model")  # wrong: config keys are typed
+    llm.with_config(callbacks=[object()])  # wrong: rillet has no callback handlers
     branch: RunnableBranch[int, str] = RunnableBranch(
         (lambda x: x > 0, lambda x: "positive"), lambda x: "other"
     )
