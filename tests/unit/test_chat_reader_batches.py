@@ -115,6 +115,57 @@ SYNTHETIC = {
             token("after the end: never read"),
         ]
     ),
+    # Text beside every other field the reader reads, after the first chunk: each is refused by
+    # the plain decoder (`PlainChatPayload`) and read in full.
+    "text-beside-other-fields": b"".join(
+        [
+            FIRST,
+            token("a"),
+            token("b", reasoning_content="r1"),
+            token("c", reasoning="r2"),
+            token("d", reasoning_details=[{"type": "reasoning.text", "text": "r3"}]),
+            token("e", refusal="no"),
+            token("f", annotations=[{"type": "url_citation", "url_citation": {"url": "u"}}]),
+            token("g", tool_calls=[{"index": 0, "function": {"arguments": "{}"}}]),
+            event(
+                {"model": "m", "choices": [{"index": 0, "delta": {"content": "h"}, "message": {}}]}
+            ),
+            event({"choices": [{"index": 0, "delta": {"content": "i"}, "finish_reason": "stop"}]}),
+            event({"choices": [{"delta": {"content": "j"}}], "usage": {"prompt_tokens": 1}}),
+            event(
+                {
+                    "choices": [{"delta": {"content": "k"}}],
+                    "x_groq": {"usage": {"completion_tokens": 2}},
+                }
+            ),
+            event({"choices": [{"index": 1, "delta": {"content": "l"}}]}),
+            token("m"),
+            DONE,
+        ]
+    ),
+    # More refusals than the plain decoder is tried for (tool-call fragments), then text and a
+    # reasoning token: the full decoder alone from then on.
+    "past-the-plain-decoder": b"".join(
+        [
+            FIRST,
+            token("a"),
+            fragment("", id="call_1", type="function", function={"name": "f", "arguments": ""}),
+            *[fragment(str(i)) for i in range(20)],
+            token("b"),
+            token(None, reasoning_content="r"),
+            token("c"),
+            FINISH,
+            DONE,
+        ]
+    ),
+    "unsupported-logprobs-after-start": b"".join(
+        [
+            FIRST,
+            token("a"),
+            event({"choices": [{"index": 0, "delta": {"content": "b"}, "logprobs": {"x": 1}}]}),
+            DONE,
+        ]
+    ),
     "no-role-chunk-first": b"".join([token("a"), token("b"), FINISH, DONE]),
     "azure-empty-first": b"".join(
         [event({"id": "", "model": "", "choices": []}), FIRST, token("a"), FINISH, USAGE, DONE]

@@ -705,3 +705,31 @@ def test_property_feed_plain_on_mostly_plain_streams(stream: bytes, data: st.Dat
     chunks = [b"data: 0\n\n", *split_at(stream, cuts)]
     limit = data.draw(st.sampled_from([1 << 20, 24]))
     assert run_plain(chunks, limit) == run_general(chunks, limit)
+
+
+def test_feed_plain_takes_a_read_of_one_whole_event() -> None:
+    # The sync twin's usual read: httpx hands out one HTTP chunk, here one event, at a time.
+    decoder = SSEDecoder()
+    decoder.feed(b"data: 0\n\n")
+    assert decoder.feed_plain(b'data: {"a": 1}\n\n') == [b'{"a": 1}']
+    assert decoder.feed_plain(b"data: \n\n") == [b""]
+    assert decoder.feed_plain(b"data: a\nb\n\n") is None  # a second line: `feed` reads it
+    assert decoder.feed(b"data: a\nb\n\n") == [ev(b"a")]
+    assert decoder.feed_plain(b"data: a\r\n\r\n") is None
+    assert decoder.feed(b"data: a\r\n\r\n") == [ev(b"a")]
+    assert decoder.feed_plain(b"data: a\rb\n\n") is None  # a lone CR ends the line
+    assert decoder.feed(b"data: a\rb\n\n") == [ev(b"a")]
+
+
+one_block_reads = st.lists(
+    st.one_of(*[plain_blocks] * 4, bulk_blocks, st.sampled_from(FRAGMENTS)), min_size=1, max_size=30
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(reads=one_block_reads, limit=st.sampled_from([1 << 20, 16, 40]))
+def test_property_feed_plain_one_block_a_read(reads: list[bytes], limit: int) -> None:
+    """Reads of one block each (plain events with the odd other block or fragment), as httpx's
+    sync stack hands out a chunked body: the same as `feed` alone."""
+    chunks = [b"data: 0\n\n", *reads]
+    assert run_plain(chunks, limit) == run_general(chunks, limit)

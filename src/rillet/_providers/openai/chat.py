@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 
@@ -209,6 +209,60 @@ class ChatPayload(msgspec.Struct, frozen=True, gc=False):
         return self.x_groq.usage if self.x_groq is not None else None
 
 
+# -- the common chunk, decoded in one step ---------------------------------------------------------
+# Past its first chunk nearly every chunk of a stream is one token of text of choice 0 and nothing
+# else. `PlainChatPayload` is `ChatPayload` narrowed to exactly that: `content` a str, every other
+# field the reader reads typed `None` (present and null, or absent), one choice, of index 0. A
+# chunk it decodes, `ChatPayload` decodes to a payload whose chunk is `AIMessageChunk(content)`
+# (or none, for ""); a chunk it refuses (any decode error) goes through `ChatPayload`, which says
+# what it is. So the reader tells the common chunk from the others in msgspec, not in Python.
+
+
+class PlainChatDelta(msgspec.Struct, frozen=True, gc=False):
+    """A ``ChatDelta`` of text only."""
+
+    content: str
+    reasoning_content: None = None
+    reasoning: None = None
+    reasoning_details: None = None
+    tool_calls: None = None
+    refusal: None = None
+    annotations: None = None
+    audio: None = None
+    function_call: None = None
+
+
+class PlainChatChoice(msgspec.Struct, frozen=True, gc=False):
+    """A ``ChatChoice`` of choice 0 with a ``PlainChatDelta`` and no finish reason."""
+
+    delta: PlainChatDelta
+    index: Literal[0] = 0
+    message: None = None
+    finish_reason: None = None
+    logprobs: None = None
+
+
+class PlainChatPayload(msgspec.Struct, frozen=True, gc=False):
+    """A ``ChatPayload`` that is one token of text of choice 0 and nothing else (its ``id``,
+    ``model``... are not read: only the first chunk's are, never decoded with this)."""
+
+    choices: tuple[PlainChatChoice]
+    usage: None = None
+    error: None = None
+    x_groq: None = None
+
+
+@cache
+def plain_chat_payload_decoder() -> msgspec.json.Decoder[PlainChatPayload]:
+    return msgspec.json.Decoder(PlainChatPayload)
+
+
+_MISSES: Final = 16
+"""Chunks past the first that ``PlainChatPayload`` may refuse (normally the finish and usage
+chunks) before it is no longer tried: a stream of other chunks (tool-call fragments, reasoning,
+usage in every chunk) then costs one decode per chunk, not two."""
+
+
 @cache
 def chat_payload_decoder() -> msgspec.json.Decoder[ChatPayload]:
     """The decoder of a chat completion chunk (and of a whole answer), built on first use."""
@@ -247,11 +301,21 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
     """Reads a chat completions stream into ``AIMessageChunk``s (choice 0)."""
 
     terminal = "data: [DONE]"
-    __slots__ = ("_decode", "_finish_reason", "_started", "_texts", "_usage")
+    __slots__ = (
+        "_decode",
+        "_decode_plain",
+        "_finish_reason",
+        "_misses",
+        "_started",
+        "_texts",
+        "_usage",
+    )
 
     def __init__(self, *, url: str) -> None:
         super().__init__(GenerationBuilder(), url=url)
         self._decode = chat_payload_decoder().decode
+        self._decode_plain = plain_chat_payload_decoder().decode
+        self._misses = 0  # chunks PlainChatPayload refused since the first: see _MISSES
         self._texts = self.builder.text_parts(0)
         self._started = False
         self._finish_reason: str | None = None
@@ -268,16 +332,33 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
 
     def feed_datas(self, datas: list[bytes], out: list[AIMessageChunk]) -> None:
         """``feed`` for each event of one read, given as its data (the only field this reader
-        reads), in order; stops after ``[DONE]``. The common frames (one token of text, or one
-        argument fragment of a tool call) are read inline, without a call per frame but the
-        decoder's; every other frame goes through ``_slow``, whose chunk for a common frame is
-        the same (``tests/unit/test_chat_reader_batches.py``)."""
+        reads), in order; stops after ``[DONE]``. The common frames are read inline, without a
+        call per frame but the decoder's: one token of text (past the first chunk, decoded as a
+        ``PlainChatPayload`` in one step) or one argument fragment of a tool call; every other
+        frame goes through ``_slow``, whose chunk for a common frame is the same
+        (``tests/unit/test_chat_reader_batches.py``)."""
         decode = self._decode
+        plain = self._decode_plain
+        decode_plain = plain if self._misses < _MISSES and self._started else None
         texts = self._texts
         for data in datas:
             if data == _DONE:
                 self.done = True
                 return
+            if decode_plain is None and self._started and self._misses < _MISSES:
+                decode_plain = plain  # the first chunk was read just now
+            if decode_plain is not None:
+                try:
+                    text = decode_plain(data).choices[0].delta.content
+                except (ValueError, RecursionError):  # not one plain token: decoded in full below
+                    self._misses += 1
+                    if self._misses >= _MISSES:
+                        decode_plain = None
+                else:
+                    if text:
+                        texts.append(text)
+                        out.append(AIMessageChunk(text))
+                    continue
             try:
                 payload = decode(data)
             except msgspec.DecodeError as exc:
