@@ -349,15 +349,15 @@ class ChatCompletionsReader(SSEStreamReader[AIMessageChunk]):
                 decode_plain = plain  # the first chunk was read just now
             if decode_plain is not None:
                 try:
-                    text = decode_plain(data).choices[0].delta.content
+                    token = decode_plain(data).choices[0].delta.content
                 except (ValueError, RecursionError):  # not one plain token: decoded in full below
                     self._misses += 1
                     if self._misses >= _MISSES:
                         decode_plain = None
                 else:
-                    if text:
-                        texts.append(text)
-                        out.append(AIMessageChunk(text))
+                    if token:
+                        texts.append(token)
+                        out.append(AIMessageChunk(token))
                     continue
             try:
                 payload = decode(data)
